@@ -1,0 +1,226 @@
+//! The project manifest (`flowserv.json`, `flowserv.yaml`, `flowserv.yml`, looked
+//! up in that order): name, description, instructions, the files to copy and the
+//! template (`specfile` or inline `workflowSpec`). Every field can be overridden by
+//! the caller. Follows `flowserv.model.workflow.manifest`, with one extension: a
+//! folder without a manifest loads when a spec file is given, so coordinators can
+//! preview a template before they write one.
+
+use super::doc::Element;
+use super::include::{display_name, load_document, read_instructions};
+use super::spec::Template;
+use crate::error::TemplateError;
+use crate::paths::{check_name, check_relative, join_inside};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Manifest file names, in lookup order.
+pub const MANIFEST_FILES: [&str; 3] = ["flowserv.json", "flowserv.yaml", "flowserv.yml"];
+
+/// Spec file names tried when a manifest names none.
+const DEFAULT_SPEC_FILES: [&str; 4] = [
+    "benchmark.yaml",
+    "benchmark.yml",
+    "benchmark.json",
+    "workflow.yaml",
+];
+
+/// Caller overrides for the manifest (command-line options, install dialog).
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub manifest: Option<PathBuf>,
+    pub specfile: Option<PathBuf>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub instructions: Option<PathBuf>,
+}
+
+/// A `files` entry: copy `source` (file or folder) to `target` in the workflow's
+/// static folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopySpec {
+    pub source: String,
+    pub target: String,
+}
+
+/// A loaded template folder: metadata plus the validated template.
+#[derive(Debug, Clone)]
+pub struct TemplateFolder {
+    pub basedir: PathBuf,
+    pub name: String,
+    pub description: Option<String>,
+    /// Instruction text with includes resolved.
+    pub instructions: Option<String>,
+    /// Files to copy; `None` means the whole folder.
+    pub files: Option<Vec<CopySpec>>,
+    /// The file the template came from, relative to `basedir` (or the manifest for
+    /// an inline `workflowSpec`).
+    pub spec_name: String,
+    pub template: Template,
+}
+
+impl TemplateFolder {
+    /// Load and validate the template in `basedir`.
+    pub fn load(basedir: &Path, options: &LoadOptions) -> Result<TemplateFolder, TemplateError> {
+        if !basedir.is_dir() {
+            return Err(TemplateError::Io {
+                path: basedir.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
+            });
+        }
+        let basedir = basedir
+            .canonicalize()
+            .map_err(|source| TemplateError::Io {
+                path: basedir.to_path_buf(),
+                source,
+            })?;
+        let manifest_path = match &options.manifest {
+            Some(path) => Some(user_file(&basedir, path)),
+            None => MANIFEST_FILES
+                .iter()
+                .map(|name| basedir.join(name))
+                .find(|path| path.is_file()),
+        };
+        let manifest_doc = match &manifest_path {
+            Some(path) => Some((load_document(&basedir, path)?, display_name(&basedir, path))),
+            None => None,
+        };
+
+        let mut name = options.name.clone();
+        let mut description = options.description.clone();
+        let mut instructions = None;
+        let mut files = None;
+        let mut spec: Option<(Value, String, PathBuf)> = None;
+
+        if let Some((doc, manifest_name)) = &manifest_doc {
+            let fail = |m: String| TemplateError::invalid(manifest_name.clone(), m);
+            let manifest = Element::new(doc, "manifest").map_err(fail)?;
+            if name.is_none() {
+                name = manifest.string(&["name"]).map_err(fail)?;
+            }
+            if description.is_none() {
+                description = manifest.string(&["description"]).map_err(fail)?;
+            }
+            if options.instructions.is_none() {
+                if let Some(file) = manifest.string(&["instructions"]).map_err(fail)? {
+                    let path = join_inside(&basedir, &file, false)
+                        .map_err(|e| fail(format!("instructions: {e}")))?;
+                    if !path.is_file() {
+                        return Err(fail(format!("instructions file '{file}' not found")));
+                    }
+                    instructions = Some(read_instructions(&basedir, &path)?);
+                }
+            }
+            if let Some(items) = manifest.list(&["files"]).map_err(fail)? {
+                let mut copies = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let entry = Element::new(item, format!("files[{i}]")).map_err(fail)?;
+                    let source = entry.required_string(&["source"]).map_err(fail)?;
+                    let target = entry.string(&["target"]).map_err(fail)?.unwrap_or_default();
+                    let source_path = join_inside(&basedir, &source, true)
+                        .map_err(|e| fail(format!("files[{i}].source: {e}")))?;
+                    if !source_path.exists() {
+                        return Err(fail(format!("files[{i}].source: '{source}' does not exist")));
+                    }
+                    check_relative(&target, true)
+                        .map_err(|e| fail(format!("files[{i}].target: {e}")))?;
+                    copies.push(CopySpec { source, target });
+                }
+                files = Some(copies);
+            }
+            let specfile = manifest.string(&["specfile", "specFile"]).map_err(fail)?;
+            let inline = manifest.get(&["workflowSpec", "workflow_spec"]);
+            if options.specfile.is_none() {
+                match (specfile, inline) {
+                    (Some(_), Some(_)) => {
+                        return Err(fail(
+                            "the manifest has both 'specfile' and 'workflowSpec'; keep one of them"
+                                .to_string(),
+                        ))
+                    }
+                    (Some(file), None) => {
+                        let path = join_inside(&basedir, &file, false)
+                            .map_err(|e| fail(format!("specfile: {e}")))?;
+                        if !path.is_file() {
+                            return Err(fail(format!("specfile '{file}' not found")));
+                        }
+                        spec = Some((load_document(&basedir, &path)?, display_name(&basedir, &path), path));
+                    }
+                    (None, Some(inline)) => {
+                        spec = Some((
+                            inline.clone(),
+                            format!("{manifest_name} (workflowSpec)"),
+                            manifest_path.clone().unwrap_or_default(),
+                        ));
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        if let Some(path) = &options.instructions {
+            let path = user_file(&basedir, path);
+            instructions = Some(read_instructions(&basedir, &path)?);
+        }
+        if let Some(path) = &options.specfile {
+            let path = user_file(&basedir, path);
+            if !path.is_file() {
+                return Err(TemplateError::Io {
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "file not found"),
+                    path,
+                });
+            }
+            spec = Some((load_document(&basedir, &path)?, display_name(&basedir, &path), path));
+        }
+        let (document, spec_name, spec_path) = match spec {
+            Some(spec) => spec,
+            None => {
+                let Some((_, manifest_name)) = &manifest_doc else {
+                    return Err(TemplateError::NoManifest { folder: basedir });
+                };
+                let path = DEFAULT_SPEC_FILES
+                    .iter()
+                    .map(|name| basedir.join(name))
+                    .find(|path| path.is_file())
+                    .ok_or_else(|| {
+                        TemplateError::invalid(
+                            manifest_name.clone(),
+                            "the manifest names no template: add 'specfile' or 'workflowSpec'",
+                        )
+                    })?;
+                (load_document(&basedir, &path)?, display_name(&basedir, &path), path)
+            }
+        };
+        let template = Template::from_value(document, &spec_name)?;
+        let name = match name {
+            Some(name) => name,
+            None => spec_path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "template".to_string()),
+        };
+        let name_source = manifest_doc
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| spec_name.clone());
+        check_name(&name).map_err(|e| TemplateError::invalid(name_source, e))?;
+        Ok(TemplateFolder {
+            basedir,
+            name,
+            description,
+            instructions,
+            files,
+            spec_name,
+            template,
+        })
+    }
+}
+
+/// A file named by the user: absolute, relative to the working directory, or else
+/// relative to the template folder (as `getfile` of the reference).
+fn user_file(basedir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() || path.exists() {
+        path.to_path_buf()
+    } else {
+        basedir.join(path)
+    }
+}

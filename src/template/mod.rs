@@ -1,0 +1,17 @@
+//! The template language: manifests, template documents, parameter declarations
+//! and argument casting, `$[[…]]` references, result schemas and includes. Pure:
+//! nothing here runs a process or writes a file.
+
+pub(crate) mod doc;
+pub mod include;
+pub mod manifest;
+pub mod parameter;
+pub mod reference;
+pub mod schema;
+pub mod spec;
+
+pub use doc::python_str;
+pub use manifest::{CopySpec, LoadOptions, TemplateFolder};
+pub use parameter::{FileArgument, Parameter, ParameterType, Range};
+pub use schema::{ColumnType, ResultColumn, ResultSchema, ResultValue, SortColumn};
+pub use spec::{BoundArguments, ExpandOptions, OutputFile, ParameterGroup, PostProcSpec, Template};

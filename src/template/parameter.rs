@@ -1,0 +1,650 @@
+//! Template parameter declarations of every type the reference defines (bool,
+//! select, file, float, int, string, list, record, actor) and the casting of user
+//! arguments to them, following `flowserv.model.parameter.*`.
+
+use super::doc::{kind, parse_bool, python_float, scalar_string, Element};
+use crate::error::ArgumentError;
+use crate::paths::check_relative;
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// One declared parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub dtype: ParameterType,
+    pub index: i64,
+    pub required: bool,
+    #[serde(rename = "defaultValue", skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// The type of a parameter with its type-specific declaration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "dtype", rename_all = "lowercase")]
+pub enum ParameterType {
+    Bool,
+    String,
+    Int {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        range: Option<Range>,
+    },
+    Float {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        range: Option<Range>,
+    },
+    Select {
+        values: Vec<SelectOption>,
+    },
+    File {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    List {
+        para: Box<Parameter>,
+    },
+    Record {
+        fields: Vec<Parameter>,
+    },
+    Actor,
+}
+
+impl ParameterType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ParameterType::Bool => "bool",
+            ParameterType::String => "string",
+            ParameterType::Int { .. } => "int",
+            ParameterType::Float { .. } => "float",
+            ParameterType::Select { .. } => "select",
+            ParameterType::File { .. } => "file",
+            ParameterType::List { .. } => "list",
+            ParameterType::Record { .. } => "record",
+            ParameterType::Actor => "actor",
+        }
+    }
+}
+
+/// One entry of a select parameter's `values`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SelectOption {
+    pub name: String,
+    pub value: Value,
+    #[serde(rename = "isDefault")]
+    pub is_default: bool,
+}
+
+/// One end of a range interval; `None` value means infinity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub value: Option<f64>,
+    pub closed: bool,
+}
+
+/// A numeric range constraint in interval notation: `[0,1]`, `(0,]`, `[-inf,10)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: Bound,
+    pub max: Bound,
+}
+
+impl Range {
+    /// Parse the interval notation of `RangeConstraint.from_string`.
+    pub fn parse(text: &str) -> Result<Range, String> {
+        let bad = || {
+            format!("range '{text}' is not an interval like '[0,1]', '(0,]' or '[-inf,10)'")
+        };
+        let trimmed = text.trim();
+        let mut chars = trimmed.chars();
+        let open = chars.next().ok_or_else(bad)?;
+        let close = chars.next_back().ok_or_else(bad)?;
+        let min_closed = match open {
+            '[' => true,
+            '(' => false,
+            _ => return Err(bad()),
+        };
+        let max_closed = match close {
+            ']' => true,
+            ')' => false,
+            _ => return Err(bad()),
+        };
+        let inner = chars.as_str();
+        let (left, right) = inner.split_once(',').ok_or_else(bad)?;
+        if right.contains(',') {
+            return Err(bad());
+        }
+        let bound = |s: &str, infinite: &[&str]| -> Result<Option<f64>, String> {
+            let s = s.trim();
+            if s.is_empty() || infinite.contains(&s.to_ascii_lowercase().as_str()) {
+                return Ok(None);
+            }
+            match s.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(Some(v)),
+                _ => Err(bad()),
+            }
+        };
+        let range = Range {
+            min: Bound {
+                value: bound(left, &["-inf", "-infinity"])?,
+                closed: min_closed,
+            },
+            max: Bound {
+                value: bound(right, &["inf", "+inf", "infinity"])?,
+                closed: max_closed,
+            },
+        };
+        if let (Some(a), Some(b)) = (range.min.value, range.max.value) {
+            if a > b {
+                return Err(format!("range '{text}' is empty: {a} is greater than {b}"));
+            }
+        }
+        Ok(range)
+    }
+
+    pub fn contains(&self, value: f64) -> bool {
+        let above_min = match self.min.value {
+            None => true,
+            Some(min) if self.min.closed => value >= min,
+            Some(min) => value > min,
+        };
+        let below_max = match self.max.value {
+            None => true,
+            Some(max) if self.max.closed => value <= max,
+            Some(max) => value < max,
+        };
+        above_min && below_max
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let num = |v: f64| {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            }
+        };
+        write!(
+            f,
+            "{}{},{}{}",
+            if self.min.closed { '[' } else { '(' },
+            self.min.value.map(num).unwrap_or_default(),
+            self.max.value.map(num).unwrap_or_default(),
+            if self.max.closed { ']' } else { ')' }
+        )
+    }
+}
+
+impl Serialize for Range {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+/// The value of a file argument: where the file comes from and where it goes in the
+/// run folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileArgument {
+    /// Local path, uploaded file id or template file the content comes from.
+    pub source: String,
+    /// Relative target path inside the run folder.
+    pub target: String,
+    /// True when no file was given and the parameter's `defaultValue` (a file of
+    /// the template) stands in.
+    pub from_default: bool,
+}
+
+impl Parameter {
+    /// Parse one declaration. `element` names it for messages, e.g. `parameters[1]`.
+    pub fn from_value(value: &Value, element: &str) -> Result<Parameter, String> {
+        let doc = Element::new(value, element)?;
+        let name = doc.required_string(&["name"])?;
+        let doc = Element {
+            map: doc.map,
+            name: format!("{element} '{name}'"),
+        };
+        if name.trim().is_empty() {
+            return Err(doc.error("'name' must not be empty"));
+        }
+        let type_name = doc
+            .string(&["dtype", "type", "datatype"])?
+            .ok_or_else(|| doc.error("'dtype' is missing"))?;
+        let dtype = match type_name.to_ascii_lowercase().as_str() {
+            "bool" | "boolean" => ParameterType::Bool,
+            "string" | "str" | "text" => ParameterType::String,
+            "int" | "integer" => ParameterType::Int {
+                range: parse_range(&doc)?,
+            },
+            "float" | "decimal" | "double" | "number" => ParameterType::Float {
+                range: parse_range(&doc)?,
+            },
+            "select" | "enum" => ParameterType::Select {
+                values: parse_options(&doc)?,
+            },
+            "file" => {
+                let target = doc.string(&["target"])?;
+                if let Some(target) = &target {
+                    check_relative(target, false).map_err(|e| doc.error(format!("'target': {e}")))?;
+                }
+                ParameterType::File { target }
+            }
+            "list" | "array" => {
+                let para = doc
+                    .get(&["para", "parameter"])
+                    .ok_or_else(|| doc.error("a list parameter needs 'para', the declaration of its items"))?;
+                ParameterType::List {
+                    para: Box::new(Parameter::from_value(para, &format!("{} para", doc.name))?),
+                }
+            }
+            "record" => {
+                let fields = doc
+                    .list(&["fields"])?
+                    .ok_or_else(|| doc.error("a record parameter needs 'fields'"))?;
+                let mut parsed: Vec<Parameter> = Vec::new();
+                for (i, field) in fields.iter().enumerate() {
+                    let field_name = format!("{} fields[{i}]", doc.name);
+                    // flowServ serializes fields as {name, para}; plain declarations are accepted too.
+                    let declaration = match field.get("para") {
+                        Some(para) if field.get("dtype").is_none() && field.get("type").is_none() => {
+                            let mut para = para.clone();
+                            if let (Value::Object(map), Some(name)) = (&mut para, field.get("name")) {
+                                map.entry("name").or_insert_with(|| name.clone());
+                            }
+                            para
+                        }
+                        _ => field.clone(),
+                    };
+                    let field = Parameter::from_value(&declaration, &field_name)?;
+                    if parsed.iter().any(|p| p.name == field.name) {
+                        return Err(doc.error(format!("record field '{}' is declared twice", field.name)));
+                    }
+                    parsed.push(field);
+                }
+                ParameterType::Record { fields: parsed }
+            }
+            "actor" => ParameterType::Actor,
+            other => {
+                return Err(doc.error(format!(
+                    "unknown dtype '{other}'; expected one of bool, select, file, float, int, string, list, record, actor"
+                )))
+            }
+        };
+        let label = doc.string(&["label"])?.unwrap_or_else(|| name.clone());
+        let parameter = Parameter {
+            label,
+            index: doc.int(&["index"])?.unwrap_or(0),
+            required: doc.bool(&["isRequired", "required"])?.unwrap_or(false),
+            default: doc.get(&["defaultValue", "default"]).cloned(),
+            help: doc.string(&["description", "help"])?,
+            group: doc.string(&["group", "module"])?,
+            name,
+            dtype,
+        };
+        // A default must itself be a valid value (file defaults are template paths).
+        if let Some(default) = &parameter.default {
+            match &parameter.dtype {
+                ParameterType::File { .. } => {
+                    let path = scalar_string(default)
+                        .ok_or_else(|| doc.error("'defaultValue' of a file parameter must be a path"))?;
+                    check_relative(&path, false)
+                        .map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
+                }
+                _ => {
+                    parameter
+                        .cast(default)
+                        .map_err(|e| doc.error(format!("'defaultValue' is not valid: {}", strip_name(&e))))?;
+                }
+            }
+        }
+        Ok(parameter)
+    }
+
+    /// Human-readable type with its constraints, for form hints and `template check`.
+    pub fn constraints(&self) -> String {
+        match &self.dtype {
+            ParameterType::Int { range: Some(r) } | ParameterType::Float { range: Some(r) } => {
+                format!("range {r}")
+            }
+            ParameterType::Select { values } => format!(
+                "one of {}",
+                values
+                    .iter()
+                    .map(|o| super::doc::python_str(&o.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ParameterType::File { target: Some(t) } => format!("target {t}"),
+            ParameterType::List { para } => format!("list of {}", para.dtype.name()),
+            ParameterType::Record { fields } => format!(
+                "fields {}",
+                fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            _ => String::new(),
+        }
+    }
+
+    /// The default for a form: `defaultValue`, or a select's `isDefault` option.
+    pub fn effective_default(&self) -> Option<Value> {
+        if self.default.is_some() {
+            return self.default.clone();
+        }
+        if let ParameterType::Select { values } = &self.dtype {
+            return values.iter().find(|o| o.is_default).map(|o| o.value.clone());
+        }
+        None
+    }
+
+    /// Cast a user-provided value to this parameter's type, following the
+    /// reference's `cast()` of each type. File parameters are handled by
+    /// [`Parameter::cast_file`]; for them this checks only the shape.
+    pub fn cast(&self, value: &Value) -> Result<Value, ArgumentError> {
+        let fail = |message: String| ArgumentError::invalid(&self.name, message);
+        match &self.dtype {
+            ParameterType::Bool => match value {
+                Value::Bool(b) => Ok(Value::Bool(*b)),
+                Value::Null => Ok(Value::Bool(false)),
+                Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                    Ok(Value::Bool(n.as_i64() == Some(1)))
+                }
+                Value::String(s) => parse_bool(s).map(Value::Bool).ok_or_else(|| {
+                    fail(format!("'{s}' is not a boolean; use true or false"))
+                }),
+                other => Err(fail(format!("expected true or false, got {}", kind(other)))),
+            },
+            ParameterType::String => scalar_string(value)
+                .map(Value::String)
+                .ok_or_else(|| fail(format!("expected a text value, got {}", kind(value)))),
+            ParameterType::Int { range } => {
+                let number = match value {
+                    Value::Number(n) if n.is_i64() || n.is_u64() => n
+                        .as_i64()
+                        .ok_or_else(|| fail(format!("{n} is too large for an integer")))?,
+                    Value::Number(n) => {
+                        let f = n.as_f64().unwrap_or(f64::NAN);
+                        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                            f as i64
+                        } else {
+                            return Err(fail(format!("{n} is not an integer")));
+                        }
+                    }
+                    Value::String(s) => s
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| fail(format!("'{s}' is not an integer")))?,
+                    other => return Err(fail(format!("expected an integer, got {}", kind(other)))),
+                };
+                if let Some(range) = range {
+                    if !range.contains(number as f64) {
+                        return Err(fail(format!("{number} is outside the range {range}")));
+                    }
+                }
+                Ok(Value::Number(number.into()))
+            }
+            ParameterType::Float { range } => {
+                let number = match value {
+                    Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+                    Value::String(s) => parse_float(s)
+                        .ok_or_else(|| fail(format!("'{s}' is not a number")))?,
+                    other => return Err(fail(format!("expected a number, got {}", kind(other)))),
+                };
+                if number.is_nan() {
+                    return Err(fail("NaN is not a valid number".to_string()));
+                }
+                if let Some(range) = range {
+                    if !range.contains(number) {
+                        return Err(fail(format!(
+                            "{} is outside the range {range}",
+                            python_float(number)
+                        )));
+                    }
+                }
+                Ok(float_value(number))
+            }
+            ParameterType::Select { values } => {
+                let given = scalar_string(value)
+                    .ok_or_else(|| fail(format!("expected one of the listed values, got {}", kind(value))))?;
+                values
+                    .iter()
+                    .find(|o| scalar_string(&o.value).as_deref() == Some(given.as_str()))
+                    .map(|o| o.value.clone())
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "'{given}' is not one of {}",
+                            values
+                                .iter()
+                                .map(|o| format!("'{}'", super::doc::python_str(&o.value)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })
+            }
+            ParameterType::File { .. } => {
+                self.cast_file(value)?;
+                Ok(value.clone())
+            }
+            ParameterType::List { para } => {
+                let parsed;
+                let items = match value {
+                    Value::Array(items) => items,
+                    Value::String(s) => {
+                        parsed = parse_json_text(s)
+                            .ok_or_else(|| fail(format!("'{s}' is not a list; write it as JSON, e.g. [1, 2]")))?;
+                        match &parsed {
+                            Value::Array(items) => items,
+                            _ => return Err(fail(format!("'{s}' is not a list"))),
+                        }
+                    }
+                    other => return Err(fail(format!("expected a list, got {}", kind(other)))),
+                };
+                let mut cast = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    cast.push(para.cast(item).map_err(|e| {
+                        fail(format!("item {}: {}", i + 1, strip_name(&e)))
+                    })?);
+                }
+                Ok(Value::Array(cast))
+            }
+            ParameterType::Record { fields } => {
+                let parsed;
+                let value = match value {
+                    Value::String(s) => {
+                        parsed = parse_json_text(s).ok_or_else(|| {
+                            fail(format!("'{s}' is not a record; write it as JSON, e.g. {{\"a\": 1}}"))
+                        })?;
+                        &parsed
+                    }
+                    other => other,
+                };
+                // Accept flowServ's list of {name, value} as well as a plain mapping.
+                let mut given: Map<String, Value> = Map::new();
+                match value {
+                    Value::Object(map) => given = map.clone(),
+                    Value::Array(items) => {
+                        for item in items {
+                            let name = item.get("name").and_then(Value::as_str).ok_or_else(|| {
+                                fail("record items must have a 'name' and a 'value'".to_string())
+                            })?;
+                            given.insert(
+                                name.to_string(),
+                                item.get("value").cloned().unwrap_or(Value::Null),
+                            );
+                        }
+                    }
+                    other => return Err(fail(format!("expected a record, got {}", kind(other)))),
+                }
+                let mut result = Map::new();
+                for key in given.keys() {
+                    if !fields.iter().any(|f| &f.name == key) {
+                        return Err(fail(format!("record has no field '{key}'")));
+                    }
+                }
+                for field in fields {
+                    match given.get(&field.name).filter(|v| !v.is_null()) {
+                        Some(v) => {
+                            let cast = field.cast(v).map_err(|e| {
+                                fail(format!("field '{}': {}", field.name, strip_name(&e)))
+                            })?;
+                            result.insert(field.name.clone(), cast);
+                        }
+                        None => match field.effective_default() {
+                            Some(default) => {
+                                result.insert(field.name.clone(), default);
+                            }
+                            None if field.required => {
+                                return Err(fail(format!("field '{}' is required", field.name)))
+                            }
+                            None => {}
+                        },
+                    }
+                }
+                Ok(Value::Object(result))
+            }
+            ParameterType::Actor => {
+                let parsed;
+                let step = match value {
+                    Value::String(s) => {
+                        parsed = parse_json_text(s).ok_or_else(|| {
+                            fail("an actor is a workflow step, e.g. {\"environment\": \"python:3.9\", \"commands\": [\"python run.py\"]}".to_string())
+                        })?;
+                        &parsed
+                    }
+                    other => other,
+                };
+                crate::workflow::steps::check_actor(step).map_err(fail)?;
+                Ok(step.clone())
+            }
+        }
+    }
+
+    /// Cast a file argument: a source (local path or file id), given as a string or
+    /// as `{value|source, as|target}`. The target in the run folder is the
+    /// argument's `as`, else the declared `target`, else the `defaultValue`.
+    pub fn cast_file(&self, value: &Value) -> Result<FileArgument, ArgumentError> {
+        let fail = |message: String| ArgumentError::invalid(&self.name, message);
+        let declared_target = match &self.dtype {
+            ParameterType::File { target } => target.clone(),
+            _ => return Err(fail("is not a file parameter".to_string())),
+        };
+        let (source, given_target) = match value {
+            Value::String(s) => (s.clone(), None),
+            Value::Object(map) => {
+                let source = map
+                    .get("value")
+                    .or_else(|| map.get("source"))
+                    .or_else(|| map.get("fileId"))
+                    .and_then(scalar_string)
+                    .ok_or_else(|| fail("a file argument needs a 'value' (the file)".to_string()))?;
+                let target = map
+                    .get("as")
+                    .or_else(|| map.get("target"))
+                    .and_then(scalar_string);
+                (source, target)
+            }
+            other => return Err(fail(format!("expected a file, got {}", kind(other)))),
+        };
+        if source.trim().is_empty() {
+            return Err(fail("no file given".to_string()));
+        }
+        let target = given_target
+            .or(declared_target)
+            .or_else(|| self.default.as_ref().and_then(scalar_string))
+            .ok_or_else(|| {
+                fail("no target path: the declaration has no 'target' and the argument no 'as'".to_string())
+            })?;
+        let normalized =
+            check_relative(&target, false).map_err(|e| fail(format!("target: {e}")))?;
+        Ok(FileArgument {
+            source,
+            target: normalized.to_string_lossy().into_owned(),
+            from_default: false,
+        })
+    }
+}
+
+fn parse_range(doc: &Element<'_>) -> Result<Option<Range>, String> {
+    match doc.get(&["range"]) {
+        None => Ok(None),
+        Some(Value::String(s)) => Range::parse(s).map(Some).map_err(|e| doc.error(e)),
+        Some(other) => Err(doc.error(format!(
+            "'range' must be an interval string like '[0,1]', not {}",
+            kind(other)
+        ))),
+    }
+}
+
+fn parse_options(doc: &Element<'_>) -> Result<Vec<SelectOption>, String> {
+    let values = doc
+        .list(&["values"])?
+        .ok_or_else(|| doc.error("a select parameter needs 'values'"))?;
+    if values.is_empty() {
+        return Err(doc.error("'values' must not be empty"));
+    }
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Object(_) => {
+                let option = Element::new(v, format!("{} values[{i}]", doc.name))?;
+                let value = option
+                    .get(&["value"])
+                    .cloned()
+                    .ok_or_else(|| option.error("'value' is missing"))?;
+                let name = option
+                    .string(&["name"])?
+                    .unwrap_or_else(|| super::doc::python_str(&value));
+                Ok(SelectOption {
+                    name,
+                    value,
+                    is_default: option.bool(&["isDefault", "default"])?.unwrap_or(false),
+                })
+            }
+            scalar => {
+                let name = scalar_string(scalar)
+                    .ok_or_else(|| doc.error(format!("values[{i}] must be a mapping or a value")))?;
+                Ok(SelectOption {
+                    name,
+                    value: scalar.clone(),
+                    is_default: false,
+                })
+            }
+        })
+        .collect()
+}
+
+fn parse_float(text: &str) -> Option<f64> {
+    let t = text.trim().to_ascii_lowercase();
+    match t.as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
+        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+        "nan" | "+nan" | "-nan" => None,
+        _ => t.parse::<f64>().ok(),
+    }
+}
+
+/// JSON cannot hold infinity; it is kept as the string Python prints for it.
+fn float_value(number: f64) -> Value {
+    Number::from_f64(number)
+        .map(Value::Number)
+        .unwrap_or_else(|| Value::String(python_float(number)))
+}
+
+fn parse_json_text(text: &str) -> Option<Value> {
+    serde_json::from_str(text.trim()).ok()
+}
+
+/// The message of an argument error without the "parameter 'x': " prefix, for
+/// nesting inside another parameter's message.
+fn strip_name(error: &ArgumentError) -> String {
+    match error {
+        ArgumentError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}

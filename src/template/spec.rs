@@ -1,0 +1,441 @@
+//! The template document: `workflow`, `parameters`, `parameterGroups`, `outputs`,
+//! `results` and `postproc` (`flowserv.model.template.base`). Loading validates
+//! everything that can be checked without arguments — declarations, references,
+//! result schema, step structure, paths — so that a broken template is refused when
+//! it is loaded, not when someone runs it. Binding arguments and expanding the
+//! workflow happen later, per run.
+
+use super::doc::{kind, python_str, Element};
+use super::parameter::{FileArgument, Parameter, ParameterType};
+use super::reference;
+use super::schema::ResultSchema;
+use crate::error::{ArgumentError, TemplateError};
+use crate::paths::check_relative;
+use crate::workflow::steps::{self, Action, SerialWorkflow};
+use crate::workflow::vars;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A display group of parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParameterGroup {
+    pub name: String,
+    pub title: String,
+    pub index: i64,
+}
+
+/// An entry of `outputs`: a run file shown to users.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputFile {
+    pub source: String,
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widget: Option<Value>,
+}
+
+/// The `postproc` section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostProcSpec {
+    pub workflow: Value,
+    /// Files of each ranked run copied into the runs folder.
+    pub input_files: Vec<String>,
+    /// Where the runs folder goes in the post-processing run folder.
+    pub runs: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<OutputFile>>,
+}
+
+/// A loaded, validated template.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Template {
+    /// The whole document as loaded (includes resolved); what gets stored.
+    #[serde(skip)]
+    pub document: Value,
+    #[serde(skip)]
+    pub workflow: Value,
+    /// Parameters in form order (ascending `index`, then declaration order).
+    pub parameters: Vec<Parameter>,
+    #[serde(rename = "parameterGroups")]
+    pub groups: Vec<ParameterGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<OutputFile>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<ResultSchema>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postproc: Option<PostProcSpec>,
+}
+
+/// Arguments bound to a template: cast values, defaults filled in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BoundArguments {
+    /// Value of each parameter that has one; for file parameters the target path.
+    pub values: Map<String, Value>,
+    /// File arguments: parameter name and where the file comes from and goes.
+    pub files: Vec<(String, FileArgument)>,
+}
+
+/// Settings the expansion needs from outside the template.
+#[derive(Debug, Clone)]
+pub struct ExpandOptions {
+    /// What `${python}` stands for.
+    pub python: String,
+}
+
+impl Default for ExpandOptions {
+    fn default() -> Self {
+        ExpandOptions {
+            python: crate::config::default_python(),
+        }
+    }
+}
+
+/// Names the post-processing workflow may reference.
+pub const POSTPROC_RUNS: &str = "runs";
+const POSTPROC_RESULTS_FILE: &str = "runResultsFile";
+
+impl Template {
+    /// Validate a template document. `file` names it in messages.
+    pub fn from_value(document: Value, file: &str) -> Result<Template, TemplateError> {
+        let fail = |message: String| TemplateError::invalid(file, message);
+        let doc = Element::new(&document, "template").map_err(fail)?;
+        let workflow = doc
+            .get(&["workflow"])
+            .cloned()
+            .ok_or_else(|| fail("the template has no 'workflow' element".to_string()))?;
+
+        let mut parameters: Vec<Parameter> = Vec::new();
+        if let Some(items) = doc.list(&["parameters"]).map_err(fail)? {
+            for (i, item) in items.iter().enumerate() {
+                let parameter =
+                    Parameter::from_value(item, &format!("parameters[{i}]")).map_err(fail)?;
+                if parameters.iter().any(|p| p.name == parameter.name) {
+                    return Err(fail(format!(
+                        "parameters[{i}]: parameter '{}' is declared twice",
+                        parameter.name
+                    )));
+                }
+                parameters.push(parameter);
+            }
+        }
+        parameters.sort_by_key(|p| p.index);
+
+        let mut groups: Vec<ParameterGroup> = Vec::new();
+        if let Some(items) = doc.list(&["parameterGroups", "modules"]).map_err(fail)? {
+            for (i, item) in items.iter().enumerate() {
+                let group = Element::new(item, format!("parameterGroups[{i}]")).map_err(fail)?;
+                let name = group.required_string(&["name", "id"]).map_err(fail)?;
+                if groups.iter().any(|g| g.name == name) {
+                    return Err(fail(format!(
+                        "parameterGroups[{i}]: group '{name}' is declared twice"
+                    )));
+                }
+                groups.push(ParameterGroup {
+                    title: group.string(&["title"]).map_err(fail)?.unwrap_or_else(|| name.clone()),
+                    index: group.int(&["index"]).map_err(fail)?.unwrap_or(i as i64),
+                    name,
+                });
+            }
+        }
+        groups.sort_by_key(|g| g.index);
+        for parameter in &parameters {
+            if let Some(group) = &parameter.group {
+                if !groups.iter().any(|g| &g.name == group) {
+                    return Err(fail(format!(
+                        "parameter '{}' belongs to group '{group}', which parameterGroups does not declare",
+                        parameter.name
+                    )));
+                }
+            }
+        }
+
+        let outputs = match doc.get(&["outputs"]) {
+            None => None,
+            Some(value) => Some(parse_outputs(value, "outputs").map_err(fail)?),
+        };
+        let results = match doc.get(&["results"]) {
+            None => None,
+            Some(value) => Some(ResultSchema::from_value(value).map_err(fail)?),
+        };
+        let postproc = match doc.get(&["postproc"]) {
+            None => None,
+            Some(value) => Some(parse_postproc(value).map_err(fail)?),
+        };
+
+        // References must name declared parameters.
+        let mut referenced = Vec::new();
+        reference::collect(&workflow, &mut referenced).map_err(|e| fail(format!("workflow: {e}")))?;
+        for name in &referenced {
+            if !parameters.iter().any(|p| &p.name == name) {
+                return Err(fail(format!(
+                    "workflow references undeclared parameter '{name}'"
+                )));
+            }
+        }
+        // The structure of the workflow, with references still in place.
+        let parsed = steps::parse(&workflow, false).map_err(fail)?;
+        for step in &parsed.steps {
+            if let Action::Actor { parameter } = &step.action {
+                let declared = parameters.iter().find(|p| &p.name == parameter);
+                if !matches!(declared.map(|p| &p.dtype), Some(ParameterType::Actor)) {
+                    return Err(fail(format!(
+                        "workflow step '{}' uses parameter '{parameter}' as its action, but it is not an actor parameter",
+                        step.name
+                    )));
+                }
+            }
+        }
+        if let Some(postproc) = &postproc {
+            let mut names = Vec::new();
+            reference::collect(&postproc.workflow, &mut names)
+                .map_err(|e| fail(format!("postproc.workflow: {e}")))?;
+            for name in &names {
+                if name != POSTPROC_RUNS && name != POSTPROC_RESULTS_FILE {
+                    return Err(fail(format!(
+                        "postproc.workflow references '{name}'; post-processing workflows can only reference $[[runs]]"
+                    )));
+                }
+            }
+            steps::parse(&postproc.workflow, false)
+                .map_err(|e| fail(format!("postproc.{e}")))?;
+        }
+
+        Ok(Template {
+            document: document.clone(),
+            workflow,
+            parameters,
+            groups,
+            outputs,
+            results,
+            postproc,
+        })
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// Cast the given arguments, fill in defaults, and check required parameters
+    /// (`validate_arguments` + `set_defaults` of the reference).
+    pub fn bind(&self, arguments: &Map<String, Value>) -> Result<BoundArguments, ArgumentError> {
+        for name in arguments.keys() {
+            if self.parameter(name).is_none() {
+                return Err(ArgumentError::Unknown(name.clone()));
+            }
+        }
+        let mut bound = BoundArguments::default();
+        for parameter in &self.parameters {
+            let given = arguments.get(&parameter.name).filter(|v| !v.is_null());
+            let is_file = matches!(parameter.dtype, ParameterType::File { .. });
+            match (given, is_file) {
+                (Some(value), true) => {
+                    let file = parameter.cast_file(value)?;
+                    bound.values.insert(parameter.name.clone(), Value::String(file.target.clone()));
+                    bound.files.push((parameter.name.clone(), file));
+                }
+                (Some(value), false) => {
+                    bound.values.insert(parameter.name.clone(), parameter.cast(value)?);
+                }
+                (None, _) => match parameter.effective_default() {
+                    Some(default) if is_file => {
+                        // The default names a file of the template; it is already in
+                        // place in the run folder, at the target (or its own path).
+                        let mut file = parameter.cast_file(&default)?;
+                        file.from_default = true;
+                        bound.values.insert(parameter.name.clone(), Value::String(file.target.clone()));
+                        bound.files.push((parameter.name.clone(), file));
+                    }
+                    Some(default) => {
+                        bound.values.insert(parameter.name.clone(), parameter.cast(&default)?);
+                    }
+                    None if parameter.required => {
+                        return Err(ArgumentError::Missing(parameter.name.clone()))
+                    }
+                    None => {}
+                },
+            }
+        }
+        Ok(bound)
+    }
+
+    /// Expand the workflow for bound arguments: references replaced, workflow
+    /// variables expanded, `${var}` in commands substituted.
+    pub fn expand(
+        &self,
+        arguments: &BoundArguments,
+        options: &ExpandOptions,
+    ) -> Result<SerialWorkflow, ArgumentError> {
+        let expanded = reference::expand(&self.workflow, &arguments.values)?;
+        finish_expansion(&expanded, &arguments.values, options)
+    }
+
+    /// Expand the post-processing workflow with `$[[runs]]` bound to `runs_folder`.
+    pub fn expand_postproc(
+        &self,
+        options: &ExpandOptions,
+    ) -> Option<Result<SerialWorkflow, ArgumentError>> {
+        let postproc = self.postproc.as_ref()?;
+        let mut values = Map::new();
+        values.insert(POSTPROC_RUNS.into(), Value::String(postproc.runs.clone()));
+        values.insert(
+            POSTPROC_RESULTS_FILE.into(),
+            Value::String(format!("{}/runs.json", postproc.runs)),
+        );
+        Some(
+            reference::expand(&postproc.workflow, &values)
+                .and_then(|expanded| finish_expansion(&expanded, &values, options)),
+        )
+    }
+
+    /// The output files users see: `outputs` sources, else the workflow's outputs.
+    pub fn output_files(&self) -> Option<Vec<String>> {
+        self.outputs
+            .as_ref()
+            .map(|outputs| outputs.iter().map(|o| o.source.clone()).collect())
+    }
+}
+
+fn finish_expansion(
+    expanded: &Value,
+    arguments: &Map<String, Value>,
+    options: &ExpandOptions,
+) -> Result<SerialWorkflow, ArgumentError> {
+    let mut workflow = steps::parse(expanded, true).map_err(|message| ArgumentError::Invalid {
+        name: "workflow".into(),
+        message,
+    })?;
+    // Variables: `python`, then the arguments, then the workflow's own parameters.
+    let mut variables = Map::new();
+    variables.insert("python".into(), Value::String(options.python.clone()));
+    for (k, v) in arguments {
+        variables.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &workflow.variables {
+        // Workflow parameters may refer to other variables (`${python}`).
+        let value = match v {
+            Value::String(s) => Value::String(vars::substitute(s, &variables)),
+            other => other.clone(),
+        };
+        variables.insert(k.clone(), value);
+    }
+    for path in workflow.inputs.iter().chain(workflow.outputs.iter()) {
+        check_relative(path, false).map_err(|e| ArgumentError::invalid("workflow", e.to_string()))?;
+    }
+    for step in &mut workflow.steps {
+        for path in step.inputs.iter().chain(step.outputs.iter()) {
+            check_relative(path, false).map_err(|e| ArgumentError::Step {
+                step: step.name.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        match &mut step.action {
+            Action::Container { commands, env, .. } => {
+                for command in commands.iter_mut() {
+                    *command = vars::substitute(command, &variables);
+                }
+                for value in env.values_mut() {
+                    *value = vars::substitute(value, &variables);
+                }
+            }
+            Action::Notebook { .. } | Action::Code { .. } => {}
+            Action::Actor { parameter } => {
+                return Err(ArgumentError::NoValue {
+                    name: parameter.clone(),
+                })
+            }
+        }
+    }
+    workflow.variables = variables;
+    Ok(workflow)
+}
+
+fn parse_outputs(value: &Value, element: &str) -> Result<Vec<OutputFile>, String> {
+    let items = match value {
+        Value::Array(items) => items,
+        other => return Err(format!("{element} must be a list, not {}", kind(other))),
+    };
+    let mut outputs: Vec<OutputFile> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let doc = Element::new(item, format!("{element}[{i}]"))?;
+        let source = doc.required_string(&["source"])?;
+        check_relative(&source, false).map_err(|e| doc.error(format!("'source': {e}")))?;
+        let key = doc.string(&["key"])?.unwrap_or_else(|| source.clone());
+        if outputs.iter().any(|o| o.key == key) {
+            return Err(doc.error(format!("key '{key}' is used twice")));
+        }
+        outputs.push(OutputFile {
+            source,
+            key,
+            title: doc.string(&["title"])?,
+            caption: doc.string(&["caption"])?,
+            format: doc.get(&["format"]).cloned(),
+            widget: doc.get(&["widget"]).cloned(),
+        });
+    }
+    Ok(outputs)
+}
+
+fn parse_postproc(value: &Value) -> Result<PostProcSpec, String> {
+    let doc = Element::new(value, "postproc")?;
+    let workflow = doc
+        .get(&["workflow"])
+        .cloned()
+        .ok_or_else(|| doc.error("'workflow' is missing"))?;
+    let (input_files, runs) = match doc.get(&["inputs"]) {
+        None => (Vec::new(), POSTPROC_RUNS.to_string()),
+        Some(inputs) => {
+            let inputs = Element::new(inputs, "postproc.inputs")?;
+            let files = inputs.string_list(&["files"])?;
+            for file in &files {
+                check_relative(file, false).map_err(|e| inputs.error(format!("'files': {e}")))?;
+            }
+            let runs = inputs
+                .string(&["runs"])?
+                .unwrap_or_else(|| POSTPROC_RUNS.to_string());
+            let normalized = check_relative(&runs, false)
+                .map_err(|e| inputs.error(format!("'runs': {e}")))?;
+            (files, normalized.to_string_lossy().into_owned())
+        }
+    };
+    let outputs = match doc.get(&["outputs"]) {
+        None => None,
+        Some(Value::Object(map)) if map.contains_key("files") => {
+            // A REANA-style `{files: [...]}` list of paths.
+            let element = Element::new(doc.get(&["outputs"]).unwrap_or(&Value::Null), "postproc.outputs")?;
+            Some(
+                element
+                    .string_list(&["files"])?
+                    .into_iter()
+                    .map(|source| OutputFile {
+                        key: source.clone(),
+                        source,
+                        title: None,
+                        caption: None,
+                        format: None,
+                        widget: None,
+                    })
+                    .collect(),
+            )
+        }
+        Some(value) => Some(parse_outputs(value, "postproc.outputs")?),
+    };
+    Ok(PostProcSpec {
+        workflow,
+        input_files,
+        runs,
+        outputs,
+    })
+}
+
+/// Render a value for one-line display (defaults in `template check`).
+pub fn display_value(value: &Value) -> String {
+    match value {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => python_str(value),
+        other => other.to_string(),
+    }
+}
