@@ -23,8 +23,7 @@ pub fn check_relative(value: &str, allow_root: bool) -> Result<PathBuf, PathErro
         }
     }
     // A Windows-style drive or backslash path is just as absolute for our purposes.
-    if value.starts_with('\\') || value.get(1..3) == Some(":\\") || value.get(1..3) == Some(":/")
-    {
+    if value.starts_with('\\') || value.get(1..3) == Some(":\\") || value.get(1..3) == Some(":/") {
         return Err(PathError::Absolute(value.to_string()));
     }
     if value.split(['/', '\\']).any(|part| part == "..") {
@@ -96,7 +95,10 @@ mod tests {
 
     #[test]
     fn relative_paths_are_normalized() {
-        assert_eq!(check_relative("./a//b", false).unwrap(), PathBuf::from("a/b"));
+        assert_eq!(
+            check_relative("./a//b", false).unwrap(),
+            PathBuf::from("a/b")
+        );
         assert_eq!(check_relative("", true).unwrap(), PathBuf::new());
         assert_eq!(check_relative(".", true).unwrap(), PathBuf::new());
     }
@@ -124,7 +126,10 @@ mod tests {
             Err(PathError::Absolute("C:\\x".into()))
         );
         assert_eq!(check_relative("", false), Err(PathError::Empty("".into())));
-        assert_eq!(check_relative("./", false), Err(PathError::Empty("./".into())));
+        assert_eq!(
+            check_relative("./", false),
+            Err(PathError::Empty("./".into()))
+        );
         let message = check_relative("../x", false).unwrap_err().to_string();
         assert!(message.contains("'../x'"), "{message}");
     }

@@ -97,7 +97,10 @@ fn check(source: &Source, as_json: bool) -> i32 {
                 "runs": p.runs,
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&document).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
         return 0;
     }
     println!("{}", folder.name);
@@ -140,7 +143,15 @@ fn check(source: &Source, as_json: bool) -> i32 {
         println!(
             "{}",
             table(
-                &["NAME", "TYPE", "REQUIRED", "DEFAULT", "CONSTRAINTS", "GROUP", "LABEL"],
+                &[
+                    "NAME",
+                    "TYPE",
+                    "REQUIRED",
+                    "DEFAULT",
+                    "CONSTRAINTS",
+                    "GROUP",
+                    "LABEL"
+                ],
                 &rows
             )
         );
@@ -233,7 +244,10 @@ fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> 
         Err(e) => return fail(e),
     };
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&workflow).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&workflow).unwrap_or_default()
+        );
         return 0;
     }
     println!("{}: {} step(s)", folder.name, workflow.steps.len());
@@ -247,8 +261,16 @@ fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> 
     println!("Steps:");
     for (i, step) in workflow.steps.iter().enumerate() {
         match &step.action {
-            Action::Container { image, commands, env } => {
-                let image = if image.is_empty() { "-" } else { image.as_str() };
+            Action::Container {
+                image,
+                commands,
+                env,
+            } => {
+                let image = if image.is_empty() {
+                    "-"
+                } else {
+                    image.as_str()
+                };
                 println!("  {}. {} (environment {image})", i + 1, step.name);
                 for (key, value) in env {
                     println!("       env {key}={value}");
@@ -257,8 +279,17 @@ fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> 
                     println!("       $ {command}");
                 }
             }
-            Action::Notebook { notebook, output, params, .. } => {
-                println!("  {}. {} (notebook {notebook} -> {output})", i + 1, step.name);
+            Action::Notebook {
+                notebook,
+                output,
+                params,
+                ..
+            } => {
+                println!(
+                    "  {}. {} (notebook {notebook} -> {output})",
+                    i + 1,
+                    step.name
+                );
                 if !params.is_empty() {
                     println!("       params: {}", params.join(", "));
                 }
@@ -271,7 +302,9 @@ fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> 
                     arg.as_ref().map(|a| format!(" -> {a}")).unwrap_or_default()
                 );
             }
-            Action::Actor { parameter } => println!("  {}. {} (actor {parameter})", i + 1, step.name),
+            Action::Actor { parameter } => {
+                println!("  {}. {} (actor {parameter})", i + 1, step.name)
+            }
         }
         if !step.inputs.is_empty() {
             println!("       inputs: {}", step.inputs.join(", "));

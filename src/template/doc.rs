@@ -73,11 +73,9 @@ impl<'a> Element<'a> {
         match self.get(keys) {
             None => Ok(None),
             Some(Value::Array(items)) => Ok(Some(items)),
-            Some(other) => Err(self.error(format!(
-                "'{}' must be a list, not {}",
-                keys[0],
-                kind(other)
-            ))),
+            Some(other) => {
+                Err(self.error(format!("'{}' must be a list, not {}", keys[0], kind(other))))
+            }
         }
     }
 
@@ -90,9 +88,8 @@ impl<'a> Element<'a> {
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                scalar_string(item).ok_or_else(|| {
-                    self.error(format!("'{}[{i}]' must be a text value", keys[0]))
-                })
+                scalar_string(item)
+                    .ok_or_else(|| self.error(format!("'{}[{i}]' must be a text value", keys[0])))
             })
             .collect()
     }

@@ -56,7 +56,15 @@ pub fn parse_document(
     let yaml: serde_yaml::Value = serde_yaml::from_str(text)
         .map_err(|e| TemplateError::invalid(name, format!("invalid YAML: {e}")))?;
     let base = path.parent().unwrap_or(root).to_path_buf();
-    yaml_to_json(yaml, &Includes { root, base, name, depth })
+    yaml_to_json(
+        yaml,
+        &Includes {
+            root,
+            base,
+            name,
+            depth,
+        },
+    )
 }
 
 struct Includes<'a> {
@@ -127,7 +135,10 @@ fn yaml_to_json(value: serde_yaml::Value, ctx: &Includes<'_>) -> Result<Value, T
                     .map_err(|e| TemplateError::invalid(ctx.name, format!("!include: {e}")))?;
                 // The included file must also stay inside the template folder.
                 join_inside(ctx.root, &display_name(ctx.root, &path), false).map_err(|_| {
-                    TemplateError::invalid(ctx.name, format!("!include: path '{target}' leaves the template folder"))
+                    TemplateError::invalid(
+                        ctx.name,
+                        format!("!include: path '{target}' leaves the template folder"),
+                    )
                 })?;
                 if !path.is_file() {
                     return Err(TemplateError::invalid(
@@ -192,40 +203,62 @@ mod tests {
     fn yaml_include_is_relative_to_the_including_file() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("sub")).unwrap();
-        fs::write(dir.path().join("spec.yaml"), "parameters: !include sub/params.yaml\nworkflow: {}\n").unwrap();
+        fs::write(
+            dir.path().join("spec.yaml"),
+            "parameters: !include sub/params.yaml\nworkflow: {}\n",
+        )
+        .unwrap();
         fs::write(dir.path().join("sub/params.yaml"), "- !include one.yaml\n").unwrap();
         fs::write(dir.path().join("sub/one.yaml"), "name: x\ndtype: int\n").unwrap();
         let doc = load_document(dir.path(), &dir.path().join("spec.yaml")).unwrap();
-        assert_eq!(doc, json!({"parameters": [{"name": "x", "dtype": "int"}], "workflow": {}}));
+        assert_eq!(
+            doc,
+            json!({"parameters": [{"name": "x", "dtype": "int"}], "workflow": {}})
+        );
     }
 
     #[test]
     fn include_errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("spec.yaml"), "a: !include missing.yaml\n").unwrap();
-        let err = load_document(dir.path(), &dir.path().join("spec.yaml")).unwrap_err().to_string();
+        let err = load_document(dir.path(), &dir.path().join("spec.yaml"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "spec.yaml: !include: file 'missing.yaml' not found");
         fs::write(dir.path().join("spec.yaml"), "a: !include ../x.yaml\n").unwrap();
-        let err = load_document(dir.path(), &dir.path().join("spec.yaml")).unwrap_err().to_string();
+        let err = load_document(dir.path(), &dir.path().join("spec.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("'../x.yaml'"), "{err}");
         fs::write(dir.path().join("spec.yaml"), "a: !include spec.yaml\n").unwrap();
-        let err = load_document(dir.path(), &dir.path().join("spec.yaml")).unwrap_err().to_string();
+        let err = load_document(dir.path(), &dir.path().join("spec.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("too deep"), "{err}");
         fs::write(dir.path().join("spec.yaml"), "a: [1\n").unwrap();
-        let err = load_document(dir.path(), &dir.path().join("spec.yaml")).unwrap_err().to_string();
+        let err = load_document(dir.path(), &dir.path().join("spec.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("spec.yaml: invalid YAML"), "{err}");
     }
 
     #[test]
     fn instructions_include_other_files() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("instructions.md"), "# Title\n{{ details.md }}\nend\n").unwrap();
+        fs::write(
+            dir.path().join("instructions.md"),
+            "# Title\n{{ details.md }}\nend\n",
+        )
+        .unwrap();
         fs::write(dir.path().join("details.md"), "Details {{more.md}}").unwrap();
         fs::write(dir.path().join("more.md"), "here").unwrap();
         let text = read_instructions(dir.path(), &dir.path().join("instructions.md")).unwrap();
         assert_eq!(text, "# Title\nDetails here\nend\n");
         fs::write(dir.path().join("instructions.md"), "{{nothere.md}}").unwrap();
         let err = read_instructions(dir.path(), &dir.path().join("instructions.md")).unwrap_err();
-        assert_eq!(err.to_string(), "instructions.md: included file 'nothere.md' not found");
+        assert_eq!(
+            err.to_string(),
+            "instructions.md: included file 'nothere.md' not found"
+        );
     }
 }

@@ -68,12 +68,10 @@ impl TemplateFolder {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
             });
         }
-        let basedir = basedir
-            .canonicalize()
-            .map_err(|source| TemplateError::Io {
-                path: basedir.to_path_buf(),
-                source,
-            })?;
+        let basedir = basedir.canonicalize().map_err(|source| TemplateError::Io {
+            path: basedir.to_path_buf(),
+            source,
+        })?;
         let manifest_path = match &options.manifest {
             Some(path) => Some(user_file(&basedir, path)),
             None => MANIFEST_FILES
@@ -120,7 +118,9 @@ impl TemplateFolder {
                     let source_path = join_inside(&basedir, &source, true)
                         .map_err(|e| fail(format!("files[{i}].source: {e}")))?;
                     if !source_path.exists() {
-                        return Err(fail(format!("files[{i}].source: '{source}' does not exist")));
+                        return Err(fail(format!(
+                            "files[{i}].source: '{source}' does not exist"
+                        )));
                     }
                     check_relative(&target, true)
                         .map_err(|e| fail(format!("files[{i}].target: {e}")))?;
@@ -144,7 +144,11 @@ impl TemplateFolder {
                         if !path.is_file() {
                             return Err(fail(format!("specfile '{file}' not found")));
                         }
-                        spec = Some((load_document(&basedir, &path)?, display_name(&basedir, &path), path));
+                        spec = Some((
+                            load_document(&basedir, &path)?,
+                            display_name(&basedir, &path),
+                            path,
+                        ));
                     }
                     (None, Some(inline)) => {
                         spec = Some((
@@ -169,7 +173,11 @@ impl TemplateFolder {
                     path,
                 });
             }
-            spec = Some((load_document(&basedir, &path)?, display_name(&basedir, &path), path));
+            spec = Some((
+                load_document(&basedir, &path)?,
+                display_name(&basedir, &path),
+                path,
+            ));
         }
         let (document, spec_name, spec_path) = match spec {
             Some(spec) => spec,
@@ -187,7 +195,11 @@ impl TemplateFolder {
                             "the manifest names no template: add 'specfile' or 'workflowSpec'",
                         )
                     })?;
-                (load_document(&basedir, &path)?, display_name(&basedir, &path), path)
+                (
+                    load_document(&basedir, &path)?,
+                    display_name(&basedir, &path),
+                    path,
+                )
             }
         };
         let template = Template::from_value(document, &spec_name)?;
@@ -222,5 +234,150 @@ fn user_file(basedir: &Path, path: &Path) -> PathBuf {
         path.to_path_buf()
     } else {
         basedir.join(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn samples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
+    }
+
+    #[test]
+    fn manifest_lookup_order_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("spec.yaml"),
+            "workflow:\n  steps:\n    - action: {commands: ['true']}\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("flowserv.yml"),
+            "name: from yml\nspecfile: spec.yaml\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: from yaml\nspecfile: spec.yaml\n",
+        )
+        .unwrap();
+        let loaded = TemplateFolder::load(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.name, "from yaml");
+        fs::write(
+            dir.path().join("flowserv.json"),
+            r#"{"name": "from json", "specfile": "spec.yaml", "description": "d"}"#,
+        )
+        .unwrap();
+        let loaded = TemplateFolder::load(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.name, "from json");
+        assert_eq!(loaded.description.as_deref(), Some("d"));
+        assert!(loaded.files.is_none());
+        let options = LoadOptions {
+            name: Some("Mine".into()),
+            description: Some("other".into()),
+            ..LoadOptions::default()
+        };
+        let loaded = TemplateFolder::load(dir.path(), &options).unwrap();
+        assert_eq!(
+            (loaded.name.as_str(), loaded.description.as_deref()),
+            ("Mine", Some("other"))
+        );
+        let long = LoadOptions {
+            name: Some("n".repeat(513)),
+            ..LoadOptions::default()
+        };
+        let err = TemplateFolder::load(dir.path(), &long)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most 512"), "{err}");
+    }
+
+    #[test]
+    fn includes_sample_resolves_yaml_and_markdown_includes() {
+        let loaded =
+            TemplateFolder::load(&samples().join("features/include"), &LoadOptions::default())
+                .unwrap();
+        assert!(loaded.template.parameters.len() >= 2);
+        let instructions = loaded.instructions.unwrap();
+        assert!(!instructions.contains("{{"), "{instructions}");
+    }
+
+    #[test]
+    fn manifest_files_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("spec.yaml"),
+            "workflow:\n  steps:\n    - action: {commands: ['true']}\n",
+        )
+        .unwrap();
+        fs::create_dir(dir.path().join("code")).unwrap();
+        fs::write(dir.path().join("flowserv.yaml"), "name: x\nspecfile: spec.yaml\nfiles:\n  - source: code\n    target: code\n  - source: spec.yaml\n").unwrap();
+        let loaded = TemplateFolder::load(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(
+            loaded.files.unwrap(),
+            vec![
+                CopySpec {
+                    source: "code".into(),
+                    target: "code".into()
+                },
+                CopySpec {
+                    source: "spec.yaml".into(),
+                    target: String::new()
+                }
+            ]
+        );
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: x\nspecfile: spec.yaml\nfiles:\n  - source: code\n    target: /abs\n",
+        )
+        .unwrap();
+        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "flowserv.yaml: files[0].target: path '/abs' is absolute; use a path relative to the template folder");
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: x\nspecfile: spec.yaml\nfiles:\n  - source: nothere\n",
+        )
+        .unwrap();
+        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'nothere' does not exist"), "{err}");
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: x\nspecfile: ../spec.yaml\n",
+        )
+        .unwrap();
+        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("specfile: path '../spec.yaml'"), "{err}");
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: x\ninstructions: missing.md\nspecfile: spec.yaml\n",
+        )
+        .unwrap();
+        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("instructions file 'missing.md' not found"),
+            "{err}"
+        );
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        fs::write(
+            dir.path().join("flowserv.yaml"),
+            "name: x\nspecfile: spec.yaml\nfiles:\n  - source: link\n",
+        )
+        .unwrap();
+        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("through a link"), "{err}");
     }
 }

@@ -98,9 +98,8 @@ pub struct Range {
 impl Range {
     /// Parse the interval notation of `RangeConstraint.from_string`.
     pub fn parse(text: &str) -> Result<Range, String> {
-        let bad = || {
-            format!("range '{text}' is not an interval like '[0,1]', '(0,]' or '[-inf,10)'")
-        };
+        let bad =
+            || format!("range '{text}' is not an interval like '[0,1]', '(0,]' or '[-inf,10)'");
         let trimmed = text.trim();
         let mut chars = trimmed.chars();
         let open = chars.next().ok_or_else(bad)?;
@@ -292,15 +291,16 @@ impl Parameter {
         if let Some(default) = &parameter.default {
             match &parameter.dtype {
                 ParameterType::File { .. } => {
-                    let path = scalar_string(default)
-                        .ok_or_else(|| doc.error("'defaultValue' of a file parameter must be a path"))?;
+                    let path = scalar_string(default).ok_or_else(|| {
+                        doc.error("'defaultValue' of a file parameter must be a path")
+                    })?;
                     check_relative(&path, false)
                         .map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
                 }
                 _ => {
-                    parameter
-                        .cast(default)
-                        .map_err(|e| doc.error(format!("'defaultValue' is not valid: {}", strip_name(&e))))?;
+                    parameter.cast(default).map_err(|e| {
+                        doc.error(format!("'defaultValue' is not valid: {}", strip_name(&e)))
+                    })?;
                 }
             }
         }
@@ -325,7 +325,11 @@ impl Parameter {
             ParameterType::List { para } => format!("list of {}", para.dtype.name()),
             ParameterType::Record { fields } => format!(
                 "fields {}",
-                fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             _ => String::new(),
         }
@@ -337,7 +341,10 @@ impl Parameter {
             return self.default.clone();
         }
         if let ParameterType::Select { values } = &self.dtype {
-            return values.iter().find(|o| o.is_default).map(|o| o.value.clone());
+            return values
+                .iter()
+                .find(|o| o.is_default)
+                .map(|o| o.value.clone());
         }
         None
     }
@@ -354,9 +361,9 @@ impl Parameter {
                 Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
                     Ok(Value::Bool(n.as_i64() == Some(1)))
                 }
-                Value::String(s) => parse_bool(s).map(Value::Bool).ok_or_else(|| {
-                    fail(format!("'{s}' is not a boolean; use true or false"))
-                }),
+                Value::String(s) => parse_bool(s)
+                    .map(Value::Bool)
+                    .ok_or_else(|| fail(format!("'{s}' is not a boolean; use true or false"))),
                 other => Err(fail(format!("expected true or false, got {}", kind(other)))),
             },
             ParameterType::String => scalar_string(value)
@@ -391,8 +398,9 @@ impl Parameter {
             ParameterType::Float { range } => {
                 let number = match value {
                     Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-                    Value::String(s) => parse_float(s)
-                        .ok_or_else(|| fail(format!("'{s}' is not a number")))?,
+                    Value::String(s) => {
+                        parse_float(s).ok_or_else(|| fail(format!("'{s}' is not a number")))?
+                    }
                     other => return Err(fail(format!("expected a number, got {}", kind(other)))),
                 };
                 if number.is_nan() {
@@ -409,8 +417,12 @@ impl Parameter {
                 Ok(float_value(number))
             }
             ParameterType::Select { values } => {
-                let given = scalar_string(value)
-                    .ok_or_else(|| fail(format!("expected one of the listed values, got {}", kind(value))))?;
+                let given = scalar_string(value).ok_or_else(|| {
+                    fail(format!(
+                        "expected one of the listed values, got {}",
+                        kind(value)
+                    ))
+                })?;
                 values
                     .iter()
                     .find(|o| scalar_string(&o.value).as_deref() == Some(given.as_str()))
@@ -435,8 +447,11 @@ impl Parameter {
                 let items = match value {
                     Value::Array(items) => items,
                     Value::String(s) => {
-                        parsed = parse_json_text(s)
-                            .ok_or_else(|| fail(format!("'{s}' is not a list; write it as JSON, e.g. [1, 2]")))?;
+                        parsed = parse_json_text(s).ok_or_else(|| {
+                            fail(format!(
+                                "'{s}' is not a list; write it as JSON, e.g. [1, 2]"
+                            ))
+                        })?;
                         match &parsed {
                             Value::Array(items) => items,
                             _ => return Err(fail(format!("'{s}' is not a list"))),
@@ -446,9 +461,10 @@ impl Parameter {
                 };
                 let mut cast = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    cast.push(para.cast(item).map_err(|e| {
-                        fail(format!("item {}: {}", i + 1, strip_name(&e)))
-                    })?);
+                    cast.push(
+                        para.cast(item)
+                            .map_err(|e| fail(format!("item {}: {}", i + 1, strip_name(&e))))?,
+                    );
                 }
                 Ok(Value::Array(cast))
             }
@@ -457,7 +473,9 @@ impl Parameter {
                 let value = match value {
                     Value::String(s) => {
                         parsed = parse_json_text(s).ok_or_else(|| {
-                            fail(format!("'{s}' is not a record; write it as JSON, e.g. {{\"a\": 1}}"))
+                            fail(format!(
+                                "'{s}' is not a record; write it as JSON, e.g. {{\"a\": 1}}"
+                            ))
                         })?;
                         &parsed
                     }
@@ -469,9 +487,12 @@ impl Parameter {
                     Value::Object(map) => given = map.clone(),
                     Value::Array(items) => {
                         for item in items {
-                            let name = item.get("name").and_then(Value::as_str).ok_or_else(|| {
-                                fail("record items must have a 'name' and a 'value'".to_string())
-                            })?;
+                            let name =
+                                item.get("name").and_then(Value::as_str).ok_or_else(|| {
+                                    fail(
+                                        "record items must have a 'name' and a 'value'".to_string(),
+                                    )
+                                })?;
                             given.insert(
                                 name.to_string(),
                                 item.get("value").cloned().unwrap_or(Value::Null),
@@ -541,7 +562,9 @@ impl Parameter {
                     .or_else(|| map.get("source"))
                     .or_else(|| map.get("fileId"))
                     .and_then(scalar_string)
-                    .ok_or_else(|| fail("a file argument needs a 'value' (the file)".to_string()))?;
+                    .ok_or_else(|| {
+                        fail("a file argument needs a 'value' (the file)".to_string())
+                    })?;
                 let target = map
                     .get("as")
                     .or_else(|| map.get("target"))
@@ -557,7 +580,10 @@ impl Parameter {
             .or(declared_target)
             .or_else(|| self.default.as_ref().and_then(scalar_string))
             .ok_or_else(|| {
-                fail("no target path: the declaration has no 'target' and the argument no 'as'".to_string())
+                fail(
+                    "no target path: the declaration has no 'target' and the argument no 'as'"
+                        .to_string(),
+                )
             })?;
         let normalized =
             check_relative(&target, false).map_err(|e| fail(format!("target: {e}")))?;
@@ -607,8 +633,9 @@ fn parse_options(doc: &Element<'_>) -> Result<Vec<SelectOption>, String> {
                 })
             }
             scalar => {
-                let name = scalar_string(scalar)
-                    .ok_or_else(|| doc.error(format!("values[{i}] must be a mapping or a value")))?;
+                let name = scalar_string(scalar).ok_or_else(|| {
+                    doc.error(format!("values[{i}] must be a mapping or a value"))
+                })?;
                 Ok(SelectOption {
                     name,
                     value: scalar.clone(),
@@ -646,5 +673,307 @@ fn strip_name(error: &ArgumentError) -> String {
     match error {
         ArgumentError::Invalid { message, .. } => message.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn para(v: Value) -> Parameter {
+        Parameter::from_value(&v, "parameters[0]").unwrap()
+    }
+
+    fn para_err(v: Value) -> String {
+        Parameter::from_value(&v, "parameters[0]").unwrap_err()
+    }
+
+    fn cast_err(p: &Parameter, v: Value) -> String {
+        p.cast(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn common_keys_and_aliases() {
+        let p = para(
+            json!({"name": "a", "type": "int", "isRequired": true, "description": "d", "module": "g", "index": 3}),
+        );
+        assert_eq!(p.label, "a");
+        assert!(p.required);
+        assert_eq!(p.help.as_deref(), Some("d"));
+        assert_eq!(p.group.as_deref(), Some("g"));
+        assert_eq!(p.index, 3);
+        let p = para(
+            json!({"name": "b", "datatype": "string", "required": "true", "help": "h", "group": "x", "label": "B"}),
+        );
+        assert_eq!(p.dtype, ParameterType::String);
+        assert!(p.required);
+        assert_eq!(p.label, "B");
+        assert!(!para(json!({"name": "c", "dtype": "bool"})).required);
+        assert!(para_err(json!({"name": "c"})).contains("'dtype' is missing"));
+        assert!(para_err(json!({"dtype": "int"})).contains("'name' is missing"));
+        assert!(
+            para_err(json!({"name": "c", "dtype": "complex"})).contains("unknown dtype 'complex'")
+        );
+        assert!(para_err(json!({"name": "c", "dtype": "int", "index": "x"}))
+            .contains("'index' must be an integer"));
+    }
+
+    #[test]
+    fn bool_casting() {
+        let p = para(json!({"name": "flag", "dtype": "bool"}));
+        for t in ["true", "TRUE", "1", "t", "yes", "y"] {
+            assert_eq!(p.cast(&json!(t)).unwrap(), json!(true), "{t}");
+        }
+        for f in ["false", "0", "f", "", "no", "n"] {
+            assert_eq!(p.cast(&json!(f)).unwrap(), json!(false), "{f}");
+        }
+        assert_eq!(p.cast(&json!(true)).unwrap(), json!(true));
+        assert_eq!(p.cast(&json!(1)).unwrap(), json!(true));
+        assert_eq!(p.cast(&Value::Null).unwrap(), json!(false));
+        assert_eq!(
+            cast_err(&p, json!("maybe")),
+            "parameter 'flag': 'maybe' is not a boolean; use true or false"
+        );
+        assert!(cast_err(&p, json!(2)).contains("expected true or false"));
+        assert!(cast_err(&p, json!([true])).contains("a list"));
+    }
+
+    #[test]
+    fn int_casting_and_ranges() {
+        let p = para(json!({"name": "n", "dtype": "int", "range": "[0,10)"}));
+        assert_eq!(p.cast(&json!("7")).unwrap(), json!(7));
+        assert_eq!(p.cast(&json!(" 3 ")).unwrap(), json!(3));
+        assert_eq!(p.cast(&json!(0)).unwrap(), json!(0));
+        assert_eq!(p.cast(&json!(4.0)).unwrap(), json!(4));
+        assert_eq!(
+            cast_err(&p, json!(10)),
+            "parameter 'n': 10 is outside the range [0,10)"
+        );
+        assert!(cast_err(&p, json!(-1)).contains("outside the range"));
+        assert_eq!(
+            cast_err(&p, json!("3.5")),
+            "parameter 'n': '3.5' is not an integer"
+        );
+        assert!(cast_err(&p, json!(2.5)).contains("not an integer"));
+        assert!(cast_err(&p, json!("abc")).contains("'abc' is not an integer"));
+        assert!(cast_err(&p, json!(true)).contains("expected an integer"));
+        let unbounded = para(json!({"name": "n", "dtype": "int"}));
+        assert_eq!(unbounded.cast(&json!("-99999")).unwrap(), json!(-99999));
+    }
+
+    #[test]
+    fn float_casting_and_infinity() {
+        let p = para(json!({"name": "x", "dtype": "float", "range": "(0,]"}));
+        assert_eq!(p.cast(&json!("0.5")).unwrap(), json!(0.5));
+        assert_eq!(p.cast(&json!(3)).unwrap(), json!(3.0));
+        assert_eq!(p.cast(&json!("inf")).unwrap(), json!("inf"));
+        assert_eq!(
+            cast_err(&p, json!(0)),
+            "parameter 'x': 0.0 is outside the range (0,]"
+        );
+        assert!(cast_err(&p, json!("-inf")).contains("outside the range"));
+        assert!(cast_err(&p, json!("nan")).contains("not a number"));
+        assert!(cast_err(&p, json!("1,5")).contains("'1,5' is not a number"));
+        let free = para(json!({"name": "x", "dtype": "float"}));
+        assert_eq!(free.cast(&json!("-inf")).unwrap(), json!("-inf"));
+        assert_eq!(free.cast(&json!("1e3")).unwrap(), json!(1000.0));
+    }
+
+    #[test]
+    fn range_notation() {
+        let r = Range::parse("[0,1]").unwrap();
+        assert!(r.contains(0.0) && r.contains(1.0) && !r.contains(1.01));
+        let r = Range::parse("(0,1)").unwrap();
+        assert!(!r.contains(0.0) && !r.contains(1.0) && r.contains(0.5));
+        let r = Range::parse("[0,1)").unwrap();
+        assert!(r.contains(0.0) && !r.contains(1.0));
+        let r = Range::parse("(0,1]").unwrap();
+        assert!(!r.contains(0.0) && r.contains(1.0));
+        let r = Range::parse("(,5]").unwrap();
+        assert!(r.contains(-1e300) && r.contains(5.0));
+        let r = Range::parse("[-inf, inf]").unwrap();
+        assert!(r.contains(1e300) && r.contains(-1e300));
+        let r = Range::parse(" [ -2.5 , ) ").unwrap();
+        assert!(r.contains(-2.5) && r.contains(1e9) && !r.contains(-3.0));
+        assert_eq!(Range::parse("(0,]").unwrap().to_string(), "(0,]");
+        assert_eq!(Range::parse("[-1.5,2)").unwrap().to_string(), "[-1.5,2)");
+        for bad in [
+            "[0,", "0,1", "[0;1]", "[a,1]", "[0,1,2]", "", "[", "{0,1}", "[1,0]",
+        ] {
+            assert!(Range::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Range::parse("[0,").unwrap_err().contains("range '[0,'"));
+        assert!(
+            para_err(json!({"name": "r", "dtype": "float", "range": "[0,"}))
+                .contains("parameters[0] 'r': range '[0,' is not an interval")
+        );
+        assert!(
+            para_err(json!({"name": "r", "dtype": "int", "range": 5})).contains("interval string")
+        );
+    }
+
+    #[test]
+    fn select_casting() {
+        let p = para(json!({"name": "m", "type": "select", "values": [
+            {"name": "Brightfield", "value": "brightfield", "isDefault": true},
+            {"name": "Phase", "value": "phasecontrast"},
+            {"name": "Three", "value": 3}
+        ]}));
+        assert_eq!(
+            p.cast(&json!("phasecontrast")).unwrap(),
+            json!("phasecontrast")
+        );
+        assert_eq!(p.cast(&json!("3")).unwrap(), json!(3));
+        assert_eq!(p.effective_default(), Some(json!("brightfield")));
+        assert_eq!(
+            cast_err(&p, json!("Phase")),
+            "parameter 'm': 'Phase' is not one of 'brightfield', 'phasecontrast', '3'"
+        );
+        assert!(para_err(json!({"name": "m", "dtype": "select"})).contains("needs 'values'"));
+        assert!(
+            para_err(json!({"name": "m", "dtype": "select", "values": []}))
+                .contains("must not be empty")
+        );
+        assert!(para_err(
+            json!({"name": "m", "dtype": "select", "values": ["a"], "defaultValue": "b"})
+        )
+        .contains("'defaultValue' is not valid"));
+    }
+
+    #[test]
+    fn string_casting() {
+        let p = para(json!({"name": "s", "dtype": "string", "defaultValue": "Hello"}));
+        assert_eq!(p.cast(&json!("x y")).unwrap(), json!("x y"));
+        assert_eq!(p.cast(&json!(5)).unwrap(), json!("5"));
+        assert_eq!(p.cast(&json!(true)).unwrap(), json!("True"));
+        assert!(cast_err(&p, json!({"a": 1})).contains("expected a text value"));
+    }
+
+    #[test]
+    fn file_casting_and_targets() {
+        let p = para(json!({"name": "names", "dtype": "file", "target": "data/names.txt"}));
+        let f = p.cast_file(&json!("/tmp/my.txt")).unwrap();
+        assert_eq!(
+            (f.source.as_str(), f.target.as_str()),
+            ("/tmp/my.txt", "data/names.txt")
+        );
+        let f = p
+            .cast_file(&json!({"value": "abc", "as": "data/other.txt"}))
+            .unwrap();
+        assert_eq!(f.target, "data/other.txt");
+        assert_eq!(
+            p.cast_file(&json!({"value": "abc", "as": "../x"}))
+                .unwrap_err()
+                .to_string(),
+            "parameter 'names': target: path '../x' leaves its folder ('..' is not allowed)"
+        );
+        assert!(p
+            .cast_file(&json!({"value": "abc", "as": "/etc/x"}))
+            .unwrap_err()
+            .to_string()
+            .contains("absolute"));
+        let defaulted = para(json!({"name": "f", "dtype": "file", "defaultValue": "data/in.txt"}));
+        assert_eq!(
+            defaulted.cast_file(&json!("/tmp/x")).unwrap().target,
+            "data/in.txt"
+        );
+        let bare = para(json!({"name": "f", "dtype": "file"}));
+        assert!(bare
+            .cast_file(&json!("/tmp/x"))
+            .unwrap_err()
+            .to_string()
+            .contains("no target path"));
+        assert_eq!(
+            bare.cast_file(&json!({"value": "/tmp/x", "as": "in.txt"}))
+                .unwrap()
+                .target,
+            "in.txt"
+        );
+        assert!(
+            para_err(json!({"name": "f", "dtype": "file", "target": "../up"}))
+                .contains("'target': path '../up'")
+        );
+        assert!(bare.cast_file(&json!(3)).is_err());
+    }
+
+    #[test]
+    fn list_casting() {
+        let p = para(
+            json!({"name": "l", "dtype": "list", "para": {"name": "item", "dtype": "int", "range": "[0,]"}}),
+        );
+        assert_eq!(p.cast(&json!([1, "2"])).unwrap(), json!([1, 2]));
+        assert_eq!(p.cast(&json!("[3, 4]")).unwrap(), json!([3, 4]));
+        assert_eq!(
+            cast_err(&p, json!([1, -1])),
+            "parameter 'l': item 2: -1 is outside the range [0,]"
+        );
+        assert!(cast_err(&p, json!("nope")).contains("is not a list"));
+        assert!(cast_err(&p, json!(5)).contains("expected a list"));
+        assert!(para_err(json!({"name": "l", "dtype": "list"})).contains("needs 'para'"));
+    }
+
+    #[test]
+    fn record_casting() {
+        let p = para(json!({"name": "r", "dtype": "record", "fields": [
+            {"name": "a", "dtype": "int", "isRequired": true},
+            {"name": "b", "dtype": "string", "defaultValue": "x"},
+            {"name": "c", "para": {"dtype": "bool"}}
+        ]}));
+        assert_eq!(
+            p.cast(&json!({"a": "1"})).unwrap(),
+            json!({"a": 1, "b": "x"})
+        );
+        assert_eq!(
+            p.cast(&json!([{"name": "a", "value": 2}, {"name": "c", "value": "true"}]))
+                .unwrap(),
+            json!({"a": 2, "b": "x", "c": true})
+        );
+        assert_eq!(
+            p.cast(&json!("{\"a\": 5, \"b\": \"y\"}")).unwrap(),
+            json!({"a": 5, "b": "y"})
+        );
+        assert_eq!(
+            cast_err(&p, json!({"b": "y"})),
+            "parameter 'r': field 'a' is required"
+        );
+        assert_eq!(
+            cast_err(&p, json!({"a": 1, "z": 2})),
+            "parameter 'r': record has no field 'z'"
+        );
+        assert!(cast_err(&p, json!({"a": "q"})).contains("field 'a': 'q' is not an integer"));
+        assert!(cast_err(&p, json!([{"value": 1}])).contains("'name'"));
+        assert!(para_err(json!({"name": "r", "dtype": "record", "fields": [{"name": "a", "dtype": "int"}, {"name": "a", "dtype": "int"}]})).contains("declared twice"));
+    }
+
+    #[test]
+    fn actor_casting() {
+        let p = para(json!({"name": "model", "dtype": "actor"}));
+        let step = json!({"environment": "python:3.9", "commands": ["python m.py"]});
+        assert_eq!(p.cast(&step).unwrap(), step);
+        assert_eq!(p.cast(&json!(step.to_string())).unwrap(), step);
+        assert!(cast_err(&p, json!({"environment": "x"}))
+            .contains("neither 'commands' nor 'notebook' nor 'func'"));
+        assert!(cast_err(&p, json!("python m.py")).contains("an actor is a workflow step"));
+    }
+
+    #[test]
+    fn defaults_must_be_valid() {
+        assert!(
+            para_err(json!({"name": "n", "dtype": "int", "defaultValue": "x"}))
+                .contains("'defaultValue' is not valid: 'x' is not an integer")
+        );
+        assert!(para_err(
+            json!({"name": "n", "dtype": "int", "range": "[0,1]", "defaultValue": 5})
+        )
+        .contains("outside the range"));
+        assert!(
+            para_err(json!({"name": "f", "dtype": "file", "defaultValue": "../x"}))
+                .contains("'defaultValue'")
+        );
+        assert_eq!(
+            para(json!({"name": "n", "dtype": "float", "defaultValue": 0.75})).default,
+            Some(json!(0.75))
+        );
     }
 }

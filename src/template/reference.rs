@@ -66,8 +66,8 @@ pub fn find(text: &str) -> Result<Vec<Found>, String> {
                 return Err(format!("unterminated parameter reference in '{text}'"));
             }
         }
-        let reference = parse_body(&text[body_start..close])
-            .map_err(|e| format!("{e} in '{text}'"))?;
+        let reference =
+            parse_body(&text[body_start..close]).map_err(|e| format!("{e} in '{text}'"))?;
         found.push(Found {
             start,
             end,
@@ -102,7 +102,9 @@ fn parse_body(body: &str) -> Result<Reference, String> {
                 format!("conditional reference '$[[{body}]]' needs the form 'name ? a : b'")
             })?;
             if name.is_empty() {
-                return Err(format!("conditional reference '$[[{body}]]' has no parameter name"));
+                return Err(format!(
+                    "conditional reference '$[[{body}]]' has no parameter name"
+                ));
             }
             Ok(Reference::Conditional {
                 name: name.to_string(),

@@ -100,7 +100,9 @@ impl ResultSchema {
                 return Err(col.error(format!("column '{name}' is declared twice")));
             }
             columns.push(ResultColumn {
-                label: col.string(&["label", "title"])?.unwrap_or_else(|| name.clone()),
+                label: col
+                    .string(&["label", "title"])?
+                    .unwrap_or_else(|| name.clone()),
                 dtype,
                 required: col.bool(&["required", "isRequired"])?.unwrap_or(true),
                 path: col.string(&["path"])?,
@@ -182,7 +184,9 @@ impl ResultSchema {
                     Some(value) => column
                         .cast(value)
                         .map(|v| (column.name.clone(), Some(v)))
-                        .map_err(|e| format!("result file '{}': column '{}': {e}", self.file, column.name)),
+                        .map_err(|e| {
+                            format!("result file '{}': column '{}': {e}", self.file, column.name)
+                        }),
                 }
             })
             .collect()
@@ -216,7 +220,9 @@ impl ResultColumn {
             ColumnType::Int => match value {
                 Value::Number(n) if n.is_i64() => Ok(ResultValue::Int(n.as_i64().unwrap_or(0))),
                 Value::Number(n) => match n.as_f64() {
-                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(ResultValue::Int(f as i64)),
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                        Ok(ResultValue::Int(f as i64))
+                    }
                     _ => Err(format!("{n} is not an integer")),
                 },
                 Value::String(s) => s
@@ -296,8 +302,14 @@ mod tests {
         assert_eq!(
             s.effective_order(),
             vec![
-                SortColumn { name: "b".into(), sort_desc: true },
-                SortColumn { name: "a".into(), sort_desc: false }
+                SortColumn {
+                    name: "b".into(),
+                    sort_desc: true
+                },
+                SortColumn {
+                    name: "a".into(),
+                    sort_desc: false
+                }
             ]
         );
         let err = schema(json!({
@@ -306,16 +318,21 @@ mod tests {
             "orderBy": [{"name": "nocolumn"}]
         }))
         .unwrap_err();
-        assert!(err.contains("results.orderBy[0]: unknown column 'nocolumn'"), "{err}");
+        assert!(
+            err.contains("results.orderBy[0]: unknown column 'nocolumn'"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_schemas_are_rejected() {
-        let err = schema(json!({"file": "r.json", "schema": [{"name": "a", "type": "bool"}]})).unwrap_err();
+        let err = schema(json!({"file": "r.json", "schema": [{"name": "a", "type": "bool"}]}))
+            .unwrap_err();
         assert!(err.contains("unknown type 'bool'"), "{err}");
         let err = schema(json!({"file": "r.json", "schema": [{"name": "a", "type": "int"}, {"name": "a", "type": "int"}]})).unwrap_err();
         assert!(err.contains("declared twice"), "{err}");
-        let err = schema(json!({"file": "../r.json", "schema": [{"name": "a", "type": "int"}]})).unwrap_err();
+        let err = schema(json!({"file": "../r.json", "schema": [{"name": "a", "type": "int"}]}))
+            .unwrap_err();
         assert!(err.contains("'../r.json'"), "{err}");
         assert!(schema(json!({"schema": []})).is_err());
     }
@@ -343,8 +360,13 @@ mod tests {
             ]
         );
         let err = s.extract(&json!({"n": 1})).unwrap_err();
-        assert!(err.contains("required column 'acc'") && err.contains("accuracy/mean"), "{err}");
-        let err = s.extract(&json!({"accuracy": {"mean": 0.5}, "n": 1.5})).unwrap_err();
+        assert!(
+            err.contains("required column 'acc'") && err.contains("accuracy/mean"),
+            "{err}"
+        );
+        let err = s
+            .extract(&json!({"accuracy": {"mean": 0.5}, "n": 1.5}))
+            .unwrap_err();
         assert!(err.contains("column 'n'"), "{err}");
     }
 }

@@ -136,7 +136,10 @@ impl Template {
                     )));
                 }
                 groups.push(ParameterGroup {
-                    title: group.string(&["title"]).map_err(fail)?.unwrap_or_else(|| name.clone()),
+                    title: group
+                        .string(&["title"])
+                        .map_err(fail)?
+                        .unwrap_or_else(|| name.clone()),
                     index: group.int(&["index"]).map_err(fail)?.unwrap_or(i as i64),
                     name,
                 });
@@ -169,7 +172,8 @@ impl Template {
 
         // References must name declared parameters.
         let mut referenced = Vec::new();
-        reference::collect(&workflow, &mut referenced).map_err(|e| fail(format!("workflow: {e}")))?;
+        reference::collect(&workflow, &mut referenced)
+            .map_err(|e| fail(format!("workflow: {e}")))?;
         for name in &referenced {
             if !parameters.iter().any(|p| &p.name == name) {
                 return Err(fail(format!(
@@ -201,8 +205,7 @@ impl Template {
                     )));
                 }
             }
-            steps::parse(&postproc.workflow, false)
-                .map_err(|e| fail(format!("postproc.{e}")))?;
+            steps::parse(&postproc.workflow, false).map_err(|e| fail(format!("postproc.{e}")))?;
         }
 
         Ok(Template {
@@ -235,11 +238,15 @@ impl Template {
             match (given, is_file) {
                 (Some(value), true) => {
                     let file = parameter.cast_file(value)?;
-                    bound.values.insert(parameter.name.clone(), Value::String(file.target.clone()));
+                    bound
+                        .values
+                        .insert(parameter.name.clone(), Value::String(file.target.clone()));
                     bound.files.push((parameter.name.clone(), file));
                 }
                 (Some(value), false) => {
-                    bound.values.insert(parameter.name.clone(), parameter.cast(value)?);
+                    bound
+                        .values
+                        .insert(parameter.name.clone(), parameter.cast(value)?);
                 }
                 (None, _) => match parameter.effective_default() {
                     Some(default) if is_file => {
@@ -247,11 +254,15 @@ impl Template {
                         // place in the run folder, at the target (or its own path).
                         let mut file = parameter.cast_file(&default)?;
                         file.from_default = true;
-                        bound.values.insert(parameter.name.clone(), Value::String(file.target.clone()));
+                        bound
+                            .values
+                            .insert(parameter.name.clone(), Value::String(file.target.clone()));
                         bound.files.push((parameter.name.clone(), file));
                     }
                     Some(default) => {
-                        bound.values.insert(parameter.name.clone(), parameter.cast(&default)?);
+                        bound
+                            .values
+                            .insert(parameter.name.clone(), parameter.cast(&default)?);
                     }
                     None if parameter.required => {
                         return Err(ArgumentError::Missing(parameter.name.clone()))
@@ -324,7 +335,8 @@ fn finish_expansion(
         variables.insert(k.clone(), value);
     }
     for path in workflow.inputs.iter().chain(workflow.outputs.iter()) {
-        check_relative(path, false).map_err(|e| ArgumentError::invalid("workflow", e.to_string()))?;
+        check_relative(path, false)
+            .map_err(|e| ArgumentError::invalid("workflow", e.to_string()))?;
     }
     for step in &mut workflow.steps {
         for path in step.inputs.iter().chain(step.outputs.iter()) {
@@ -397,8 +409,8 @@ fn parse_postproc(value: &Value) -> Result<PostProcSpec, String> {
             let runs = inputs
                 .string(&["runs"])?
                 .unwrap_or_else(|| POSTPROC_RUNS.to_string());
-            let normalized = check_relative(&runs, false)
-                .map_err(|e| inputs.error(format!("'runs': {e}")))?;
+            let normalized =
+                check_relative(&runs, false).map_err(|e| inputs.error(format!("'runs': {e}")))?;
             (files, normalized.to_string_lossy().into_owned())
         }
     };
@@ -406,7 +418,10 @@ fn parse_postproc(value: &Value) -> Result<PostProcSpec, String> {
         None => None,
         Some(Value::Object(map)) if map.contains_key("files") => {
             // A REANA-style `{files: [...]}` list of paths.
-            let element = Element::new(doc.get(&["outputs"]).unwrap_or(&Value::Null), "postproc.outputs")?;
+            let element = Element::new(
+                doc.get(&["outputs"]).unwrap_or(&Value::Null),
+                "postproc.outputs",
+            )?;
             Some(
                 element
                     .string_list(&["files"])?
@@ -437,5 +452,183 @@ pub fn display_value(value: &Value) -> String {
     match value {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => python_str(value),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(v: Value) -> Result<Template, String> {
+        Template::from_value(v, "t.yaml").map_err(|e| e.to_string())
+    }
+
+    fn options() -> ExpandOptions {
+        ExpandOptions {
+            python: "/opt/py".into(),
+        }
+    }
+
+    #[test]
+    fn parameters_are_in_index_order_and_defaults_fill_in() {
+        let t = load(json!({
+            "workflow": {"steps": [{"action": {"commands": ["run $[[a]] $[[b]] ${python}"]}}]},
+            "parameters": [
+                {"name": "b", "dtype": "int", "index": 2, "defaultValue": 5},
+                {"name": "a", "dtype": "string", "index": 1, "isRequired": true}
+            ]
+        }))
+        .unwrap();
+        let names: Vec<_> = t.parameters.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["a", "b"]);
+        assert_eq!(
+            t.bind(&Map::new()).unwrap_err(),
+            ArgumentError::Missing("a".into())
+        );
+        let bound = t.bind(json!({"a": "x"}).as_object().unwrap()).unwrap();
+        let wf = t.expand(&bound, &options()).unwrap();
+        assert_eq!(
+            wf.steps[0].action,
+            Action::Container {
+                image: String::new(),
+                commands: vec!["run x 5 /opt/py".into()],
+                env: Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn groups_outputs_and_references_are_validated() {
+        let base = json!({"steps": [{"action": {"commands": ["x"]}}]});
+        let err = load(json!({"workflow": base, "parameters": [{"name": "a", "dtype": "int", "group": "nogroup"}]})).unwrap_err();
+        assert!(err.contains("group 'nogroup'"), "{err}");
+        let t = load(json!({
+            "workflow": base,
+            "parameterGroups": [{"name": "g2", "title": "Second", "index": 2}, {"name": "g1", "title": "First", "index": 1}],
+            "parameters": [{"name": "a", "dtype": "int", "group": "g1"}],
+            "outputs": [{"source": "results/a.png", "title": "Plot", "widget": {"type": "image"}}]
+        }))
+        .unwrap();
+        assert_eq!(t.groups[0].title, "First");
+        assert_eq!(t.outputs.as_ref().unwrap()[0].key, "results/a.png");
+        assert_eq!(t.output_files(), Some(vec!["results/a.png".to_string()]));
+        let err =
+            load(json!({"workflow": base, "outputs": [{"source": "/etc/passwd"}]})).unwrap_err();
+        assert!(
+            err.contains("outputs[0]") && err.contains("'/etc/passwd'"),
+            "{err}"
+        );
+        let err = load(json!({"parameters": []})).unwrap_err();
+        assert_eq!(err, "t.yaml: the template has no 'workflow' element");
+        let err = load(json!({"workflow": {"steps": [{"name": "s", "action": "$[[a]]"}]}, "parameters": [{"name": "a", "dtype": "int"}]})).unwrap_err();
+        assert!(err.contains("not an actor parameter"), "{err}");
+    }
+
+    #[test]
+    fn reana_and_flowserv_syntax_expand_to_the_same_steps() {
+        let params = json!([{"name": "n", "dtype": "int", "defaultValue": 3}]);
+        let reana = load(json!({
+            "workflow": {
+                "inputs": {"files": ["code/a.py"], "parameters": {"count": "$[[n]]"}},
+                "workflow": {"type": "serial", "specification": {"steps": [
+                    {"name": "main", "environment": "py", "commands": ["${python} code/a.py ${count}"]}
+                ]}},
+                "outputs": {"files": ["out.txt"]}
+            },
+            "parameters": params
+        }))
+        .unwrap();
+        let flowserv = load(json!({
+            "workflow": {
+                "files": {"inputs": ["code/a.py"], "outputs": ["out.txt"]},
+                "parameters": {"count": "$[[n]]"},
+                "steps": [{"name": "main", "action": {"environment": "py", "commands": ["${python} code/a.py ${count}"]}}]
+            },
+            "parameters": params
+        }))
+        .unwrap();
+        let a = reana
+            .expand(&reana.bind(&Map::new()).unwrap(), &options())
+            .unwrap();
+        let b = flowserv
+            .expand(&flowserv.bind(&Map::new()).unwrap(), &options())
+            .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.variables.get("count"), Some(&json!(3)));
+        assert_eq!(a.inputs, vec!["code/a.py"]);
+        match &a.steps[0].action {
+            Action::Container { commands, .. } => assert_eq!(commands[0], "/opt/py code/a.py 3"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn postproc_references_only_runs() {
+        let workflow = json!({"steps": [{"action": {"commands": ["x"]}}]});
+        let t = load(json!({
+            "workflow": workflow,
+            "postproc": {
+                "workflow": {"steps": [{"name": "p", "action": {"commands": ["${python} plot.py $[[runs]] out"]}}]},
+                "inputs": {"files": ["results/a.json"], "runs": ".runs"},
+                "outputs": [{"source": "out/plot.png"}]
+            }
+        }))
+        .unwrap();
+        let postproc = t.postproc.as_ref().unwrap();
+        assert_eq!(postproc.runs, ".runs");
+        assert_eq!(postproc.input_files, vec!["results/a.json"]);
+        let wf = t.expand_postproc(&options()).unwrap().unwrap();
+        match &wf.steps[0].action {
+            Action::Container { commands, .. } => {
+                assert_eq!(commands[0], "/opt/py plot.py .runs out")
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = load(json!({
+            "workflow": workflow,
+            "postproc": {"workflow": {"steps": [{"action": {"commands": ["x $[[other]]"]}}]}}
+        }))
+        .unwrap_err();
+        assert!(err.contains("can only reference $[[runs]]"), "{err}");
+        let err = load(json!({
+            "workflow": workflow,
+            "postproc": {"workflow": {"steps": []}, "inputs": {"runs": "../runs"}}
+        }))
+        .unwrap_err();
+        assert!(err.contains("'../runs'"), "{err}");
+        let default_runs =
+            load(json!({"workflow": workflow, "postproc": {"workflow": workflow}})).unwrap();
+        assert_eq!(default_runs.postproc.unwrap().runs, "runs");
+    }
+
+    #[test]
+    fn file_arguments_bind_to_their_target() {
+        let t = load(json!({
+            "workflow": {"steps": [{"action": {"commands": ["cat $[[f]] $[[g]]"]}}]},
+            "parameters": [
+                {"name": "f", "dtype": "file", "target": "data/in.txt", "isRequired": true},
+                {"name": "g", "dtype": "file", "defaultValue": "data/default.txt"}
+            ]
+        }))
+        .unwrap();
+        let bound = t
+            .bind(
+                json!({"f": {"value": "/home/me/x.txt", "as": "data/mine.txt"}})
+                    .as_object()
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(bound.files.len(), 2);
+        assert_eq!(bound.files[0].1.target, "data/mine.txt");
+        assert!(!bound.files[0].1.from_default);
+        assert!(bound.files[1].1.from_default);
+        let wf = t.expand(&bound, &options()).unwrap();
+        match &wf.steps[0].action {
+            Action::Container { commands, .. } => {
+                assert_eq!(commands[0], "cat data/mine.txt data/default.txt")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

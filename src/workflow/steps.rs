@@ -76,10 +76,7 @@ pub enum Action {
 /// become [`Action::Actor`]. With `bound == true` every action must be concrete.
 pub fn parse(spec: &Value, bound: bool) -> Result<SerialWorkflow, String> {
     let doc = Element::new(spec, "workflow")?;
-    let reana = doc
-        .get(&["workflow"])
-        .filter(|w| w.is_object())
-        .is_some();
+    let reana = doc.get(&["workflow"]).filter(|w| w.is_object()).is_some();
     if reana {
         parse_reana(&doc, bound)
     } else if doc.get(&["steps"]).is_some() {
@@ -148,7 +145,12 @@ fn parse_reana(doc: &Element<'_>, bound: bool) -> Result<SerialWorkflow, String>
     let items = specification.list(&["steps"])?.cloned().unwrap_or_default();
     let mut steps = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        steps.push(parse_step(item, i, bound, "workflow.workflow.specification.steps")?);
+        steps.push(parse_step(
+            item,
+            i,
+            bound,
+            "workflow.workflow.specification.steps",
+        )?);
     }
     // `outputs` sits beside `inputs`; the user guide also shows it inside `workflow`.
     let mut outputs = Vec::new();
@@ -238,7 +240,8 @@ fn parse_action(value: &Value, bound: bool) -> Result<Action, String> {
             Value::Array(items) => items
                 .iter()
                 .map(|c| {
-                    scalar_string(c).ok_or_else(|| "'commands' must be a list of text lines".to_string())
+                    scalar_string(c)
+                        .ok_or_else(|| "'commands' must be a list of text lines".to_string())
                 })
                 .collect::<Result<_, _>>()?,
             other => return Err(format!("'commands' must be a list, not {}", kind(other))),
@@ -302,7 +305,8 @@ fn varnames(value: Option<&Value>) -> Result<IndexMap<String, String>, String> {
             for (k, v) in map {
                 out.insert(
                     k.clone(),
-                    scalar_string(v).ok_or_else(|| format!("'variables.{k}' must be a variable name"))?,
+                    scalar_string(v)
+                        .ok_or_else(|| format!("'variables.{k}' must be a variable name"))?,
                 );
             }
         }
@@ -318,7 +322,12 @@ fn varnames(value: Option<&Value>) -> Result<IndexMap<String, String>, String> {
                 }
             }
         }
-        Some(other) => return Err(format!("'variables' must be a mapping, not {}", kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "'variables' must be a mapping, not {}",
+                kind(other)
+            ))
+        }
     }
     Ok(out)
 }
@@ -362,8 +371,7 @@ fn path_list(doc: &Element<'_>, keys: &[&str]) -> Result<Vec<String>, String> {
     for key in keys {
         for path in doc.string_list(&[key])? {
             if !path.contains("[[") {
-                check_relative(&path, false)
-                    .map_err(|e| doc.error(format!("'{key}': {e}")))?;
+                check_relative(&path, false).map_err(|e| doc.error(format!("'{key}': {e}")))?;
             }
             out.push(path);
         }
@@ -435,24 +443,40 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(wf.steps[3].action, Action::Actor { parameter: "model".into() });
+        assert_eq!(
+            wf.steps[3].action,
+            Action::Actor {
+                parameter: "model".into()
+            }
+        );
     }
 
     #[test]
     fn step_errors_name_the_step() {
-        let err = parse(&json!({"steps": [{"name": "bad", "action": {"environment": "x"}}]}), false)
-            .unwrap_err();
+        let err = parse(
+            &json!({"steps": [{"name": "bad", "action": {"environment": "x"}}]}),
+            false,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             "workflow.steps[0] (step 'bad'): the action has neither 'commands' nor 'notebook' nor 'func'"
         );
         let err = parse(&json!({"steps": [{"name": "a", "action": "$[[m]]"}]}), true).unwrap_err();
         assert!(err.contains("not a step"), "{err}");
-        let err = parse(&json!({"workflow": {"type": "cwl", "specification": {}}}), false).unwrap_err();
+        let err = parse(
+            &json!({"workflow": {"type": "cwl", "specification": {}}}),
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("'cwl'"), "{err}");
         let err = parse(&json!({"steps": [{"name": "a", "action": {"commands": []}}, {"name": "a", "action": {"commands": []}}]}), false).unwrap_err();
         assert!(err.contains("used twice"), "{err}");
-        let err = parse(&json!({"files": {"inputs": ["../x"]}, "steps": [{"action": {"commands": []}}]}), false).unwrap_err();
+        let err = parse(
+            &json!({"files": {"inputs": ["../x"]}, "steps": [{"action": {"commands": []}}]}),
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("'../x'"), "{err}");
         assert!(parse(&json!({}), false).unwrap_err().contains("no steps"));
     }

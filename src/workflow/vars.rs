@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn substitutes_like_python_string_template() {
         let v = vars();
-        assert_eq!(substitute("${python} run.py", &v), "/usr/bin/python3 run.py");
+        assert_eq!(
+            substitute("${python} run.py", &v),
+            "/usr/bin/python3 run.py"
+        );
         assert_eq!(substitute("$python -n $n", &v), "/usr/bin/python3 -n 10");
         assert_eq!(substitute("--f ${f} --b $b", &v), "--f 1.0 --b True");
         assert_eq!(substitute("cost $$5 and $$n", &v), "cost $5 and $n");
