@@ -66,3 +66,51 @@ pub enum PathError {
     #[error("path '{0}' leads outside its folder through a link")]
     EscapingLink(String),
 }
+
+/// A run the engine cannot execute, or an engine setting it cannot use. The
+/// step-level variants become the messages of a run that ends in ERROR.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot start the run engine: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("run '{0}' is already queued or running")]
+    AlreadySubmitted(String),
+    #[error("the run folder `{}` does not exist", .0.display())]
+    NoRunFolder(PathBuf),
+    #[error("cannot write the run log `{}`: {source}", path.display())]
+    Log {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("step '{step}': input file `{path}` does not exist in the run folder")]
+    MissingInput { step: String, path: String },
+    #[error("step '{step}': output file `{path}` was not created by the step")]
+    MissingOutput { step: String, path: String },
+    #[error("step '{step}': {source}")]
+    BadPath {
+        step: String,
+        #[source]
+        source: PathError,
+    },
+    #[error("step '{step}': {kind} steps are not supported yet")]
+    Unsupported { step: String, kind: &'static str },
+    #[error("step '{step}': the action is still the parameter reference '$[[{parameter}]]'; bind its argument before running")]
+    UnboundActor { step: String, parameter: String },
+    #[error("step '{step}': cannot start the shell: {source}: {command}")]
+    Spawn {
+        step: String,
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The first message of a failed run; the stderr tail follows it.
+    #[error("step '{step}': command {status}: {command}")]
+    CommandFailed {
+        step: String,
+        command: String,
+        status: crate::engine::ExitStatus,
+    },
+    #[error("worker configuration `{file}`: {message}")]
+    WorkerConfig { file: String, message: String },
+}

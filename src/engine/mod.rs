@@ -1,0 +1,135 @@
+//! The engine runs serial workflows: one run folder per run, each step's commands
+//! as shell processes in that folder, output captured line by line to a log file
+//! and to live events, cancellation that kills whole process trees, and a queue that
+//! runs at most N runs at once.
+//!
+//! It knows nothing about SQL or templates: the service layer creates the run folder,
+//! copies the files in, submits a [`RunJob`], and stores the results when it gets
+//! [`EngineEvent::Finished`]. Everything is reported through one callback, so the
+//! GUI can forward events to its channel and request a repaint without the engine
+//! depending on egui.
+//!
+//! - [`process`]: one shell command in its own process group;
+//! - `runner`: the steps of one workflow, their inputs, outputs and logs;
+//! - [`worker`]: which worker runs a step (the shell for now);
+//! - `queue`: the [`Engine`], its runtime and its FIFO queue.
+
+mod cancel;
+pub mod process;
+mod queue;
+mod runner;
+pub mod worker;
+
+pub use cancel::CancelToken;
+pub use process::{ExitStatus, OutputLine, Stream};
+pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
+pub use runner::step_log_path;
+pub use worker::{SubprocessWorker, Worker, WorkerConfig};
+
+use crate::workflow::SerialWorkflow;
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One run to execute.
+#[derive(Debug, Clone)]
+pub struct RunJob {
+    /// Unique among the runs queued or running in one [`Engine`].
+    pub run_id: String,
+    /// The run folder: it must exist and hold the workflow's input files. Commands
+    /// run here.
+    pub run_dir: PathBuf,
+    /// The expanded workflow (commands already have `${var}` substituted).
+    pub workflow: SerialWorkflow,
+    /// The run's log file, created (with its folder) when the run starts; one line
+    /// per output line: `<timestamp> <step> <stdout|stderr> <line>`. Each step also
+    /// gets its own log next to it, see [`step_log_path`].
+    pub log_path: PathBuf,
+    /// Environment variables for every command, on top of this process's
+    /// environment; a step's own `env` overrides them.
+    pub env: IndexMap<String, String>,
+    /// Worker configuration for this run (a submission's engine config); `None`
+    /// uses the engine's.
+    pub workers: Option<Arc<WorkerConfig>>,
+}
+
+impl RunJob {
+    /// A job with the default log path ([`RunJob::default_log_path`]), no extra
+    /// environment and the engine's worker configuration.
+    pub fn new(
+        run_id: impl Into<String>,
+        run_dir: impl Into<PathBuf>,
+        workflow: SerialWorkflow,
+    ) -> Self {
+        let run_dir = run_dir.into();
+        RunJob {
+            run_id: run_id.into(),
+            log_path: Self::default_log_path(&run_dir),
+            run_dir,
+            workflow,
+            env: IndexMap::new(),
+            workers: None,
+        }
+    }
+
+    /// `<run_dir>/.flowdesk/log.txt`.
+    pub fn default_log_path(run_dir: &std::path::Path) -> PathBuf {
+        run_dir.join(".flowdesk").join("log.txt")
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    Success,
+    /// The messages explain the failure; the first names the step.
+    Error(Vec<String>),
+    Canceled,
+}
+
+/// Progress of runs, in order per run: `Started`, then for each step `StepStarted`
+/// followed by its `Log` lines, then `Finished` exactly once. A run cancelled while
+/// queued gets only `Finished`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// The run left the queue (PENDING → RUNNING).
+    Started { run_id: Arc<str> },
+    /// Step `index` (0-based) of `count` starts.
+    StepStarted {
+        run_id: Arc<str>,
+        index: usize,
+        count: usize,
+        name: Arc<str>,
+    },
+    /// One line of output of the named step.
+    Log {
+        run_id: Arc<str>,
+        step: Arc<str>,
+        stream: Stream,
+        time: DateTime<Utc>,
+        line: String,
+    },
+    /// The run ended. Delivered before [`RunHandle::wait`] returns and before the
+    /// run's slot goes to the next queued run.
+    Finished {
+        run_id: Arc<str>,
+        outcome: RunOutcome,
+    },
+}
+
+impl EngineEvent {
+    pub fn run_id(&self) -> &Arc<str> {
+        match self {
+            EngineEvent::Started { run_id }
+            | EngineEvent::StepStarted { run_id, .. }
+            | EngineEvent::Log { run_id, .. }
+            | EngineEvent::Finished { run_id, .. } => run_id,
+        }
+    }
+}
+
+/// Receives every [`EngineEvent`]. Called on the engine's threads (or, for a run
+/// cancelled while queued, on the thread that cancels): it must return quickly —
+/// forward to a channel, request a repaint — and never wait on the engine.
+pub type EventCallback = Arc<dyn Fn(EngineEvent) + Send + Sync>;

@@ -1,0 +1,313 @@
+//! Executes one workflow in its run folder: the steps in order, each step's declared
+//! inputs checked before it and declared outputs after it, every output line
+//! written to the run's log (and the step's log) and sent as an event. The first
+//! failure ends the run with messages that name the step.
+
+use super::cancel::CancelToken;
+use super::process::{OutputLine, OutputSink, Stream};
+use super::worker::{self, WorkerConfig};
+use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
+use crate::error::EngineError;
+use crate::paths::check_relative;
+use crate::workflow::Step;
+use indexmap::IndexMap;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How many stderr lines of a failing command end up in the run's messages.
+const STDERR_TAIL: usize = 10;
+
+/// Why a step (and so the run) stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    Canceled,
+    Failed(Vec<String>),
+}
+
+impl Stop {
+    pub(crate) fn failed(error: EngineError) -> Self {
+        Stop::Failed(vec![error.to_string()])
+    }
+}
+
+/// What a worker gets to run one step.
+pub(crate) struct StepContext<'a> {
+    pub run_dir: &'a Path,
+    /// The run's environment variables (the step's own come on top).
+    pub run_env: &'a IndexMap<String, String>,
+    pub cancel: &'a CancelToken,
+    pub sink: &'a mut StepSink<'a>,
+}
+
+/// Run every step of `job`; never fails, the outcome says how it went.
+pub(crate) async fn run_workflow(
+    job: &RunJob,
+    run_id: &Arc<str>,
+    workers: &WorkerConfig,
+    cancel: &CancelToken,
+    on_event: &EventCallback,
+) -> RunOutcome {
+    match run_steps(job, run_id, workers, cancel, on_event).await {
+        Ok(()) => RunOutcome::Success,
+        Err(Stop::Canceled) => RunOutcome::Canceled,
+        Err(Stop::Failed(messages)) => RunOutcome::Error(messages),
+    }
+}
+
+async fn run_steps(
+    job: &RunJob,
+    run_id: &Arc<str>,
+    workers: &WorkerConfig,
+    cancel: &CancelToken,
+    on_event: &EventCallback,
+) -> Result<(), Stop> {
+    if !job.run_dir.is_dir() {
+        return Err(Stop::failed(EngineError::NoRunFolder(job.run_dir.clone())));
+    }
+    let mut log = RunLog::create(&job.log_path).map_err(Stop::failed)?;
+    let steps = &job.workflow.steps;
+    for (index, step) in steps.iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Stop::Canceled);
+        }
+        let name: Arc<str> = Arc::from(step.name.as_str());
+        on_event(EngineEvent::StepStarted {
+            run_id: run_id.clone(),
+            index,
+            count: steps.len(),
+            name: name.clone(),
+        });
+        for input in &step.inputs {
+            if !exists(&job.run_dir, step, input)? {
+                return Err(Stop::failed(EngineError::MissingInput {
+                    step: step.name.clone(),
+                    path: input.clone(),
+                }));
+            }
+        }
+        log.open_step(&step_log_path(&job.log_path, index, &step.name))
+            .map_err(Stop::failed)?;
+        let result = {
+            let mut sink = StepSink {
+                run_id,
+                step: name,
+                on_event,
+                log: &mut log,
+                stderr_tail: VecDeque::new(),
+            };
+            let mut context = StepContext {
+                run_dir: &job.run_dir,
+                run_env: &job.env,
+                cancel,
+                sink: &mut sink,
+            };
+            worker::run_step(step, workers, &mut context).await
+        };
+        log.close_step().map_err(Stop::failed)?;
+        result?;
+        for output in &step.outputs {
+            if !exists(&job.run_dir, step, output)? {
+                return Err(Stop::failed(EngineError::MissingOutput {
+                    step: step.name.clone(),
+                    path: output.clone(),
+                }));
+            }
+        }
+    }
+    log.finish().map_err(Stop::failed)
+}
+
+/// Whether a step's declared file exists in the run folder.
+fn exists(run_dir: &Path, step: &Step, path: &str) -> Result<bool, Stop> {
+    let relative = check_relative(path, false).map_err(|source| {
+        Stop::failed(EngineError::BadPath {
+            step: step.name.clone(),
+            source,
+        })
+    })?;
+    Ok(run_dir.join(relative).exists())
+}
+
+/// The log of step `index` (0-based) named `name`, next to the run's log:
+/// `log.txt` → `log-1-<name>.txt`, with characters other than letters, digits,
+/// `-`, `_` and `.` in the name replaced by `_`.
+pub fn step_log_path(log_path: &Path, index: usize, name: &str) -> PathBuf {
+    let stem = log_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "log".to_string());
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let file = match log_path.extension() {
+        Some(ext) => format!("{stem}-{}-{safe}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}-{safe}", index + 1),
+    };
+    log_path.with_file_name(file)
+}
+
+/// The run's log file and the current step's. A write error is kept and reported
+/// when the step ends; the command itself is not disturbed by it.
+struct RunLog {
+    path: PathBuf,
+    run: BufWriter<File>,
+    step: Option<(PathBuf, BufWriter<File>)>,
+    error: Option<EngineError>,
+}
+
+impl RunLog {
+    fn create(path: &Path) -> Result<Self, EngineError> {
+        let error = |source| EngineError::Log {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(error)?;
+        }
+        let file = File::create(path).map_err(error)?;
+        Ok(RunLog {
+            path: path.to_path_buf(),
+            run: BufWriter::with_capacity(32 * 1024, file),
+            step: None,
+            error: None,
+        })
+    }
+
+    fn open_step(&mut self, path: &Path) -> Result<(), EngineError> {
+        let file = File::create(path).map_err(|source| EngineError::Log {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.step = Some((
+            path.to_path_buf(),
+            BufWriter::with_capacity(16 * 1024, file),
+        ));
+        Ok(())
+    }
+
+    fn write(&mut self, step: &str, stream: Stream, time: &str, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(source) = writeln!(self.run, "{time} {step} {stream} {text}") {
+            self.error = Some(EngineError::Log {
+                path: self.path.clone(),
+                source,
+            });
+        }
+        if let Some((path, writer)) = &mut self.step {
+            if let Err(source) = writeln!(writer, "{time} {stream} {text}") {
+                self.error = Some(EngineError::Log {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(source) = self.run.flush() {
+            self.error = Some(EngineError::Log {
+                path: self.path.clone(),
+                source,
+            });
+        }
+        if let Some((path, writer)) = &mut self.step {
+            if let Err(source) = writer.flush() {
+                self.error = Some(EngineError::Log {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        }
+    }
+
+    fn close_step(&mut self) -> Result<(), EngineError> {
+        self.flush();
+        self.step = None;
+        self.error.take().map_or(Ok(()), Err)
+    }
+
+    fn finish(mut self) -> Result<(), EngineError> {
+        self.flush();
+        self.error.take().map_or(Ok(()), Err)
+    }
+}
+
+/// Where a step's output lines go: the logs, the event callback, and a tail of
+/// stderr for the error message.
+pub(crate) struct StepSink<'a> {
+    run_id: &'a Arc<str>,
+    step: Arc<str>,
+    on_event: &'a EventCallback,
+    log: &'a mut RunLog,
+    stderr_tail: VecDeque<String>,
+}
+
+impl StepSink<'_> {
+    /// Forget the previous command's stderr.
+    pub(crate) fn start_command(&mut self) {
+        self.stderr_tail.clear();
+    }
+
+    /// The last stderr lines of the current command, oldest first.
+    pub(crate) fn stderr_tail(&self) -> impl Iterator<Item = String> + '_ {
+        self.stderr_tail.iter().cloned()
+    }
+}
+
+impl OutputSink for StepSink<'_> {
+    fn line(&mut self, line: OutputLine) {
+        let time = line
+            .time
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.log.write(&self.step, line.stream, &time, &line.text);
+        if line.stream == Stream::Stderr {
+            if self.stderr_tail.len() == STDERR_TAIL {
+                self.stderr_tail.pop_front();
+            }
+            self.stderr_tail.push_back(line.text.clone());
+        }
+        (self.on_event)(EngineEvent::Log {
+            run_id: self.run_id.clone(),
+            step: self.step.clone(),
+            stream: line.stream,
+            time: line.time,
+            line: line.text,
+        });
+    }
+
+    fn idle(&mut self) {
+        self.log.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_logs_sit_next_to_the_run_log() {
+        assert_eq!(
+            step_log_path(Path::new("/r/.flowdesk/log.txt"), 0, "train model/v2"),
+            Path::new("/r/.flowdesk/log-1-train_model_v2.txt")
+        );
+        assert_eq!(
+            step_log_path(Path::new("run.log"), 2, "s"),
+            Path::new("run-3-s.log")
+        );
+    }
+}

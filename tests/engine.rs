@@ -1,0 +1,563 @@
+//! The engine end to end with real shell processes: events and logs, failures,
+//! cancellation of process trees, the queue's limit and order, and step checks.
+//! Waits poll for files or outcomes with generous timeouts; nothing asserts on
+//! how long something took.
+
+use flowdesk::engine::{Engine, EngineEvent, JobState, RunJob, RunOutcome, Stream};
+use flowdesk::workflow::{Action, SerialWorkflow, Step};
+use indexmap::IndexMap;
+use serde_json::Map;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn step(name: &str, commands: &[&str]) -> Step {
+    Step {
+        name: name.to_string(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        action: Action::Container {
+            image: "python:3.9".to_string(),
+            commands: commands.iter().map(|c| c.to_string()).collect(),
+            env: IndexMap::new(),
+        },
+    }
+}
+
+fn workflow(steps: Vec<Step>) -> SerialWorkflow {
+    SerialWorkflow {
+        variables: Map::new(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        steps,
+    }
+}
+
+/// An engine whose events are collected in order.
+fn engine(max_parallel: usize) -> (Engine, Arc<Mutex<Vec<EngineEvent>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let engine = Engine::new(max_parallel, move |event| sink.lock().unwrap().push(event)).unwrap();
+    (engine, events)
+}
+
+fn events_of(events: &Mutex<Vec<EngineEvent>>, run_id: &str) -> Vec<EngineEvent> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| &**e.run_id() == run_id)
+        .cloned()
+        .collect()
+}
+
+fn run_dir(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Poll until `condition` holds; panic with `what` after [`TIMEOUT`].
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < TIMEOUT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn process_exists(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[test]
+fn output_lines_arrive_in_order_with_stream_tags_and_are_logged() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "r1");
+    let (engine, events) = engine(2);
+    let job = RunJob::new(
+        "r1",
+        &dir,
+        workflow(vec![
+            step(
+                "first",
+                &["for i in 1 2 3 4 5 6 7 8 9 10; do echo out$i; echo err$i >&2; done"],
+            ),
+            step("second", &["echo done > result.json", "cat result.json"]),
+        ]),
+    );
+    let log_path = job.log_path.clone();
+    let outcome = engine.submit(job).unwrap().wait_timeout(TIMEOUT);
+    assert_eq!(outcome, Some(RunOutcome::Success));
+
+    let events = events_of(&events, "r1");
+    assert!(matches!(&events[0], EngineEvent::Started { .. }));
+    assert!(matches!(
+        &events[1],
+        EngineEvent::StepStarted { index: 0, count: 2, name, .. } if &**name == "first"
+    ));
+    assert!(matches!(
+        events.last(),
+        Some(EngineEvent::Finished {
+            outcome: RunOutcome::Success,
+            ..
+        })
+    ));
+    let lines = |wanted: Stream, wanted_step: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Log {
+                    step, stream, line, ..
+                } if *stream == wanted && &**step == wanted_step => Some(line.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let expected = |prefix: &str| (1..=10).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>();
+    assert_eq!(lines(Stream::Stdout, "first"), expected("out"));
+    assert_eq!(lines(Stream::Stderr, "first"), expected("err"));
+    assert_eq!(lines(Stream::Stdout, "second"), ["done"]);
+    // The second step starts after every line of the first.
+    let second = events
+        .iter()
+        .position(|e| matches!(e, EngineEvent::StepStarted { index: 1, .. }))
+        .unwrap();
+    assert!(events[second..]
+        .iter()
+        .all(|e| !matches!(e, EngineEvent::Log { step, .. } if &**step == "first")));
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let log_lines: Vec<&str> = log.lines().collect();
+    assert_eq!(log_lines.len(), 21);
+    let stdout_lines: Vec<&str> = log_lines
+        .iter()
+        .filter(|l| l.contains(" first stdout "))
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(stdout_lines, expected("out"));
+    let last: Vec<&str> = log_lines[20].splitn(4, ' ').collect();
+    assert!(
+        last[0].ends_with('Z') && last[0].contains('T'),
+        "{}",
+        last[0]
+    );
+    assert_eq!(&last[1..], ["second", "stdout", "done"]);
+    let step_log = flowdesk::engine::step_log_path(&log_path, 1, "second");
+    let step_log = std::fs::read_to_string(step_log).unwrap();
+    assert!(step_log.ends_with(" stdout done\n"), "{step_log}");
+}
+
+#[test]
+fn a_failing_command_reports_exit_code_and_stderr_tail_and_stops_the_run() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "r");
+    let (engine, events) = engine(1);
+    let failing = "for i in $(seq 1 12); do echo problem $i >&2; done; exit 3";
+    let outcome = engine
+        .submit(RunJob::new(
+            "r",
+            &dir,
+            workflow(vec![
+                step("prepare", &["echo ok", failing, "touch not-reached"]),
+                step("later", &["touch later-ran"]),
+            ]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    let mut expected = vec![format!(
+        "step 'prepare': command exited with code 3: {failing}"
+    )];
+    expected.extend((3..=12).map(|i| format!("problem {i}")));
+    assert_eq!(outcome, Some(RunOutcome::Error(expected)));
+    assert!(!dir.join("not-reached").exists());
+    assert!(!dir.join("later-ran").exists());
+    assert!(!events_of(&events, "r")
+        .iter()
+        .any(|e| matches!(e, EngineEvent::StepStarted { index: 1, .. })));
+}
+
+fn cancel_kills_the_grandchild(run_id: &str, command: &str) {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), run_id);
+    let (engine, events) = engine(1);
+    let handle = engine
+        .submit(RunJob::new(
+            run_id,
+            &dir,
+            workflow(vec![
+                step("wait", &[command]),
+                step("after", &["touch after"]),
+            ]),
+        ))
+        .unwrap();
+    let pid_file = dir.join("child.pid");
+    let mut pid: libc::pid_t = 0;
+    wait_until("child.pid", || {
+        match std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            Some(found) => {
+                pid = found;
+                true
+            }
+            None => false,
+        }
+    });
+    assert!(process_exists(pid));
+    assert_eq!(engine.state(run_id), Some(JobState::Running));
+    let start = Instant::now();
+    assert!(engine.cancel(run_id));
+    assert_eq!(handle.wait_timeout(TIMEOUT), Some(RunOutcome::Canceled));
+    eprintln!("{run_id}: canceled in {:?}", start.elapsed());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while process_exists(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "grandchild {pid} survived the cancel"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!dir.join("after").exists());
+    assert_eq!(engine.state(run_id), None);
+    assert_eq!(engine.running_count(), 0);
+    assert!(matches!(
+        events_of(&events, run_id).last(),
+        Some(EngineEvent::Finished {
+            outcome: RunOutcome::Canceled,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn cancel_kills_a_grandchild() {
+    cancel_kills_the_grandchild("polite", "sh -c 'sleep 60 & echo $! > child.pid; wait'");
+}
+
+#[test]
+fn cancel_kills_a_grandchild_that_ignores_sigterm() {
+    cancel_kills_the_grandchild(
+        "stubborn",
+        "trap '' TERM; sh -c 'sleep 60 & echo $! > child.pid; wait'",
+    );
+}
+
+#[test]
+fn the_queue_runs_at_most_max_parallel_in_fifo_order() {
+    let root = tempfile::tempdir().unwrap();
+    let running = Arc::new(Mutex::new((0usize, 0usize, Vec::<String>::new())));
+    let seen = running.clone();
+    let engine = Engine::new(2, move |event| {
+        let mut seen = seen.lock().unwrap();
+        match event {
+            EngineEvent::Started { run_id } => {
+                seen.0 += 1;
+                seen.1 = seen.1.max(seen.0);
+                seen.2.push(run_id.to_string());
+            }
+            EngineEvent::Finished { .. } => seen.0 -= 1,
+            _ => {}
+        }
+    })
+    .unwrap();
+    let marker = |name: &str| root.path().join(name);
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let dir = run_dir(root.path(), &format!("job{i}"));
+            let command =
+                format!("touch ../started-{i}; while [ ! -e ../release-{i} ]; do sleep 0.01; done");
+            engine
+                .submit(RunJob::new(
+                    format!("job{i}"),
+                    dir,
+                    workflow(vec![step("s", &[&command])]),
+                ))
+                .unwrap()
+        })
+        .collect();
+    wait_until("two jobs to start", || {
+        marker("started-0").exists() && marker("started-1").exists()
+    });
+    assert_eq!(engine.running_count(), 2);
+    assert_eq!(engine.queued_count(), 2);
+    assert_eq!(engine.state("job2"), Some(JobState::Queued));
+    assert!(!marker("started-2").exists() && !marker("started-3").exists());
+
+    std::fs::write(marker("release-0"), "").unwrap();
+    assert_eq!(handles[0].wait_timeout(TIMEOUT), Some(RunOutcome::Success));
+    wait_until("job2 to start", || marker("started-2").exists());
+    // job1 and job2 hold both slots.
+    assert!(!marker("started-3").exists());
+    assert_eq!(engine.queued_count(), 1);
+
+    for i in 1..4 {
+        std::fs::write(marker(&format!("release-{i}")), "").unwrap();
+    }
+    assert!(engine.wait_idle_timeout(TIMEOUT));
+    for handle in &handles {
+        assert_eq!(handle.outcome(), Some(RunOutcome::Success));
+    }
+    let seen = running.lock().unwrap();
+    assert_eq!(seen.1, 2, "at most two runs at once");
+    assert_eq!(seen.2, ["job0", "job1", "job2", "job3"]);
+}
+
+#[test]
+fn cancel_of_a_queued_run_removes_it_at_once() {
+    let root = tempfile::tempdir().unwrap();
+    let (engine, events) = engine(1);
+    let blocker = engine
+        .submit(RunJob::new(
+            "blocker",
+            run_dir(root.path(), "blocker"),
+            workflow(vec![step("s", &["while [ ! -e go ]; do sleep 0.01; done"])]),
+        ))
+        .unwrap();
+    let queued_dir = run_dir(root.path(), "queued");
+    let queued = engine
+        .submit(RunJob::new(
+            "queued",
+            &queued_dir,
+            workflow(vec![step("s", &["touch ran"])]),
+        ))
+        .unwrap();
+    assert_eq!(engine.state("queued"), Some(JobState::Queued));
+    assert!(engine.cancel("queued"));
+    assert_eq!(queued.outcome(), Some(RunOutcome::Canceled));
+    assert_eq!(engine.queued_count(), 0);
+    assert!(!engine.cancel("queued"), "already gone");
+    assert_eq!(
+        events_of(&events, "queued"),
+        [EngineEvent::Finished {
+            run_id: "queued".into(),
+            outcome: RunOutcome::Canceled
+        }]
+    );
+
+    std::fs::write(root.path().join("blocker/go"), "").unwrap();
+    assert_eq!(blocker.wait_timeout(TIMEOUT), Some(RunOutcome::Success));
+    assert!(engine.wait_idle_timeout(TIMEOUT));
+    assert!(!queued_dir.join("ran").exists());
+}
+
+#[test]
+fn declared_inputs_and_outputs_are_checked() {
+    let root = tempfile::tempdir().unwrap();
+    let (engine, _events) = engine(2);
+
+    let dir = run_dir(root.path(), "in");
+    let mut needs_input = step("analyze", &["touch ran"]);
+    needs_input.inputs = vec!["data/names.txt".to_string()];
+    let outcome = engine
+        .submit(RunJob::new("in", &dir, workflow(vec![needs_input.clone()])))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(
+        outcome,
+        Some(RunOutcome::Error(vec![
+            "step 'analyze': input file `data/names.txt` does not exist in the run folder"
+                .to_string()
+        ]))
+    );
+    assert!(!dir.join("ran").exists());
+
+    // With the input present the step runs.
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/names.txt"), "a\n").unwrap();
+    let outcome = engine
+        .submit(RunJob::new("in2", &dir, workflow(vec![needs_input])))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(outcome, Some(RunOutcome::Success));
+
+    let dir = run_dir(root.path(), "out");
+    let mut makes_output = step("train", &["echo 1 > results.json"]);
+    makes_output.outputs = vec!["results.json".to_string(), "model.bin".to_string()];
+    let outcome = engine
+        .submit(RunJob::new(
+            "out",
+            &dir,
+            workflow(vec![makes_output, step("next", &["touch next-ran"])]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(
+        outcome,
+        Some(RunOutcome::Error(vec![
+            "step 'train': output file `model.bin` was not created by the step".to_string()
+        ]))
+    );
+    assert!(!dir.join("next-ran").exists());
+}
+
+#[test]
+fn env_vars_reach_the_command() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "env");
+    let (engine, _events) = engine(1);
+    let mut with_env = step(
+        "env",
+        &["printf '%s|%s|%s|%s' \"$RUN_VAR\" \"$STEP_VAR\" \"$SHARED\" \"${PATH:+path}\" > env.txt"],
+    );
+    if let Action::Container { env, .. } = &mut with_env.action {
+        env.insert("STEP_VAR".into(), "step value".into());
+        env.insert("SHARED".into(), "from step".into());
+    }
+    let mut job = RunJob::new("env", &dir, workflow(vec![with_env]));
+    job.env.insert("RUN_VAR".into(), "run value".into());
+    job.env.insert("SHARED".into(), "from run".into());
+    assert_eq!(
+        engine.submit(job).unwrap().wait_timeout(TIMEOUT),
+        Some(RunOutcome::Success)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("env.txt")).unwrap(),
+        "run value|step value|from step|path"
+    );
+}
+
+#[test]
+fn notebook_steps_are_not_supported_yet() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "nb");
+    let (engine, _events) = engine(1);
+    let notebook = Step {
+        name: "nb".to_string(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        action: Action::Notebook {
+            notebook: "a.ipynb".into(),
+            output: "a.out.ipynb".into(),
+            params: Vec::new(),
+            requirements: Vec::new(),
+            variables: IndexMap::new(),
+        },
+    };
+    let outcome = engine
+        .submit(RunJob::new(
+            "nb",
+            &dir,
+            workflow(vec![step("before", &["true"]), notebook]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(
+        outcome,
+        Some(RunOutcome::Error(vec![
+            "step 'nb': notebook steps are not supported yet".to_string()
+        ]))
+    );
+}
+
+#[test]
+fn a_run_id_cannot_be_submitted_twice_while_active_and_a_missing_folder_is_an_error() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "dup");
+    let (engine, _events) = engine(1);
+    let job = RunJob::new(
+        "dup",
+        &dir,
+        workflow(vec![step("s", &["while [ ! -e go ]; do sleep 0.01; done"])]),
+    );
+    let handle = engine.submit(job.clone()).unwrap();
+    let error = engine.submit(job.clone()).unwrap_err().to_string();
+    assert_eq!(error, "run 'dup' is already queued or running");
+    std::fs::write(dir.join("go"), "").unwrap();
+    assert_eq!(handle.wait_timeout(TIMEOUT), Some(RunOutcome::Success));
+    // Finished runs may be submitted again (a re-run of the same folder).
+    assert_eq!(
+        engine.submit(job).unwrap().wait_timeout(TIMEOUT),
+        Some(RunOutcome::Success)
+    );
+
+    let missing = root.path().join("missing");
+    let outcome = engine
+        .submit(RunJob::new(
+            "missing",
+            &missing,
+            workflow(vec![step("s", &["true"])]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(
+        outcome,
+        Some(RunOutcome::Error(vec![format!(
+            "the run folder `{}` does not exist",
+            missing.display()
+        )]))
+    );
+}
+
+#[test]
+fn dropping_the_engine_interrupts_queued_and_running_runs() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "long");
+    let (engine, events) = engine(1);
+    let running = engine
+        .submit(RunJob::new(
+            "long",
+            &dir,
+            workflow(vec![step("s", &["echo $$ > shell.pid; sleep 60"])]),
+        ))
+        .unwrap();
+    let queued = engine
+        .submit(RunJob::new(
+            "later",
+            run_dir(root.path(), "later"),
+            workflow(vec![step("s", &["true"])]),
+        ))
+        .unwrap();
+    let pid_file = dir.join("shell.pid");
+    let mut pid: libc::pid_t = 0;
+    wait_until("shell.pid", || {
+        match std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            Some(found) => {
+                pid = found;
+                true
+            }
+            None => false,
+        }
+    });
+    drop(engine);
+    let interrupted = RunOutcome::Error(vec![
+        "interrupted: flowdesk exited while the run was active".to_string(),
+    ]);
+    assert_eq!(running.outcome(), Some(interrupted.clone()));
+    assert_eq!(queued.outcome(), Some(interrupted));
+    assert_eq!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Finished { .. }))
+            .count(),
+        2
+    );
+    let deadline = Instant::now() + Duration::from_secs(2);
+    // The shell was killed; it is a zombie at worst (nobody reaps after shutdown).
+    while process_exists(pid) && !is_zombie(pid) {
+        assert!(Instant::now() < deadline, "shell {pid} survived the engine");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn is_zombie(pid: libc::pid_t) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}
