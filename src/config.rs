@@ -1,7 +1,172 @@
-//! Settings that come from the environment (`FLOWSERV_*` as in the reference,
-//! `FLOWDESK_*` for what is ours).
+//! Settings: where the home folder is, which database, which Python, how many runs
+//! at once. Resolved in this order: command-line flag, environment (`FLOWSERV_*`
+//! as in the reference, `FLOWDESK_*` for what is ours), the settings file
+//! `settings.json` in the home folder, built-in default.
 
-/// The Python interpreter that `${python}` stands for: `FLOWDESK_PYTHON`, else
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Name of the settings file inside the home folder.
+pub const SETTINGS_FILE: &str = "settings.json";
+/// Name of the database file inside the home folder.
+pub const DATABASE_FILE: &str = "flowdesk.db";
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("FLOWSERV_DATABASE is '{0}'; flowdesk only supports SQLite URLs like sqlite:///absolute/path/flowdesk.db")]
+    UnsupportedDatabase(String),
+    #[error("the settings file `{}` is not valid JSON: {source}", path.display())]
+    BadSettings {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no home folder: give one with --home or FLOWSERV_API_DIR")]
+    NoHome,
+    #[error("{variable} is '{value}'; expected a whole number of at least 1")]
+    BadNumber { variable: String, value: String },
+}
+
+/// The user-editable settings file (everything optional; missing = default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Python interpreter for `${python}`.
+    pub python: Option<String>,
+    /// At most this many runs at once.
+    pub max_parallel: Option<usize>,
+    /// Worker configuration file (flowServ's `FLOWSERV_SERIAL_WORKERS`).
+    pub worker_config: Option<PathBuf>,
+    /// Template repository file: a JSON list of `{id, description, url, manifest, args}`.
+    pub repository: Option<PathBuf>,
+    /// `light` or `dark` (the desktop app).
+    pub theme: Option<String>,
+    /// Set once the bundled samples were installed, so deleting them sticks.
+    pub samples_installed: bool,
+}
+
+impl Settings {
+    pub fn load(home: &Path) -> Result<Settings, ConfigError> {
+        let path = home.join(SETTINGS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|source| ConfigError::BadSettings { path, source }),
+            Err(_) => Ok(Settings::default()),
+        }
+    }
+
+    /// Write atomically (temp file + rename), so a crash never leaves half a file.
+    pub fn save(&self, home: &Path) -> Result<(), ConfigError> {
+        let path = home.join(SETTINGS_FILE);
+        let tmp = home.join(format!("{SETTINGS_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string());
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|source| ConfigError::Write { path, source })
+    }
+}
+
+/// The resolved configuration a service runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub home: PathBuf,
+    pub database: PathBuf,
+    pub python: String,
+    pub max_parallel: usize,
+    pub worker_config: Option<PathBuf>,
+    pub repository: Option<PathBuf>,
+    pub settings: Settings,
+}
+
+impl Config {
+    /// Resolve the configuration; `home` is the `--home` flag.
+    pub fn resolve(home: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let home = match home.or_else(|| env_path("FLOWSERV_API_DIR")) {
+            Some(home) => home,
+            None => directories::ProjectDirs::from("org", "flowdesk", "flowdesk")
+                .map(|dirs| dirs.data_dir().to_path_buf())
+                .ok_or(ConfigError::NoHome)?,
+        };
+        let home = absolute(&home);
+        let settings = Settings::load(&home)?;
+        let database = match std::env::var("FLOWSERV_DATABASE") {
+            Ok(url) if !url.trim().is_empty() => {
+                let path = url
+                    .strip_prefix("sqlite:///")
+                    .map(|p| PathBuf::from(format!("/{p}")))
+                    .or_else(|| url.strip_prefix("sqlite://").map(PathBuf::from))
+                    .ok_or_else(|| ConfigError::UnsupportedDatabase(url.clone()))?;
+                if path.as_os_str().is_empty() || path == Path::new("/") {
+                    return Err(ConfigError::UnsupportedDatabase(url));
+                }
+                path
+            }
+            _ => home.join(DATABASE_FILE),
+        };
+        let python = std::env::var("FLOWDESK_PYTHON")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .or_else(|| settings.python.clone())
+            .unwrap_or_else(default_python);
+        let max_parallel = match std::env::var("FLOWDESK_MAX_PARALLEL") {
+            Ok(value) if !value.trim().is_empty() => match value.trim().parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(ConfigError::BadNumber {
+                        variable: "FLOWDESK_MAX_PARALLEL".into(),
+                        value,
+                    })
+                }
+            },
+            _ => settings
+                .max_parallel
+                .filter(|n| *n >= 1)
+                .unwrap_or_else(default_parallelism),
+        };
+        Ok(Config {
+            database,
+            python,
+            max_parallel,
+            worker_config: env_path("FLOWSERV_SERIAL_WORKERS")
+                .or_else(|| settings.worker_config.clone()),
+            repository: env_path("FLOWDESK_REPOSITORY").or_else(|| settings.repository.clone()),
+            settings,
+            home,
+        })
+    }
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// Number of cores: the default for parallel runs.
+pub fn default_parallelism() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// The Python interpreter that `${python}` stands for when nothing is configured:
 /// `python3`, else `python`, whichever is found on `PATH` first.
 pub fn default_python() -> String {
     if let Ok(python) = std::env::var("FLOWDESK_PYTHON") {
@@ -18,9 +183,32 @@ pub fn default_python() -> String {
 }
 
 /// The first executable called `program` on `PATH`.
-pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
+}
+
+/// Where the bundled sample templates are: `FLOWDESK_SAMPLES`, the installed
+/// package's share folder, or — when run from a source checkout with `cargo run` —
+/// the `sample-templates` folder found by walking up from the executable.
+pub fn samples_dir() -> Option<PathBuf> {
+    if let Some(dir) = env_path("FLOWDESK_SAMPLES") {
+        return Some(dir);
+    }
+    let exe = std::env::current_exe().ok()?;
+    let exe_dir = exe.parent()?;
+    let mut candidates = vec![
+        exe_dir.join("../share/flowdesk/sample-templates"),
+        PathBuf::from("/usr/share/flowdesk/sample-templates"),
+    ];
+    let mut dir = Some(exe_dir);
+    while let Some(d) = dir {
+        candidates.push(d.join("sample-templates"));
+        dir = d.parent();
+    }
+    candidates
+        .into_iter()
+        .find(|c| c.join("README.md").is_file() || c.is_dir() && c.join("helloworld").is_dir())
 }

@@ -67,6 +67,72 @@ pub enum PathError {
     EscapingLink(String),
 }
 
+/// A database operation that cannot be done. Messages speak the user's vocabulary
+/// (benchmark, submission, run) and name the record concerned, because the GUI and
+/// the CLI show them as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database `{}`: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("the database `{}` has schema version {found}, newer than this flowdesk understands (up to {supported}); update flowdesk", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: usize,
+    },
+    /// `kind` is "benchmark", "submission", "upload" or "run".
+    #[error("unknown {kind} '{id}'")]
+    NotFound { kind: &'static str, id: String },
+    /// `scope` completes the sentence, e.g. " for this benchmark".
+    #[error("a {kind} named '{name}' already exists{scope}")]
+    Duplicate {
+        kind: &'static str,
+        name: String,
+        scope: &'static str,
+    },
+    #[error("a {kind} with id '{id}' already exists")]
+    DuplicateId { kind: &'static str, id: String },
+    #[error("submission '{submission}' does not belong to benchmark '{workflow}'")]
+    WrongWorkflow {
+        submission: String,
+        workflow: String,
+    },
+    #[error("run '{run}' is {from}; it cannot become {to}")]
+    InvalidTransition {
+        run: String,
+        from: crate::store::RunState,
+        to: crate::store::RunState,
+    },
+    #[error("run '{run}' is {state}, not RUNNING; its progress cannot change")]
+    NotRunning {
+        run: String,
+        state: crate::store::RunState,
+    },
+    #[error("benchmark '{workflow}' has no result schema, so its runs have no results to rank")]
+    NoResultSchema { workflow: String },
+    #[error("benchmark '{workflow}' has no result column '{column}'")]
+    UnknownColumn { workflow: String, column: String },
+    #[error("result column '{column}' holds {expected} values; {value} does not fit")]
+    ResultType {
+        column: String,
+        expected: &'static str,
+        value: String,
+    },
+    #[error("run '{run}' is a post-processing run; it has no place for result values")]
+    PostprocResults { run: String },
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
+    /// Data in the file that this code did not write, or a file damaged outside it.
+    #[error("the database holds unreadable data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
 /// A run the engine cannot execute, or an engine setting it cannot use. The
 /// step-level variants become the messages of a run that ends in ERROR.
 #[derive(Debug, thiserror::Error)]
@@ -113,4 +179,48 @@ pub enum EngineError {
     },
     #[error("worker configuration `{file}`: {message}")]
     WorkerConfig { file: String, message: String },
+}
+
+/// A use case that failed. Wraps the layer errors and adds what only the service
+/// knows (which workflow, submission or run was meant).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Argument(#[from] ArgumentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("`{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    UnsafePath(String),
+    #[error("archive `{}` cannot be read: {message}", path.display())]
+    BadArchive { path: PathBuf, message: String },
+    #[error("no benchmark '{0}' is installed (see `flowdesk workflows`)")]
+    UnknownWorkflow(String),
+    #[error("no submission '{0}' (see `flowdesk submissions <workflow>`)")]
+    UnknownSubmission(String),
+    #[error("no run '{0}' (see `flowdesk runs`)")]
+    UnknownRun(String),
+    #[error("no uploaded file '{0}'")]
+    UnknownUpload(String),
+    #[error("'{name}' matches several {what}; use the id instead")]
+    Ambiguous { name: String, what: String },
+    #[error("git clone of `{url}` failed: {message}")]
+    Git { url: String, message: String },
+    #[error(
+        "file argument '{name}': '{file}' is neither an uploaded file nor a readable local file"
+    )]
+    MissingFileArgument { name: String, file: String },
+    #[error("{0}")]
+    Invalid(String),
 }

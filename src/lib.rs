@@ -9,5 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod paths;
+pub mod service;
+pub mod store;
 pub mod template;
 pub mod workflow;

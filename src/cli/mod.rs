@@ -2,8 +2,10 @@
 //! each a thin face over the library. Output for people by default, `--json` for
 //! scripts; failures print one line and exit non-zero.
 
+mod commands;
 mod template;
 
+use crate::config::Config;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -32,16 +34,174 @@ pub enum Command {
     /// Check or expand a template folder without installing it.
     #[command(subcommand)]
     Template(template::TemplateCommand),
+    /// Install a benchmark from a folder, archive, git URL or repository id.
+    Install(commands::InstallArgs),
+    /// Remove a benchmark with all its submissions, runs and files.
+    Uninstall { workflow: String },
+    /// List installed benchmarks.
+    Workflows {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit an installed benchmark.
+    #[command(subcommand)]
+    Workflow(commands::WorkflowCommand),
+    /// List the submissions of a benchmark.
+    Submissions {
+        workflow: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create, rename or delete a submission.
+    #[command(subcommand)]
+    Submission(commands::SubmissionCommand),
+    /// Upload a file to a submission.
+    Upload {
+        submission: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the files uploaded to a submission.
+    Uploads {
+        submission: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a run.
+    Run(commands::RunArgs),
+    /// List runs.
+    Runs {
+        workflow: Option<String>,
+        /// Only runs in this state (PENDING, RUNNING, SUCCESS, ERROR, CANCELED).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a run: state, arguments, messages, results, files.
+    Show {
+        run: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a run's log.
+    Logs {
+        run: String,
+        /// Keep printing new lines until the run ends.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Cancel a run.
+    Cancel { run: String },
+    /// Delete a finished run and its files.
+    Delete { run: String },
+    /// Show a benchmark's leaderboard.
+    Leaderboard {
+        workflow: String,
+        /// All runs instead of the best run per submission.
+        #[arg(long)]
+        all: bool,
+        /// Sort column as col[:asc|desc] (repeatable; default: the template's orderBy).
+        #[arg(long, value_name = "COLUMN[:asc|desc]")]
+        order: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a run's outputs (or, with --postproc, a benchmark's latest
+    /// post-processing outputs) as .tar.gz.
+    Export {
+        /// Run id (benchmark id with --postproc).
+        run: String,
+        file: PathBuf,
+        #[arg(long)]
+        postproc: bool,
+    },
+    /// Write one output file of a run to a file (or standard output).
+    Download {
+        run: String,
+        file: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Delete finished runs created before a date.
+    Cleanup {
+        /// YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC).
+        #[arg(long)]
+        before: String,
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        workflow: Option<String>,
+    },
+    /// List the templates of the configured template repository.
+    Repo {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Execute a run handed over by `flowdesk run` (internal).
+    #[command(name = "__execute", hide = true)]
+    Execute { run: String },
 }
 
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match cli.command {
-        Some(Command::Template(command)) => template::run(command),
-        None => {
-            eprintln!("flowdesk: the desktop window is not part of this build yet; see `flowdesk --help` for the command line");
-            2
+    let Some(command) = cli.command else {
+        eprintln!("flowdesk: the desktop window is not part of this build yet; see `flowdesk --help` for the command line");
+        return 2;
+    };
+    if let Command::Template(command) = command {
+        return template::run(command);
+    }
+    let config = match Config::resolve(cli.home) {
+        Ok(config) => config,
+        Err(e) => return fail(e),
+    };
+    match command {
+        Command::Template(_) => 0,
+        Command::Install(args) => commands::install(config, args),
+        Command::Uninstall { workflow } => commands::uninstall(config, &workflow),
+        Command::Workflows { json } => commands::workflows(config, json),
+        Command::Workflow(command) => commands::workflow(config, command),
+        Command::Submissions { workflow, json } => commands::submissions(config, &workflow, json),
+        Command::Submission(command) => commands::submission(config, command),
+        Command::Upload {
+            submission,
+            file,
+            json,
+        } => commands::upload(config, &submission, &file, json),
+        Command::Uploads { submission, json } => commands::uploads(config, &submission, json),
+        Command::Run(args) => commands::run(config, args),
+        Command::Runs {
+            workflow,
+            state,
+            json,
+        } => commands::runs(config, workflow.as_deref(), state.as_deref(), json),
+        Command::Show { run, json } => commands::show(config, &run, json),
+        Command::Logs { run, follow } => commands::logs(config, &run, follow),
+        Command::Cancel { run } => commands::cancel(config, &run),
+        Command::Delete { run } => commands::delete(config, &run),
+        Command::Leaderboard {
+            workflow,
+            all,
+            order,
+            json,
+        } => commands::leaderboard(config, &workflow, all, &order, json),
+        Command::Export {
+            run,
+            file,
+            postproc,
+        } => commands::export(config, &run, &file, postproc),
+        Command::Download { run, file, output } => {
+            commands::download(config, &run, &file, output.as_deref())
         }
+        Command::Cleanup {
+            before,
+            state,
+            workflow,
+        } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref()),
+        Command::Repo { json } => commands::repo(config, json),
+        Command::Execute { run } => commands::execute(config, &run),
     }
 }
 

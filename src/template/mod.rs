@@ -10,7 +10,7 @@ pub mod reference;
 pub mod schema;
 pub mod spec;
 
-pub use doc::python_str;
+pub use doc::{python_float, python_str};
 pub use manifest::{CopySpec, LoadOptions, TemplateFolder};
 pub use parameter::{FileArgument, Parameter, ParameterType, Range};
 pub use schema::{ColumnType, ResultColumn, ResultSchema, ResultValue, SortColumn};

@@ -16,11 +16,11 @@ use crate::paths::check_relative;
 use crate::template::doc::{kind, python_str, scalar_string, Element};
 use crate::template::reference;
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A normalized serial workflow.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SerialWorkflow {
     /// Workflow variables: the arguments, overlaid by the workflow's own
     /// `parameters` (after reference expansion). Commands see these as `${name}`.
@@ -33,7 +33,7 @@ pub struct SerialWorkflow {
 }
 
 /// One step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub name: String,
     pub inputs: Vec<String>,
@@ -43,7 +43,7 @@ pub struct Step {
 }
 
 /// What a step does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Action {
     /// Commands run in an environment (a container image name; the worker

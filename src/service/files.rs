@@ -1,0 +1,314 @@
+//! File helpers for the service layer: copying template files safely, extracting
+//! archives without letting entries escape, hashing, and packing run outputs.
+
+use crate::error::ServiceError;
+use crate::paths::check_relative;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Folders never copied from a template (version control, caches).
+const SKIPPED: [&str; 4] = [".git", "__pycache__", ".hg", ".svn"];
+
+pub(crate) fn io_error(path: &Path, source: io::Error) -> ServiceError {
+    ServiceError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Copy a file or a folder tree. Links are followed only when they stay inside
+/// `root`; links that escape are refused (a template cannot smuggle in
+/// `/etc/passwd` through a symlink).
+pub fn copy_tree(root: &Path, source: &Path, target: &Path) -> Result<u64, ServiceError> {
+    let real_root = root.canonicalize().map_err(|e| io_error(root, e))?;
+    let real = source.canonicalize().map_err(|e| io_error(source, e))?;
+    if !real.starts_with(&real_root) {
+        return Err(ServiceError::UnsafePath(format!(
+            "`{}` leads outside the template folder through a link",
+            source.display()
+        )));
+    }
+    let meta = fs::metadata(&real).map_err(|e| io_error(source, e))?;
+    if meta.is_dir() {
+        fs::create_dir_all(target).map_err(|e| io_error(target, e))?;
+        let mut total = 0;
+        for entry in fs::read_dir(&real).map_err(|e| io_error(source, e))? {
+            let entry = entry.map_err(|e| io_error(source, e))?;
+            let name = entry.file_name();
+            if SKIPPED.iter().any(|s| name == *s) {
+                continue;
+            }
+            total += copy_tree(root, &source.join(&name), &target.join(&name))?;
+        }
+        Ok(total)
+    } else {
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
+        fs::copy(&real, target).map_err(|e| io_error(target, e))
+    }
+}
+
+/// SHA-256 of a file as lowercase hex, and its size.
+pub fn sha256_file(path: &Path) -> Result<(String, u64), ServiceError> {
+    let mut file = fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = [0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| io_error(path, e))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buffer[..n]);
+    }
+    Ok((hex(&hasher.finalize()), size))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// All regular files below `dir`, as sorted relative paths, skipping `skip` folders.
+pub fn list_files(dir: &Path, skip: &[&str]) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, skip: &[&str], out: &mut Vec<String>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(relative) = path.strip_prefix(base) else {
+                continue;
+            };
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            if skip.iter().any(|s| relative == *s) {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => walk(base, &path, skip, out),
+                Ok(t) if t.is_file() => out.push(relative),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, skip, &mut out);
+    out.sort();
+    out
+}
+
+/// Kind of template archive, by file name.
+pub fn archive_kind(path: &Path) -> Option<ArchiveKind> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".zip") {
+        Some(ArchiveKind::Zip)
+    } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        Some(ArchiveKind::TarGz)
+    } else if name.ends_with(".tar") {
+        Some(ArchiveKind::Tar)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveKind {
+    Zip,
+    TarGz,
+    Tar,
+}
+
+/// Extract an archive into `target`, refusing entries that would land outside it
+/// (absolute paths, `..`) and links. Returns the folder holding the template: the
+/// single top-level folder if the archive has exactly one, else `target`.
+pub fn extract_archive(
+    archive: &Path,
+    kind: ArchiveKind,
+    target: &Path,
+) -> Result<PathBuf, ServiceError> {
+    let bad = |entry: &str, why: String| {
+        ServiceError::UnsafePath(format!(
+            "archive `{}`: entry '{entry}' {why}",
+            archive.display()
+        ))
+    };
+    let file = fs::File::open(archive).map_err(|e| io_error(archive, e))?;
+    match kind {
+        ArchiveKind::Zip => {
+            let mut zip = zip::ZipArchive::new(file).map_err(|e| ServiceError::BadArchive {
+                path: archive.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            for i in 0..zip.len() {
+                let mut entry = zip.by_index(i).map_err(|e| ServiceError::BadArchive {
+                    path: archive.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                let name = entry.name().to_string();
+                if entry.is_symlink() {
+                    return Err(bad(
+                        &name,
+                        "is a link; archives with links are not installed".into(),
+                    ));
+                }
+                let relative =
+                    check_relative(&name, true).map_err(|e| bad(&name, e.to_string()))?;
+                let out = target.join(&relative);
+                if entry.is_dir() {
+                    fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
+                } else {
+                    if let Some(parent) = out.parent() {
+                        fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+                    }
+                    let mut writer = fs::File::create(&out).map_err(|e| io_error(&out, e))?;
+                    io::copy(&mut entry, &mut writer).map_err(|e| io_error(&out, e))?;
+                }
+            }
+        }
+        ArchiveKind::TarGz | ArchiveKind::Tar => {
+            let reader: Box<dyn Read> = if kind == ArchiveKind::TarGz {
+                Box::new(flate2::read::GzDecoder::new(file))
+            } else {
+                Box::new(file)
+            };
+            let mut tar = tar::Archive::new(reader);
+            let entries = tar.entries().map_err(|e| ServiceError::BadArchive {
+                path: archive.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            for entry in entries {
+                let mut entry = entry.map_err(|e| ServiceError::BadArchive {
+                    path: archive.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                let name = entry
+                    .path()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let kind = entry.header().entry_type();
+                if kind.is_symlink() || kind.is_hard_link() {
+                    return Err(bad(
+                        &name,
+                        "is a link; archives with links are not installed".into(),
+                    ));
+                }
+                let relative =
+                    check_relative(&name, true).map_err(|e| bad(&name, e.to_string()))?;
+                let out = target.join(&relative);
+                if kind.is_dir() {
+                    fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
+                } else if kind.is_file() {
+                    if let Some(parent) = out.parent() {
+                        fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+                    }
+                    let mut writer = fs::File::create(&out).map_err(|e| io_error(&out, e))?;
+                    io::copy(&mut entry, &mut writer).map_err(|e| io_error(&out, e))?;
+                }
+            }
+        }
+    }
+    // A single top-level folder is the template folder (the usual `zip -r x.zip x/`).
+    let top: Vec<PathBuf> = fs::read_dir(target)
+        .map_err(|e| io_error(target, e))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    if top.len() == 1 && top[0].is_dir() {
+        return Ok(top[0].clone());
+    }
+    Ok(target.to_path_buf())
+}
+
+/// Pack files of `dir` (relative paths) into a `.tar.gz` at `out`.
+pub fn write_tar_gz(
+    dir: &Path,
+    files: &[String],
+    prefix: &str,
+    out: &Path,
+) -> Result<(), ServiceError> {
+    let file = fs::File::create(out).map_err(|e| io_error(out, e))?;
+    let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut builder = tar::Builder::new(encoder);
+    for relative in files {
+        let source = dir.join(relative);
+        let name = if prefix.is_empty() {
+            relative.clone()
+        } else {
+            format!("{prefix}/{relative}")
+        };
+        builder
+            .append_path_with_name(&source, &name)
+            .map_err(|e| io_error(&source, e))?;
+    }
+    builder
+        .into_inner()
+        .and_then(|encoder| encoder.finish())
+        .map_err(|e| io_error(out, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tar_entries_that_escape_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("evil.tar");
+        {
+            let file = fs::File::create(&archive).unwrap();
+            let mut builder = tar::Builder::new(file);
+            let data = b"x";
+            let mut header = tar::Header::new_gnu();
+            header.set_size(1);
+            header.set_mode(0o644);
+            // `append_data` refuses `..`, so write the raw name the way an attacker would.
+            let name = b"../escape.txt";
+            header.as_old_mut().name[..name.len()].copy_from_slice(name);
+            header.set_cksum();
+            builder.append(&header, &data[..]).unwrap();
+            builder.finish().unwrap();
+        }
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let err = extract_archive(&archive, ArchiveKind::Tar, &out)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'../escape.txt'"), "{err}");
+        assert!(!dir.path().join("escape.txt").exists());
+    }
+
+    #[test]
+    fn zip_with_single_folder_yields_that_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("t.zip");
+        {
+            let file = fs::File::create(&archive).unwrap();
+            let mut zip = zip::ZipWriter::new(file);
+            let options = zip::write::SimpleFileOptions::default();
+            zip.start_file("bench/flowserv.yaml", options).unwrap();
+            io::Write::write_all(&mut zip, b"name: x\n").unwrap();
+            zip.finish().unwrap();
+        }
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let root = extract_archive(&archive, ArchiveKind::Zip, &out).unwrap();
+        assert_eq!(root, out.join("bench"));
+        assert!(root.join("flowserv.yaml").is_file());
+    }
+
+    #[test]
+    fn copy_refuses_links_leaving_the_root() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret"), "s").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("link"))
+            .unwrap();
+        let target = tempfile::tempdir().unwrap();
+        let err = copy_tree(root.path(), root.path(), target.path()).unwrap_err();
+        assert!(err.to_string().contains("through a link"), "{err}");
+    }
+}

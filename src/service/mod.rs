@@ -1,0 +1,307 @@
+//! The use cases of flowdesk — install a benchmark, create submissions, upload
+//! files, start and cancel runs, rank results, post-process, export, clean up —
+//! behind one `Service`. The GUI and the CLI are thin faces over it; this is the
+//! only layer that combines the template language, the engine and the store.
+//!
+//! Runs execute on the engine's background threads. The engine reports progress
+//! as events; a supervisor thread turns them into store updates (run state,
+//! progress, results) and forwards them to subscribers, so a GUI can repaint when
+//! something happens without polling.
+
+mod detach;
+pub mod files;
+mod install;
+mod lock;
+mod maintenance;
+mod ranking;
+mod repository;
+mod runs;
+
+pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
+pub use lock::RunLock;
+pub use repository::RepositoryEntry;
+pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineEvent};
+use crate::error::ServiceError;
+use crate::store::{RunRecord, RunState, Store, SubmissionRecord, WorkflowRecord};
+use crate::template::{ExpandOptions, Template};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+
+/// Message for runs a dead process left behind.
+pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
+/// Message of a run canceled by its user (flowServ's `state.CANCELED`).
+pub const CANCELED: &str = "canceled at user request";
+
+/// What subscribers (the GUI, `logs --follow`) hear about.
+#[derive(Debug, Clone)]
+pub enum ServiceEvent {
+    /// A run changed state or progress; re-read it from the store.
+    RunChanged { run_id: String },
+    /// A line of output.
+    Log {
+        run_id: String,
+        step: String,
+        stderr: bool,
+        line: String,
+    },
+    /// A run ended (after its results were stored).
+    RunFinished { run_id: String, state: RunState },
+}
+
+type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Shared between the service handle and its supervisor thread.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub subscribers: Mutex<Vec<mpsc::Sender<ServiceEvent>>>,
+    pub waker: Mutex<Option<Waker>>,
+    /// Runs finalized since start, for `wait`.
+    pub finished: Mutex<HashSet<String>>,
+    pub finished_signal: Condvar,
+    /// Run folder locks held by this process (released when the run ends).
+    pub locks: Mutex<std::collections::HashMap<String, lock::RunLock>>,
+    /// When set, post-processing runs go to detached processes of this program.
+    pub executor: Mutex<Option<PathBuf>>,
+}
+
+impl Shared {
+    pub fn emit(&self, event: ServiceEvent) {
+        if let Ok(mut subscribers) = self.subscribers.lock() {
+            subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+        if let Ok(waker) = self.waker.lock() {
+            if let Some(waker) = waker.as_ref() {
+                waker();
+            }
+        }
+    }
+
+    pub fn expand_options(&self) -> ExpandOptions {
+        ExpandOptions {
+            python: self.config.python.clone(),
+        }
+    }
+
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.config.home.join("runs").join(run_id)
+    }
+
+    pub fn static_dir(&self, workflow_id: &str) -> PathBuf {
+        self.config
+            .home
+            .join("workflows")
+            .join(workflow_id)
+            .join("static")
+    }
+}
+
+/// The service: open one per process.
+pub struct Service {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) engine: Arc<Engine>,
+}
+
+impl Service {
+    /// Open the home folder: create it, open the database, recover runs a dead
+    /// process left behind, install the bundled samples on first start, and start
+    /// the engine.
+    pub fn open(config: Config) -> Result<Service, ServiceError> {
+        Self::open_with(config, true)
+    }
+
+    /// Like [`Service::open`], choosing whether to install the bundled samples.
+    pub fn open_with(config: Config, install_samples: bool) -> Result<Service, ServiceError> {
+        std::fs::create_dir_all(&config.home).map_err(|e| files::io_error(&config.home, e))?;
+        if let Some(parent) = config.database.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
+        }
+        let store = Arc::new(Store::open(&config.database)?);
+        let (tx, rx) = mpsc::channel::<EngineEvent>();
+        let workers = match &config.worker_config {
+            Some(path) => crate::engine::WorkerConfig::load(path)?,
+            None => crate::engine::WorkerConfig::default(),
+        };
+        let engine = Arc::new(Engine::with_workers(
+            config.max_parallel,
+            workers,
+            move |event| {
+                let _ = tx.send(event);
+            },
+        )?);
+        let shared = Arc::new(Shared {
+            config,
+            store,
+            subscribers: Mutex::new(Vec::new()),
+            waker: Mutex::new(None),
+            finished: Mutex::new(HashSet::new()),
+            finished_signal: Condvar::new(),
+            locks: Mutex::new(Default::default()),
+            executor: Mutex::new(None),
+        });
+        let service = Service { shared, engine };
+        service.recover_interrupted()?;
+        {
+            let shared = Arc::clone(&service.shared);
+            let engine = Arc::downgrade(&service.engine);
+            std::thread::Builder::new()
+                .name("flowdesk-supervisor".into())
+                .spawn(move || runs::supervise(shared, engine, rx))
+                .map_err(|e| {
+                    ServiceError::Invalid(format!("cannot start the run supervisor: {e}"))
+                })?;
+        }
+        if install_samples {
+            service.install_samples_once()?;
+        }
+        Ok(service)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Receive service events on a channel.
+    pub fn subscribe(&self) -> mpsc::Receiver<ServiceEvent> {
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut subscribers) = self.shared.subscribers.lock() {
+            subscribers.push(tx);
+        }
+        rx
+    }
+
+    /// Called after every event (the GUI passes `ctx.request_repaint`).
+    pub fn set_waker(&self, waker: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.shared.waker.lock() {
+            *slot = Some(Arc::new(waker));
+        }
+    }
+
+    /// Runs running and queued in this process's engine.
+    pub fn activity(&self) -> (usize, usize) {
+        (self.engine.running_count(), self.engine.queued_count())
+    }
+
+    // ----- lookups by id or name -------------------------------------------------
+
+    /// A workflow by id, or by name when no id matches.
+    pub fn workflow(&self, key: &str) -> Result<WorkflowRecord, ServiceError> {
+        let store = &self.shared.store;
+        if let Some(w) = store.workflow(key)? {
+            return Ok(w);
+        }
+        if let Some(w) = store.workflow_by_name(key)? {
+            return Ok(w);
+        }
+        Err(ServiceError::UnknownWorkflow(key.to_string()))
+    }
+
+    pub fn workflows(&self) -> Result<Vec<WorkflowRecord>, ServiceError> {
+        Ok(self.shared.store.workflows()?)
+    }
+
+    /// The loaded template of an installed workflow.
+    pub fn template(&self, workflow: &WorkflowRecord) -> Result<Template, ServiceError> {
+        Ok(Template::from_value(
+            workflow.template.clone(),
+            &workflow.name,
+        )?)
+    }
+
+    /// A submission by id; or by name within `workflow`; or by name if unique.
+    pub fn submission(
+        &self,
+        key: &str,
+        workflow: Option<&WorkflowRecord>,
+    ) -> Result<SubmissionRecord, ServiceError> {
+        let store = &self.shared.store;
+        if let Some(s) = store.submission(key)? {
+            if workflow.is_none_or(|w| w.id == s.workflow_id) {
+                return Ok(s);
+            }
+        }
+        match workflow {
+            Some(w) => store
+                .submission_by_name(&w.id, key)?
+                .ok_or_else(|| ServiceError::UnknownSubmission(key.to_string())),
+            None => {
+                let mut found = Vec::new();
+                for w in store.workflows()? {
+                    if let Some(s) = store.submission_by_name(&w.id, key)? {
+                        found.push(s);
+                    }
+                }
+                match found.len() {
+                    0 => Err(ServiceError::UnknownSubmission(key.to_string())),
+                    1 => Ok(found.remove(0)),
+                    _ => Err(ServiceError::Ambiguous {
+                        name: key.to_string(),
+                        what: "submissions".into(),
+                    }),
+                }
+            }
+        }
+    }
+
+    pub fn submissions(
+        &self,
+        workflow: &WorkflowRecord,
+    ) -> Result<Vec<SubmissionRecord>, ServiceError> {
+        Ok(self.shared.store.submissions(&workflow.id)?)
+    }
+
+    /// A run by id, or by a unique prefix of its id.
+    pub fn run(&self, key: &str) -> Result<RunRecord, ServiceError> {
+        if let Some(run) = self.shared.store.run(key)? {
+            return Ok(run);
+        }
+        Err(ServiceError::UnknownRun(key.to_string()))
+    }
+
+    /// Block until the run has ended and its results are stored. For runs this
+    /// process executes, that includes setting off post-processing.
+    pub fn wait(&self, run_id: &str) -> Result<RunRecord, ServiceError> {
+        loop {
+            let owned = self
+                .shared
+                .locks
+                .lock()
+                .map(|locks| locks.contains_key(run_id))
+                .unwrap_or(false);
+            let finished = self
+                .shared
+                .finished
+                .lock()
+                .map_err(|_| ServiceError::Invalid("internal lock poisoned".into()))?;
+            if finished.contains(run_id) {
+                drop(finished);
+                return self.run(run_id);
+            }
+            if !owned {
+                // A run of another process (or one already done): the store tells.
+                let run = self.run(run_id)?;
+                if run.state.is_finished() {
+                    return Ok(run);
+                }
+            }
+            let _ = self
+                .shared
+                .finished_signal
+                .wait_timeout(finished, std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+/// A fresh id: `len` lowercase hex characters from a random UUID.
+pub(crate) fn new_id(len: usize) -> String {
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    hex[..len.min(hex.len())].to_string()
+}

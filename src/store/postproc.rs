@@ -1,0 +1,135 @@
+//! Post-processing bookkeeping: which run last post-processed a benchmark, and for
+//! which ranking. The service starts a new post-processing run only when the
+//! ranking differs from the recorded one, as flowServ does; keeping it in the
+//! database makes that decision survive restarts and agree between processes.
+
+use super::{runs, time, Store};
+use crate::error::StoreError;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostprocRecord {
+    pub workflow_id: String,
+    /// The last post-processing run; `None` once that run has been deleted.
+    pub run_id: Option<String>,
+    /// That run's state, read live from the run.
+    pub state: Option<runs::RunState>,
+    /// What the run was computed for, as the service encodes it (e.g. the JSON list
+    /// of ranked run ids, in rank order).
+    pub ranking_key: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub fn postproc_state(&self, workflow_id: &str) -> Result<Option<PostprocRecord>, StoreError> {
+        let conn = self.read();
+        let found: Option<(Option<String>, Option<String>, String, String)> = conn
+            .prepare_cached(
+                "SELECT p.run_id, r.state, p.ranking_key, p.updated_at
+                 FROM postproc p LEFT JOIN runs r ON r.id = p.run_id
+                 WHERE p.workflow_id = ?1",
+            )?
+            .query_row([workflow_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?;
+        let Some((run_id, state, ranking_key, updated_at)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(PostprocRecord {
+            workflow_id: workflow_id.to_string(),
+            run_id,
+            state: state
+                .map(|state| state.parse().map_err(StoreError::Corrupt))
+                .transpose()?,
+            ranking_key,
+            updated_at: time::parse(&updated_at)?,
+        }))
+    }
+
+    /// Record that `run_id` post-processes the benchmark for `ranking_key`.
+    pub fn set_postproc(
+        &self,
+        workflow_id: &str,
+        run_id: &str,
+        ranking_key: &str,
+    ) -> Result<(), StoreError> {
+        let conn = self.write();
+        let owner: Option<String> = conn
+            .query_row(
+                "SELECT workflow_id FROM runs WHERE id = ?1",
+                [run_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match owner {
+            None => return Err(runs::not_found(run_id)),
+            Some(owner) if owner != workflow_id => {
+                return Err(StoreError::Invalid {
+                    what: format!("run '{run_id}'"),
+                    message: format!("it belongs to benchmark '{owner}', not '{workflow_id}'"),
+                })
+            }
+            Some(_) => {}
+        }
+        conn.execute(
+            "INSERT INTO postproc (workflow_id, run_id, ranking_key, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workflow_id) DO UPDATE SET
+                 run_id = excluded.run_id,
+                 ranking_key = excluded.ranking_key,
+                 updated_at = excluded.updated_at",
+            params![workflow_id, run_id, ranking_key, time::format(&time::now())],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{self, WORKFLOW};
+    use super::super::{NewRun, RunState};
+    use serde_json::json;
+
+    #[test]
+    fn records_the_last_post_processing_run_and_its_ranking() {
+        let (_dir, store) = fixture::store(&["alpha"]);
+        assert!(store.postproc_state(WORKFLOW).unwrap().is_none());
+        for id in ["pp1", "pp2"] {
+            store
+                .insert_run(&NewRun {
+                    id: id.into(),
+                    workflow_id: WORKFLOW.into(),
+                    submission_id: None,
+                    arguments: json!({}),
+                })
+                .unwrap();
+        }
+        store
+            .set_postproc(WORKFLOW, "pp1", r#"["r1","r2"]"#)
+            .unwrap();
+        store
+            .set_postproc(WORKFLOW, "pp2", r#"["r2","r1"]"#)
+            .unwrap();
+        let record = store.postproc_state(WORKFLOW).unwrap().unwrap();
+        assert_eq!(record.run_id.as_deref(), Some("pp2"));
+        assert_eq!(record.state, Some(RunState::Pending));
+        assert_eq!(record.ranking_key, r#"["r2","r1"]"#);
+
+        // Deleting the run keeps the ranking it was computed for.
+        store.delete_run("pp2").unwrap();
+        let record = store.postproc_state(WORKFLOW).unwrap().unwrap();
+        assert_eq!((record.run_id, record.state), (None, None));
+        assert_eq!(record.ranking_key, r#"["r2","r1"]"#);
+        assert_eq!(
+            store
+                .set_postproc(WORKFLOW, "nope", "[]")
+                .unwrap_err()
+                .to_string(),
+            "unknown run 'nope'"
+        );
+        store.delete_workflow(WORKFLOW).unwrap();
+        assert!(store.postproc_state(WORKFLOW).unwrap().is_none());
+    }
+}
