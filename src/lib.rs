@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod gui;
 pub mod error;
 pub mod paths;
 pub mod service;
