@@ -296,7 +296,8 @@ fn primary_decides(primary: u128, text: Option<bool>) -> bool {
         Some(_) if primary == u128::MAX => true,
         Some(descending) => {
             let code = if descending { primary ^ CODE } else { primary };
-            ((code & 0xff) as usize) < TEXT_PREFIX
+            // The low 7 bits hold the capped length.
+            ((code & 0x7f) as usize) < TEXT_PREFIX
         }
     }
 }

@@ -30,7 +30,7 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a connection waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -124,9 +124,7 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
     if writer {
-        // Stored in the file once set; returns "memory" for in-memory databases.
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        use_wal(conn)?;
         // With WAL, NORMAL loses at most the last commits on power loss, never
         // consistency, and saves an fsync per commit.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -135,6 +133,27 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
         conn.pragma_update(None, "query_only", "ON")?;
     }
     Ok(())
+}
+
+/// Switch the file to WAL (stored in the file, so a no-op once done). Switching
+/// needs the file to itself, and SQLite reports a busy file at once rather than
+/// through the busy handler, so when two processes open a new file together the
+/// later one waits here.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        // Returns the mode now in effect: "wal", or "memory" for an in-memory file.
+        match conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        {
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => return result.map(|_| ()),
+        }
+    }
 }
 
 /// Timestamps are stored the way flowServ writes them: UTC, ISO 8601, six digits
@@ -297,6 +316,52 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(foreign_keys, 1);
+    }
+
+    #[test]
+    fn two_processes_may_create_the_file_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flowdesk.db");
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(&path).map(|_| ()))
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+        assert!(Store::open(&path).unwrap().integrity_check().unwrap());
+    }
+
+    #[test]
+    fn in_memory_store_works_on_one_connection() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.path(), None);
+        store
+            .insert_workflow(&fixture::workflow(fixture::WORKFLOW, "Memory"))
+            .unwrap();
+        store
+            .insert_submission(&fixture::submission("alpha", "alpha"))
+            .unwrap();
+        store
+            .insert_run(&NewRun {
+                id: "r".into(),
+                workflow_id: fixture::WORKFLOW.into(),
+                submission_id: Some("alpha".into()),
+                arguments: serde_json::json!({}),
+            })
+            .unwrap();
+        store.start_run("r").unwrap();
+        let score = crate::template::ResultValue::Float(3.0);
+        store
+            .finish_success("r", &[], &[("score".into(), Some(score))])
+            .unwrap();
+        let board = store
+            .leaderboard(fixture::WORKFLOW, &fixture::schema(), &[], false)
+            .unwrap();
+        assert_eq!(board.run_id(0).as_deref(), Some("r"));
+        assert!(store.integrity_check().unwrap());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! A leaderboard reads every successful run of a benchmark, up to 100,000 of them,
 //! within 50 ms. One row per run is what makes that possible: a row-per-value
 //! layout triples the rows to read and needs a join to put them back together,
-//! which measured three times slower. A benchmark's columns are fixed when it is
+//! which measured twice as slow before any ranking. A benchmark's columns are fixed when it is
 //! installed (a template cannot change afterwards), so its table is created then,
 //! with the columns named by position (`c0`, `c1`, …; schema names may be anything,
 //! and SQLite names are case-insensitive) and the schema name as a comment. The
