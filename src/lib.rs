@@ -7,8 +7,8 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
-pub mod gui;
 pub mod error;
+pub mod gui;
 pub mod paths;
 pub mod service;
 pub mod store;

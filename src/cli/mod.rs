@@ -16,6 +16,7 @@ pub const EXIT_USER_ERROR: i32 = 1;
 #[command(
     name = "flowdesk",
     version,
+    args_conflicts_with_subcommands = true,
     about = "Reproducible Open Benchmarks on your desktop: install flowServ benchmark templates, run them locally, compare results.",
     long_about = None
 )]
@@ -24,6 +25,10 @@ pub struct Cli {
     /// (default: FLOWSERV_API_DIR, else the platform data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
+
+    /// A template folder to open on the Template check screen.
+    #[arg(value_name = "TEMPLATE")]
+    pub open: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -147,8 +152,15 @@ pub enum Command {
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let Some(command) = cli.command else {
-        eprintln!("flowdesk: the desktop window is not part of this build yet; see `flowdesk --help` for the command line");
-        return 2;
+        let config = match Config::resolve(cli.home) {
+            Ok(config) => config,
+            Err(e) => return fail(e),
+        };
+        let open = cli.open.map(|p| p.canonicalize().unwrap_or(p));
+        return match crate::gui::run(config, open) {
+            Ok(()) => 0,
+            Err(e) => fail(format!("cannot open the window: {e}")),
+        };
     };
     if let Command::Template(command) = command {
         return template::run(command);

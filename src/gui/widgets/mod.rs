@@ -1,3 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod file_view;
+pub mod log_view;
+pub mod plot;
 pub mod state_badge;

@@ -17,7 +17,10 @@ pub fn color(state: RunState) -> Color32 {
 
 /// Show the badge.
 pub fn state_badge(ui: &mut egui::Ui, state: RunState) -> egui::Response {
-    let text = RichText::new(state.as_str()).color(Color32::WHITE).strong().small();
+    let text = RichText::new(state.as_str())
+        .color(Color32::WHITE)
+        .strong()
+        .small();
     egui::Frame::new()
         .fill(color(state))
         .corner_radius(4.0)

@@ -1,0 +1,280 @@
+//! The desktop app driven as a person would, through egui_kittest: widgets are
+//! found by their labels, the backend runs real templates in real subprocesses
+//! against a real SQLite file in a temporary home folder.
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::Harness;
+use flowdesk::config::Config;
+use flowdesk::gui::FlowdeskApp;
+use flowdesk::service::{InstallOptions, InstallSource, Service};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
+}
+
+/// A home folder with the bundled samples and the slow feature template installed.
+fn home() -> (tempfile::TempDir, Config) {
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("FLOWDESK_SAMPLES", samples());
+    std::env::set_var("FLOWDESK_PYTHON", "python3");
+    let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    {
+        let service = Service::open(config.clone()).unwrap();
+        service
+            .install(
+                &InstallSource::Folder(samples().join("features/slow")),
+                &InstallOptions::default(),
+            )
+            .unwrap();
+    }
+    (dir, config)
+}
+
+fn app(config: Config) -> Harness<'static, FlowdeskApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, None))
+}
+
+/// Step the app until `done` holds; the backend works on other threads meanwhile.
+fn step_until(
+    harness: &mut Harness<'_, FlowdeskApp>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'_, FlowdeskApp>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            let board = harness.state().state.leaderboard.as_ref().map(|b| b.len());
+            panic!(
+                "timed out waiting for {what}; leaderboard rows: {board:?}\n{:#?}",
+                harness.root()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn has_label(harness: &Harness<'_, FlowdeskApp>, label: &str) -> bool {
+    harness.query_all_by_label(label).next().is_some()
+}
+
+fn has_label_containing(harness: &Harness<'_, FlowdeskApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+fn select_benchmark(harness: &mut Harness<'_, FlowdeskApp>, name: &str) {
+    step_until(harness, "the benchmark list", |h| has_label(h, name));
+    // The side panel comes first in the tree; the heading of a selected benchmark repeats the name.
+    harness.get_all_by_label(name).next().unwrap().click();
+    harness.step();
+    step_until(harness, "the benchmark to load", |h| {
+        has_label(h, "New run") && h.query_all_by_label(name).count() >= 2
+    });
+}
+
+fn set_text(harness: &mut Harness<'_, FlowdeskApp>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .set_text_value_accesskit(text);
+    harness.step();
+    harness.step();
+}
+
+fn start_run(harness: &mut Harness<'_, FlowdeskApp>) {
+    harness.get_by_role_and_label(Role::Button, "Run").click();
+    harness.step();
+}
+
+#[test]
+fn participant_runs_a_benchmark_and_sees_it_ranked() {
+    let (_dir, config) = home();
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Hello World");
+
+    // The form: an invalid value shows its error and keeps Run disabled.
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Sleep period")
+            .is_some()
+    });
+    set_text(&mut harness, "Sleep period", "99");
+    step_until(&mut harness, "the range error", |h| {
+        has_label(h, "99 is outside the range [0,10]")
+    });
+    assert!(harness
+        .get_by_role_and_label(Role::Button, "Run")
+        .accesskit_node()
+        .is_disabled());
+    set_text(&mut harness, "Sleep period", "0");
+    step_until(&mut harness, "the error to go", |h| {
+        !has_label_containing(h, "outside the range")
+    });
+    assert!(!harness
+        .get_by_role_and_label(Role::Button, "Run")
+        .accesskit_node()
+        .is_disabled());
+
+    // First run with the default greeting, second with another one.
+    start_run(&mut harness);
+    step_until(&mut harness, "the first run to succeed", |h| {
+        has_label(h, "SUCCESS")
+    });
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+    set_text(&mut harness, "Greeting", "Hi");
+    set_text(&mut harness, "Sleep period", "0");
+    start_run(&mut harness);
+    step_until(&mut harness, "both runs to succeed", |h| {
+        h.query_all_by_label("SUCCESS").count() == 2
+    });
+
+    // Run detail with its log.
+    let run_ids: Vec<String> = harness
+        .state()
+        .state
+        .runs
+        .iter()
+        .map(|r| r.run.id.clone())
+        .collect();
+    assert_eq!(run_ids.len(), 2);
+    harness.get_by_label(&run_ids[0]).click();
+    harness.step();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the run detail", |h| {
+        has_label_containing(h, &format!("Run {}", run_ids[0]))
+    });
+    step_until(&mut harness, "the log", |h| {
+        has_label_containing(h, "greetings to results/greetings.txt")
+    });
+    assert!(
+        has_label(&harness, "results/analytics.json (104 bytes)")
+            || has_label_containing(&harness, "results/analytics.json")
+    );
+
+    // The leaderboard: values computed by the analyze script, ranked by avg_count.
+    harness.get_by_label("Leaderboard").click();
+    // Both runs belong to the default submission: best-per-submission shows one of them.
+    step_until(&mut harness, "the best run", |h| {
+        has_label(h, "12.375") && !has_label(h, "9.375")
+    });
+    harness.get_by_label("All runs").click();
+    step_until(&mut harness, "the leaderboard rows", |h| {
+        has_label(h, "12.375") && has_label(h, "9.375")
+    });
+    let hello = harness.get_by_label("12.375").rect().top();
+    let hi = harness.get_by_label("9.375").rect().top();
+    assert!(hello < hi, "avg_count descending puts 'Hello' first");
+    assert!(has_label(&harness, "Hello Dimitrios!"));
+    // Sort by the longest line, then flip to ascending: 'Hi' (13) above 'Hello' (16).
+    harness.get_by_label("Max. Output Line").click();
+    step_until(&mut harness, "the sort to apply", |h| {
+        has_label(h, "Max. Output Line (desc)")
+    });
+    harness.get_by_label("Max. Output Line (desc)").click();
+    step_until(&mut harness, "ascending order", |h| {
+        has_label(h, "Max. Output Line (asc)")
+            && h.query_by_label("9.375")
+                .zip(h.query_by_label("12.375"))
+                .is_some_and(|(a, b)| a.rect().top() < b.rect().top())
+    });
+
+    // Compare the two runs: the greeting differs.
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the runs table", |h| {
+        h.query_by_label(&run_ids[1]).is_some()
+    });
+    // The first run is still selected from before; add the second one.
+    harness.get_by_label(&run_ids[1]).click();
+    harness.step();
+    harness.step();
+    assert_eq!(
+        harness.state().selected_runs(),
+        &run_ids[..],
+        "both runs selected"
+    );
+    assert!(!harness
+        .get_by_role_and_label(Role::Button, "Compare")
+        .accesskit_node()
+        .is_disabled());
+    harness
+        .get_by_role_and_label(Role::Button, "Compare")
+        .click();
+    step_until(&mut harness, "the comparison", |h| {
+        has_label(h, "argument greeting")
+    });
+    assert!(has_label(&harness, "Hi"));
+    assert!(has_label(&harness, "Differences are highlighted."));
+}
+
+#[test]
+fn a_long_run_can_be_canceled_from_the_runs_table() {
+    let (_dir, config) = home();
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Feature: slow run");
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Duration (seconds)")
+            .is_some()
+    });
+    set_text(&mut harness, "Duration (seconds)", "120");
+    start_run(&mut harness);
+    step_until(&mut harness, "the run to be running", |h| {
+        has_label(h, "RUNNING")
+    });
+    let run_id = harness.state().state.runs[0].run.id.clone();
+    harness.get_by_label(&run_id).click();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel run")
+        .click();
+    step_until(&mut harness, "the run to be canceled", |h| {
+        has_label(h, "CANCELED")
+    });
+}
+
+#[test]
+fn template_check_shows_errors_and_reloads_on_change() {
+    let (_dir, config) = home();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("flowserv.yaml"),
+        "name: Draft\nspecfile: benchmark.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("benchmark.yaml"),
+        "workflow:\n  steps:\n    - action: {commands: ['echo $[[noparameter]]']}\n",
+    )
+    .unwrap();
+    let path = folder.path().to_path_buf();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, Some(path)));
+    step_until(&mut harness, "the error", |h| {
+        has_label_containing(
+            h,
+            "benchmark.yaml: workflow references undeclared parameter 'noparameter'",
+        )
+    });
+    // Fix the template: the screen re-checks by itself.
+    std::fs::write(
+        folder.path().join("benchmark.yaml"),
+        "workflow:\n  steps:\n    - action: {commands: ['echo $[[noparameter]]']}\nparameters:\n  - name: noparameter\n    label: Now declared\n    dtype: int\n",
+    )
+    .unwrap();
+    step_until(&mut harness, "the fixed template", |h| {
+        has_label_containing(h, "'Draft' is valid")
+    });
+    assert!(has_label(&harness, "Now declared (noparameter)"));
+}
