@@ -438,7 +438,9 @@ impl Store {
         let now = time::now();
         let mut conn = self.write();
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: Option<(String, Option<i64>, String, String, Option<String>)> = transaction
+        // workflow id, submission seq, state, created at, started at
+        type Found = (String, Option<i64>, String, String, Option<String>);
+        let found: Option<Found> = transaction
             .prepare_cached(
                 "SELECT r.workflow_id, s.seq, r.state, r.created_at, r.started_at
                  FROM runs r LEFT JOIN submissions s ON s.id = r.submission_id
@@ -961,7 +963,8 @@ mod tests {
         let (_dir, store) = fixture::store(&["alpha"]);
         store.insert_run(&new_run("r", Some("alpha"))).unwrap();
         store.start_run("r").unwrap();
-        let bad_results: [(&str, Vec<(String, Option<ResultValue>)>, &str); 4] = [
+        type Case<'a> = (&'a str, Vec<(String, Option<ResultValue>)>, &'a str);
+        let bad_results: [Case; 4] = [
             (
                 "wrong type",
                 vec![("steps".into(), Some(ResultValue::String("three".into())))],
@@ -1315,7 +1318,7 @@ mod tests {
         let err = store.insert_runs_bulk(&[error_with_results]).unwrap_err();
         assert!(err.to_string().contains("only a successful run"), "{err}");
 
-        store.insert_runs_bulk(&[good.clone()]).unwrap();
+        store.insert_runs_bulk(std::slice::from_ref(&good)).unwrap();
         assert_eq!(store.run_results("b1").unwrap(), good.results);
         assert_eq!(store.run_files("b1").unwrap(), good.files);
         let read = store.run("b1").unwrap().unwrap();
