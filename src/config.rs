@@ -1,10 +1,11 @@
 //! Settings: where the home folder is, which database, which Python, how many runs
-//! at once. Resolved in this order: command-line flag, environment (`FLOWSERV_*`
+//! at once, which workers, how long steps and runs may take. Resolved in this order: command-line flag, environment (`FLOWSERV_*`
 //! as in the reference, `FLOWDESK_*` for what is ours), the settings file
 //! `settings.json` in the home folder, built-in default.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Name of the settings file inside the home folder.
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -32,6 +33,8 @@ pub enum ConfigError {
     NoHome,
     #[error("{variable} is '{value}'; expected a whole number of at least 1")]
     BadNumber { variable: String, value: String },
+    #[error("{variable} is '{value}'; expected a whole number of seconds (0 for no limit)")]
+    BadSeconds { variable: String, value: String },
 }
 
 /// The user-editable settings file (everything optional; missing = default).
@@ -44,6 +47,12 @@ pub struct Settings {
     pub max_parallel: Option<usize>,
     /// Worker configuration file (flowServ's `FLOWSERV_SERIAL_WORKERS`).
     pub worker_config: Option<PathBuf>,
+    /// Seconds one step may run before it is stopped (`FLOWDESK_STEP_TIMEOUT`);
+    /// none or 0 for no limit.
+    pub step_timeout: Option<u64>,
+    /// Seconds a whole run may take (`FLOWDESK_RUN_TIMEOUT`); none or 0 for no
+    /// limit.
+    pub run_timeout: Option<u64>,
     /// Template repository file: a JSON list of `{id, description, url, manifest, args}`.
     pub repository: Option<PathBuf>,
     /// `light` or `dark` (the desktop app).
@@ -81,6 +90,10 @@ pub struct Config {
     pub python: String,
     pub max_parallel: usize,
     pub worker_config: Option<PathBuf>,
+    /// How long one step may run; `None` for no limit.
+    pub step_timeout: Option<Duration>,
+    /// How long a whole run may take; `None` for no limit.
+    pub run_timeout: Option<Duration>,
     pub repository: Option<PathBuf>,
     pub settings: Settings,
 }
@@ -130,17 +143,39 @@ impl Config {
                 .filter(|n| *n >= 1)
                 .unwrap_or_else(default_parallelism),
         };
+        let step_timeout = seconds("FLOWDESK_STEP_TIMEOUT", settings.step_timeout)?;
+        let run_timeout = seconds("FLOWDESK_RUN_TIMEOUT", settings.run_timeout)?;
         Ok(Config {
             database,
             python,
             max_parallel,
             worker_config: env_path("FLOWSERV_SERIAL_WORKERS")
                 .or_else(|| settings.worker_config.clone()),
+            step_timeout,
+            run_timeout,
             repository: env_path("FLOWDESK_REPOSITORY").or_else(|| settings.repository.clone()),
             settings,
             home,
         })
     }
+}
+
+/// A time limit in whole seconds from `variable`, else from the settings file;
+/// 0 means no limit.
+fn seconds(variable: &str, setting: Option<u64>) -> Result<Option<Duration>, ConfigError> {
+    let value = match std::env::var(variable) {
+        Ok(value) if !value.trim().is_empty() => {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| ConfigError::BadSeconds {
+                    variable: variable.to_string(),
+                    value: value.clone(),
+                })?
+        }
+        _ => setting.unwrap_or(0),
+    };
+    Ok((value > 0).then(|| Duration::from_secs(value)))
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {

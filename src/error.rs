@@ -159,14 +159,12 @@ pub enum EngineError {
         #[source]
         source: PathError,
     },
-    #[error("step '{step}': {kind} steps are not supported yet")]
-    Unsupported { step: String, kind: &'static str },
     #[error("step '{step}': the action is still the parameter reference '$[[{parameter}]]'; bind its argument before running")]
     UnboundActor { step: String, parameter: String },
-    #[error("step '{step}': cannot start the shell: {source}: {command}")]
+    #[error("step '{step}': cannot start `{program}`: {source}")]
     Spawn {
         step: String,
-        command: String,
+        program: String,
         #[source]
         source: std::io::Error,
     },
@@ -176,6 +174,41 @@ pub enum EngineError {
         step: String,
         command: String,
         status: crate::engine::ExitStatus,
+    },
+    /// `limit` says which limit it was ("" for the step's own, or a note such
+    /// as " (the run's time limit)").
+    #[error("step '{step}': timed out after {seconds} s{limit}")]
+    TimedOut {
+        step: String,
+        seconds: String,
+        limit: &'static str,
+    },
+    /// A step's worker (from the worker configuration) cannot run that kind of step.
+    #[error("step '{step}': worker '{worker}' is a {kind} worker; it cannot run {action} steps")]
+    WrongWorker {
+        step: String,
+        worker: String,
+        kind: &'static str,
+        action: &'static str,
+    },
+    #[error("step '{step}': Docker is not available: {reason}")]
+    DockerUnavailable { step: String, reason: String },
+    #[error("step '{step}': papermill is not installed: install it with `{python} -m pip install papermill ipykernel`")]
+    NoPapermill { step: String, python: String },
+    /// A code step whose function could not be called or whose result is unreadable.
+    #[error("step '{step}': code step `{func}`: {message}")]
+    Code {
+        step: String,
+        func: String,
+        message: String,
+    },
+    /// Files the engine writes next to a step (driver input, Dockerfile) cannot be written.
+    #[error("step '{step}': cannot write `{}`: {source}", path.display())]
+    StepFile {
+        step: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("worker configuration `{file}`: {message}")]
     WorkerConfig { file: String, message: String },

@@ -91,6 +91,9 @@ fn every_good_sample_passes_the_check() {
         "features/inline-spec",
         "features/json-spec",
         "features/slow",
+        "features/notebook",
+        "features/code-step",
+        "features/docker",
     ] {
         let output = check(folder);
         assert!(output.status.success(), "{folder}: {}", stderr(&output));

@@ -1,12 +1,13 @@
 //! The engine end to end with real shell processes: events and logs, failures,
-//! cancellation of process trees, the queue's limit and order, and step checks.
+//! cancellation of process trees, the queue's limit and order, step checks, time
+//! limits, variables expanded at run time, and code steps in real Python.
 //! Waits poll for files or outcomes with generous timeouts; nothing asserts on
 //! how long something took.
 
-use flowdesk::engine::{Engine, EngineEvent, JobState, RunJob, RunOutcome, Stream};
+use flowdesk::engine::{Engine, EngineEvent, JobState, RunJob, RunOutcome, Stream, WorkerConfig};
 use flowdesk::workflow::{Action, SerialWorkflow, Step};
 use indexmap::IndexMap;
-use serde_json::Map;
+use serde_json::{json, Map};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -422,37 +423,241 @@ fn env_vars_reach_the_command() {
     );
 }
 
-#[test]
-fn notebook_steps_are_not_supported_yet() {
-    let root = tempfile::tempdir().unwrap();
-    let dir = run_dir(root.path(), "nb");
+/// Run one job to its end on a fresh engine.
+fn run_job(job: RunJob) -> RunOutcome {
     let (engine, _events) = engine(1);
-    let notebook = Step {
-        name: "nb".to_string(),
+    engine
+        .submit(job)
+        .unwrap()
+        .wait_timeout(TIMEOUT)
+        .expect("the run did not end")
+}
+
+fn error_messages(outcome: RunOutcome) -> Vec<String> {
+    match outcome {
+        RunOutcome::Error(messages) => messages,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn commands_expand_variables_at_run_time_with_worker_variables_fixed() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "vars");
+    let mut wf = workflow(vec![step(
+        "s",
+        &["printf '%s|%s|%s|%s' ${n} ${jar} '$$n' \"$HOME_SET\" > out.txt"],
+    )]);
+    wf.variables = json!({"n": 3, "jar": "from-workflow.jar"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    if let Action::Container { env, .. } = &mut wf.steps[0].action {
+        env.insert("HOME_SET".into(), "n=${n}".into());
+    }
+    let mut job = RunJob::new("vars", &dir, wf);
+    job.workers = Some(Arc::new(
+        WorkerConfig::parse(
+            &json!([{"image": "python:3.9", "worker": "subprocess", "args": {"variables": {"jar": "lib/x.jar"}}}]),
+            "test",
+        )
+        .unwrap(),
+    ));
+    assert_eq!(run_job(job), RunOutcome::Success);
+    // Worker variables are fixed (they win), `$$` is a literal `$`, env values
+    // are expanded too.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.txt")).unwrap(),
+        "3|lib/x.jar|$n|n=3"
+    );
+}
+
+#[test]
+fn a_step_past_its_time_limit_is_stopped_and_the_run_fails() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "slow");
+    let mut job = RunJob::new(
+        "slow",
+        &dir,
+        workflow(vec![
+            step("wait", &["sh -c 'echo $$$$ > child.pid; sleep 30' & wait"]),
+            step("never", &["touch never"]),
+        ]),
+    );
+    job.step_timeout = Some(Duration::from_secs(1));
+    let start = Instant::now();
+    assert_eq!(
+        error_messages(run_job(job)),
+        ["step 'wait': timed out after 1 s"]
+    );
+    assert!(start.elapsed() < Duration::from_secs(15));
+    assert!(!dir.join("never").exists());
+    let child: libc::pid_t = std::fs::read_to_string(dir.join("child.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    wait_until("the timed-out child to die", || {
+        !process_exists(child) || is_zombie(child)
+    });
+}
+
+#[test]
+fn the_run_time_limit_covers_all_steps_and_a_worker_limit_wins_over_the_step_limit() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "run-limit");
+    let mut job = RunJob::new(
+        "run-limit",
+        &dir,
+        workflow(vec![
+            step("first", &["sleep 0.6"]),
+            step("second", &["sleep 30"]),
+        ]),
+    );
+    job.step_timeout = Some(Duration::from_secs(20));
+    job.run_timeout = Some(Duration::from_secs(1));
+    assert_eq!(
+        error_messages(run_job(job)),
+        ["step 'second': timed out after 1 s (the run's time limit)"]
+    );
+
+    let dir = run_dir(root.path(), "worker-limit");
+    let mut job = RunJob::new(
+        "worker-limit",
+        &dir,
+        workflow(vec![step("s", &["sleep 30"])]),
+    );
+    job.step_timeout = Some(Duration::from_secs(20));
+    job.workers = Some(Arc::new(
+        WorkerConfig::parse(
+            &json!({"workers": [{"name": "quick", "type": "subprocess", "timeout": 0.5}], "workflow": {"s": "quick"}}),
+            "test",
+        )
+        .unwrap(),
+    ));
+    assert_eq!(
+        error_messages(run_job(job)),
+        ["step 's': timed out after 0.5 s"]
+    );
+}
+
+fn code_step(name: &str, func: &str, arg: Option<&str>, variables: &[(&str, &str)]) -> Step {
+    Step {
+        name: name.to_string(),
         inputs: Vec::new(),
         outputs: Vec::new(),
-        action: Action::Notebook {
-            notebook: "a.ipynb".into(),
-            output: "a.out.ipynb".into(),
-            params: Vec::new(),
-            requirements: Vec::new(),
-            variables: IndexMap::new(),
+        action: Action::Code {
+            func: func.to_string(),
+            arg: arg.map(str::to_string),
+            variables: variables
+                .iter()
+                .map(|(a, v)| (a.to_string(), v.to_string()))
+                .collect(),
         },
-    };
+    }
+}
+
+#[test]
+fn a_code_step_result_becomes_a_variable_for_later_commands() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "code");
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::write(dir.join("pkg/__init__.py"), "").unwrap();
+    std::fs::write(
+        dir.join("pkg/calc.py"),
+        "def scale(values, factor=2, *, note='x', **rest):\n    print('scaling', values)\n    return {'sum': sum(values) * factor, 'note': note}\n",
+    )
+    .unwrap();
+    let mut wf = workflow(vec![
+        code_step(
+            "calc",
+            "pkg.calc.scale",
+            Some("total"),
+            &[("factor", "times")],
+        ),
+        step("use", &["printf '%s' '${total}' > total.txt"]),
+    ]);
+    wf.variables = json!({"values": [1, 2, 3], "times": 10, "note": "kw", "python": "python3"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let (engine, events) = engine(1);
     let outcome = engine
-        .submit(RunJob::new(
-            "nb",
-            &dir,
-            workflow(vec![step("before", &["true"]), notebook]),
-        ))
+        .submit(RunJob::new("code", &dir, wf))
         .unwrap()
         .wait_timeout(TIMEOUT);
+    assert_eq!(outcome, Some(RunOutcome::Success));
+    // The value reaches later commands as `${total}`: scalars as Python's str()
+    // prints them, lists and mappings as JSON. The function's output is logged
+    // like any step's.
+    let total: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("total.txt")).unwrap()).unwrap();
+    assert_eq!(total, json!({"sum": 60, "note": "kw"}));
+    assert!(events_of(&events, "code").iter().any(|e| matches!(
+        e,
+        EngineEvent::Log { line, .. } if line == "scaling [1, 2, 3]"
+    )));
+}
+
+#[test]
+fn a_failing_or_missing_code_function_names_the_step_and_function() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "nofunc");
+    std::fs::write(
+        dir.join("broken.py"),
+        "def fail():\n    raise ValueError('bad input')\n",
+    )
+    .unwrap();
+    let mut wf = workflow(vec![code_step("calc", "nosuch.module.fn", None, &[])]);
+    wf.variables = json!({"python": "python3"}).as_object().cloned().unwrap();
+    let messages = error_messages(run_job(RunJob::new("nofunc", &dir, wf.clone())));
     assert_eq!(
-        outcome,
-        Some(RunOutcome::Error(vec![
-            "step 'nb': notebook steps are not supported yet".to_string()
-        ]))
+        messages[0],
+        "step 'calc': code step `nosuch.module.fn`: Python exited with code 1"
     );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("cannot import nosuch.module.fn")),
+        "{messages:?}"
+    );
+
+    wf.steps = vec![code_step("calc", "broken.fail", Some("x"), &[])];
+    let messages = error_messages(run_job(RunJob::new("fails", &dir, wf)));
+    assert!(
+        messages[0].contains("code step `broken.fail`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("ValueError: bad input")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_worker_that_cannot_run_a_step_fails_the_run_before_any_step() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "wrong");
+    let mut job = RunJob::new(
+        "wrong",
+        &dir,
+        workflow(vec![
+            step("before", &["touch before-ran"]),
+            code_step("calc", "m.f", None, &[]),
+        ]),
+    );
+    job.workers = Some(Arc::new(
+        WorkerConfig::parse(
+            &json!({"workers": [{"name": "box", "type": "docker"}], "workflow": {"calc": "box"}}),
+            "test",
+        )
+        .unwrap(),
+    ));
+    assert_eq!(
+        error_messages(run_job(job)),
+        ["step 'calc': worker 'box' is a docker worker; it cannot run code steps"]
+    );
+    assert!(!dir.join("before-ran").exists());
 }
 
 #[test]
@@ -503,7 +708,8 @@ fn dropping_the_engine_interrupts_queued_and_running_runs() {
         .submit(RunJob::new(
             "long",
             &dir,
-            workflow(vec![step("s", &["echo $$ > shell.pid; sleep 60"])]),
+            // `$$` is flowServ's escape for `$`: the shell sees `$$`, its pid.
+            workflow(vec![step("s", &["echo $$$$ > shell.pid; sleep 60"])]),
         ))
         .unwrap();
     let queued = engine

@@ -74,6 +74,15 @@ pub enum SubmissionCommand {
     Rename { submission: String, name: String },
     /// Delete a submission with its runs and uploaded files.
     Delete { submission: String },
+    /// Give a submission its own worker configuration (YAML or JSON, either form
+    /// of FLOWSERV_SERIAL_WORKERS), or remove it with --clear.
+    Workers {
+        submission: String,
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +250,39 @@ pub fn submission(config: Config, command: SubmissionCommand) -> i32 {
             SubmissionCommand::Rename { submission, name } => {
                 let s = service.rename_submission(&submission, &name)?;
                 println!("renamed submission {} to '{}'", s.id, s.name);
+            }
+            SubmissionCommand::Workers {
+                submission,
+                file,
+                clear: _,
+            } => {
+                let config = match file {
+                    Some(file) => {
+                        let text = std::fs::read_to_string(&file)
+                            .map_err(|e| crate::service::files::io_error(&file, e))?;
+                        let value: Value = serde_yaml::from_str(&text).map_err(|e| {
+                            ServiceError::Invalid(format!(
+                                "worker configuration `{}`: {e}",
+                                file.display()
+                            ))
+                        })?;
+                        Some(value)
+                    }
+                    None => None,
+                };
+                let has_config = config.is_some();
+                let s = service.set_engine_config(&submission, config)?;
+                if has_config {
+                    println!(
+                        "submission '{}' ({}) runs with its own workers",
+                        s.name, s.id
+                    );
+                } else {
+                    println!(
+                        "submission '{}' ({}) runs with the configured workers",
+                        s.name, s.id
+                    );
+                }
             }
             SubmissionCommand::Delete { submission } => {
                 let s = service.delete_submission(&submission)?;

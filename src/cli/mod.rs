@@ -7,6 +7,7 @@ mod template;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Exit code for a failure caused by the user's input (bad template, bad argument).
@@ -16,7 +17,7 @@ pub const EXIT_USER_ERROR: i32 = 1;
 #[command(
     name = "flowdesk",
     version,
-    args_conflicts_with_subcommands = true,
+    allow_external_subcommands = true,
     about = "Reproducible Open Benchmarks on your desktop: install flowServ benchmark templates, run them locally, compare results.",
     long_about = None
 )]
@@ -25,10 +26,6 @@ pub struct Cli {
     /// (default: FLOWSERV_API_DIR, else the platform data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
-
-    /// A template folder to open on the Template check screen.
-    #[arg(value_name = "TEMPLATE")]
-    pub open: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -147,20 +144,44 @@ pub enum Command {
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
+    /// `flowdesk <folder>`: open the app on the Template check screen for it
+    /// (what a file manager does with "Open with flowdesk").
+    #[command(external_subcommand)]
+    Open(Vec<OsString>),
 }
 
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    let Some(command) = cli.command else {
+    let open = match &cli.command {
+        None => None,
+        Some(Command::Open(args)) => match args.as_slice() {
+            [path] if std::path::Path::new(path).exists() => {
+                let path = PathBuf::from(path);
+                Some(path.canonicalize().unwrap_or(path))
+            }
+            _ => {
+                return fail(format!(
+                    "unknown command or missing folder '{}'; see `flowdesk --help`",
+                    args.first()
+                        .map(|a| a.to_string_lossy())
+                        .unwrap_or_default()
+                ))
+            }
+        },
+        Some(_) => None,
+    };
+    if matches!(cli.command, None | Some(Command::Open(_))) {
         let config = match Config::resolve(cli.home) {
             Ok(config) => config,
             Err(e) => return fail(e),
         };
-        let open = cli.open.map(|p| p.canonicalize().unwrap_or(p));
         return match crate::gui::run(config, open) {
             Ok(()) => 0,
             Err(e) => fail(format!("cannot open the window: {e}")),
         };
+    }
+    let Some(command) = cli.command else {
+        return 0;
     };
     if let Command::Template(command) = command {
         return template::run(command);
@@ -214,6 +235,7 @@ pub fn run(cli: Cli) -> i32 {
         } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref()),
         Command::Repo { json } => commands::repo(config, json),
         Command::Execute { run } => commands::execute(config, &run),
+        Command::Open(_) => 0,
     }
 }
 

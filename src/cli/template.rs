@@ -240,7 +240,8 @@ fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> 
         .bind(&arguments)
         .and_then(|bound| template.expand(&bound, &ExpandOptions::default()))
     {
-        Ok(workflow) => workflow,
+        // Show the commands with `${var}` expanded, as they will run.
+        Ok(workflow) => workflow.preview(),
         Err(e) => return fail(e),
     };
     if as_json {

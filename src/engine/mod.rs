@@ -1,5 +1,5 @@
-//! The engine runs serial workflows: one run folder per run, each step's commands
-//! as shell processes in that folder, output captured line by line to a log file
+//! The engine runs serial workflows: one run folder per run, each step with its
+//! worker (shell, Docker, papermill, Python code) in that folder, output captured line by line to a log file
 //! and to live events, cancellation that kills whole process trees, and a queue that
 //! runs at most N runs at once.
 //!
@@ -9,9 +9,10 @@
 //! GUI can forward events to its channel and request a repaint without the engine
 //! depending on egui.
 //!
-//! - [`process`]: one shell command in its own process group;
-//! - `runner`: the steps of one workflow, their inputs, outputs and logs;
-//! - [`worker`]: which worker runs a step (the shell for now);
+//! - [`process`]: one command in its own process group;
+//! - `runner`: the steps of one workflow, their inputs, outputs, logs and time
+//!   limits;
+//! - [`worker`]: which worker runs a step, and the workers themselves;
 //! - `queue`: the [`Engine`], its runtime and its FIFO queue.
 
 mod cancel;
@@ -24,13 +25,14 @@ pub use cancel::CancelToken;
 pub use process::{ExitStatus, OutputLine, Stream};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
 pub use runner::step_log_path;
-pub use worker::{SubprocessWorker, Worker, WorkerConfig};
+pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use crate::workflow::SerialWorkflow;
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One run to execute.
 #[derive(Debug, Clone)]
@@ -40,7 +42,11 @@ pub struct RunJob {
     /// The run folder: it must exist and hold the workflow's input files. Commands
     /// run here.
     pub run_dir: PathBuf,
-    /// The expanded workflow (commands already have `${var}` substituted).
+    /// The workflow with its `$[[…]]` references expanded. `${var}` in commands
+    /// and step `env` values is still to be expanded: the engine does that when
+    /// the step starts, with the workflow's `variables`, the results of earlier
+    /// code steps and the worker's `variables` (see [`worker`]). A literal `$` in
+    /// a command is written `$$`, as in flowServ.
     pub workflow: SerialWorkflow,
     /// The run's log file, created (with its folder) when the run starts; one line
     /// per output line: `<timestamp> <step> <stdout|stderr> <line>`. Each step also
@@ -52,11 +58,16 @@ pub struct RunJob {
     /// Worker configuration for this run (a submission's engine config); `None`
     /// uses the engine's.
     pub workers: Option<Arc<WorkerConfig>>,
+    /// How long one step may run (a worker's `timeout` overrides it); `None`
+    /// for no limit. A step past it is stopped and the run ends in ERROR.
+    pub step_timeout: Option<Duration>,
+    /// How long the whole run may take; `None` for no limit.
+    pub run_timeout: Option<Duration>,
 }
 
 impl RunJob {
     /// A job with the default log path ([`RunJob::default_log_path`]), no extra
-    /// environment and the engine's worker configuration.
+    /// environment, the engine's worker configuration and no time limits.
     pub fn new(
         run_id: impl Into<String>,
         run_dir: impl Into<PathBuf>,
@@ -70,6 +81,8 @@ impl RunJob {
             workflow,
             env: IndexMap::new(),
             workers: None,
+            step_timeout: None,
+            run_timeout: None,
         }
     }
 

@@ -1,5 +1,7 @@
-//! One shell command as a child process: the single place where the engine talks to
-//! the operating system about processes.
+//! One command as a child process: the single place where the engine talks to
+//! the operating system about processes. Shell commands (`sh -c`) and programs
+//! started directly (`docker`, `papermill`) go through the same code, so every
+//! worker gets the same streaming, cancellation and time limits.
 //!
 //! Why it is more than `Command::output()`:
 //! - each command runs in its own process group, so a cancel (or the end of the
@@ -71,9 +73,9 @@ pub struct OutputLine {
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// The shell exited with this code.
+    /// The program (the shell, for a command) exited with this code.
     Code(i32),
-    /// The shell was killed by this signal.
+    /// The program was killed by this signal.
     Signal(i32),
 }
 
@@ -102,13 +104,15 @@ impl fmt::Display for ExitStatus {
     }
 }
 
-/// The result of [`run_command`].
+/// The result of [`run_command`] and [`run_program`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// The command ran to its end.
     Exited(ExitStatus),
     /// The command was cancelled; its whole process group is gone.
     Canceled,
+    /// The deadline passed first; the command's whole process group is gone.
+    TimedOut,
 }
 
 /// Receives the output of a command. Called from the task that runs the command,
@@ -126,13 +130,7 @@ impl<F: FnMut(OutputLine) + Send> OutputSink for F {
 }
 
 /// Run `sh -c <command>` in `cwd` with `env` added to this process's environment.
-///
-/// The command gets its own process group and a null stdin. Lines of stdout and
-/// stderr go to `sink` as they arrive. When the shell has exited, anything it left
-/// running in its group (background jobs) is terminated, so a step never leaks
-/// processes and the pipes close. When `cancel` fires, the whole group gets SIGTERM,
-/// then SIGKILL after [`TERMINATE_GRACE`] if anything is still alive, and the
-/// result is [`Exit::Canceled`].
+/// See [`run_program`]; this is the same without a deadline.
 ///
 /// Returns an error only when the shell cannot be started.
 pub async fn run_command<'a, I>(
@@ -145,13 +143,62 @@ pub async fn run_command<'a, I>(
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
+    run_program(
+        "sh",
+        &["-c", command],
+        cwd,
+        env,
+        Limits {
+            cancel,
+            deadline: None,
+        },
+        sink,
+    )
+    .await
+}
+
+/// What may stop a command before it ends by itself.
+#[derive(Clone, Copy)]
+pub struct Limits<'a> {
+    pub cancel: &'a CancelToken,
+    /// When the command is stopped as [`Exit::TimedOut`]; `None` for no limit.
+    pub deadline: Option<Instant>,
+}
+
+/// Run `program` with `args` in `cwd` with `env` added to this process's
+/// environment. `program` is looked up on `PATH` unless it contains a `/`.
+///
+/// The program gets its own process group and a null stdin. Lines of stdout and
+/// stderr go to `sink` as they arrive. When it has exited, anything it left
+/// running in its group (background jobs) is terminated, so a step never leaks
+/// processes and the pipes close. When `limits.cancel` fires or the deadline
+/// passes, the whole group gets SIGTERM, then SIGKILL after [`TERMINATE_GRACE`]
+/// if anything is still alive, and the result is [`Exit::Canceled`] or
+/// [`Exit::TimedOut`].
+///
+/// Returns an error only when the program cannot be started.
+pub async fn run_program<'a, I, A>(
+    program: &str,
+    args: &[A],
+    cwd: &Path,
+    env: I,
+    limits: Limits<'_>,
+    sink: &mut dyn OutputSink,
+) -> io::Result<Exit>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+    A: AsRef<std::ffi::OsStr>,
+{
     become_subreaper();
+    let cancel = limits.cancel;
     if cancel.is_cancelled() {
         return Ok(Exit::Canceled);
     }
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    if limits.deadline.is_some_and(|d| d <= Instant::now()) {
+        return Ok(Exit::TimedOut);
+    }
+    let mut child = Command::new(program)
+        .args(args)
         .current_dir(cwd)
         .envs(env)
         .stdin(Stdio::null())
@@ -161,7 +208,7 @@ where
         .spawn()?;
     let pid = child
         .id()
-        .ok_or_else(|| io::Error::other("the shell exited before it could be watched"))?;
+        .ok_or_else(|| io::Error::other("the program exited before it could be watched"))?;
     let mut group = ProcessGroup {
         pgid: pid as libc::pid_t,
         armed: true,
@@ -191,13 +238,21 @@ where
         sink,
     };
     let mut stop = Stop::default();
+    // Without a deadline, wait "forever" (a century) so the select stays simple.
+    let deadline = limits
+        .deadline
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
 
-    // Phase 1: until the shell exits or a cancel arrives.
+    // Phase 1: until the program exits, a cancel arrives or the deadline passes.
     let status = loop {
         tokio::select! {
             status = child.wait() => break Some(status),
             _ = cancel.cancelled(), if !stop.canceled => {
                 stop.canceled = true;
+                break None;
+            }
+            _ = tokio::time::sleep_until(deadline), if limits.deadline.is_some() => {
+                stop.timed_out = true;
                 break None;
             }
             line = output.lines.recv(), if output.open => output.deliver(line),
@@ -214,10 +269,11 @@ where
         .await;
     output.drain(&readers).await;
 
-    match (stop.canceled, status) {
-        (true, _) => Ok(Exit::Canceled),
-        (false, Some(status)) => Ok(Exit::Exited(ExitStatus::from_std(status))),
-        (false, None) => Err(io::Error::other("lost track of the shell's exit status")),
+    match (stop.canceled, stop.timed_out, status) {
+        (true, _, _) => Ok(Exit::Canceled),
+        (false, true, _) => Ok(Exit::TimedOut),
+        (false, false, Some(status)) => Ok(Exit::Exited(ExitStatus::from_std(status))),
+        (false, false, None) => Err(io::Error::other("lost track of the program's exit status")),
     }
 }
 
@@ -268,6 +324,7 @@ impl Output<'_> {
 #[derive(Default)]
 struct Stop {
     canceled: bool,
+    timed_out: bool,
     /// When SIGTERM was sent.
     terminated: Option<Instant>,
     /// When SIGKILL was sent.
@@ -298,7 +355,7 @@ impl ProcessGroup {
     }
 
     /// Reap group members re-parented to us (we are a subreaper). Only called after
-    /// the shell itself has been reaped through tokio, so its status is never taken
+    /// the program itself has been reaped through tokio, so its status is never taken
     /// from under tokio.
     fn reap_orphans(&self) {
         loop {
@@ -312,8 +369,8 @@ impl ProcessGroup {
         }
     }
 
-    /// Stop whatever is left of the group and reap it. `status` is the shell's exit
-    /// status if it has already exited; the returned status is the shell's, or
+    /// Stop whatever is left of the group and reap it. `status` is the program's exit
+    /// status if it has already exited; the returned status is the program's, or
     /// `None` if it could not be obtained.
     async fn shut_down(
         &mut self,
@@ -322,8 +379,8 @@ impl ProcessGroup {
         stop: &mut Stop,
         output: &mut Output<'_>,
     ) -> Option<std::process::ExitStatus> {
-        // Fast path: the shell exited and took everything with it.
-        if status.is_some() && !stop.canceled && !self.alive() {
+        // Fast path: the program exited and took everything with it.
+        if status.is_some() && !stop.canceled && !stop.timed_out && !self.alive() {
             self.armed = false;
             return status;
         }
@@ -530,6 +587,48 @@ mod tests {
         let result = unsafe { libc::kill(pid, 0) };
         assert_eq!(result, -1, "background job {pid} still exists");
         assert_eq!(io::Error::last_os_error().raw_os_error(), Some(libc::ESRCH));
+    }
+
+    #[tokio::test]
+    async fn programs_get_their_arguments_verbatim_and_deadlines_stop_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cancel = CancelToken::new();
+        let no_deadline = Limits {
+            cancel: &cancel,
+            deadline: None,
+        };
+        let mut lines = Vec::new();
+        let mut sink = |line: OutputLine| lines.push(line);
+        let exit = run_program(
+            "printf",
+            &["%s|", "a b", "$HOME"],
+            dir.path(),
+            [],
+            no_deadline,
+            &mut sink,
+        )
+        .await
+        .unwrap();
+        assert_eq!(exit, Exit::Exited(ExitStatus::Code(0)));
+        assert_eq!(texts(&lines, Stream::Stdout), ["a b|$HOME|"]);
+
+        let start = Instant::now();
+        let mut sink = |_line: OutputLine| {};
+        let exit = run_program(
+            "sh",
+            &["-c", "sleep 30 & sleep 30"],
+            dir.path(),
+            [],
+            Limits {
+                cancel: &cancel,
+                deadline: Some(Instant::now() + Duration::from_millis(200)),
+            },
+            &mut sink,
+        )
+        .await
+        .unwrap();
+        assert_eq!(exit, Exit::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(10));
     }
 
     #[tokio::test]

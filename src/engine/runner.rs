@@ -2,15 +2,20 @@
 //! inputs checked before it and declared outputs after it, every output line
 //! written to the run's log (and the step's log) and sent as an event. The first
 //! failure ends the run with messages that name the step.
+//!
+//! The runner owns the run's variables (the workflow's, plus what code steps
+//! return) and its time limits: each step gets a deadline, the earlier of its own
+//! limit and what is left of the run's.
 
 use super::cancel::CancelToken;
 use super::process::{OutputLine, OutputSink, Stream};
-use super::worker::{self, WorkerConfig};
+use super::worker::{self, Deadline, Tools, WorkerConfig};
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
 use crate::error::EngineError;
 use crate::paths::check_relative;
 use crate::workflow::Step;
 use indexmap::IndexMap;
+use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -34,12 +39,25 @@ impl Stop {
 }
 
 /// What a worker gets to run one step.
-pub(crate) struct StepContext<'a> {
+pub(crate) struct StepContext<'a, 's> {
+    pub run_id: &'a str,
     pub run_dir: &'a Path,
+    /// flowdesk's folder in the run folder (where the log is), for files the
+    /// engine writes for a step.
+    pub meta_dir: &'a Path,
+    /// The step's position (0-based).
+    pub index: usize,
     /// The run's environment variables (the step's own come on top).
     pub run_env: &'a IndexMap<String, String>,
+    /// The workflow variables so far; code steps add their results.
+    pub variables: &'a mut Map<String, Value>,
     pub cancel: &'a CancelToken,
-    pub sink: &'a mut StepSink<'a>,
+    /// When the step must stop, if it has a time limit.
+    pub deadline: Option<Deadline>,
+    pub tools: &'a Tools,
+    /// Containers started in this run so far (for unique container names).
+    pub containers: &'a mut usize,
+    pub sink: &'a mut StepSink<'s>,
 }
 
 /// Run every step of `job`; never fails, the outcome says how it went.
@@ -68,8 +86,23 @@ async fn run_steps(
         return Err(Stop::failed(EngineError::NoRunFolder(job.run_dir.clone())));
     }
     let mut log = RunLog::create(&job.log_path).map_err(Stop::failed)?;
+    let run_deadline = job.run_timeout.map(|limit| Deadline {
+        at: tokio::time::Instant::now() + limit,
+        limit,
+        run_wide: true,
+    });
+    let meta_dir = job
+        .log_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| job.run_dir.join(".flowdesk"));
+    let mut variables = job.workflow.variables.clone();
     let steps = &job.workflow.steps;
-    for (index, step) in steps.iter().enumerate() {
+    // Every step's worker, and what those workers need, before anything runs.
+    let (step_workers, tools) =
+        worker::prepare(steps, workers, &variables, &job.run_dir, cancel).await?;
+    let mut containers = 0;
+    for (index, (step, step_worker)) in steps.iter().zip(&step_workers).enumerate() {
         if cancel.is_cancelled() {
             return Err(Stop::Canceled);
         }
@@ -88,6 +121,10 @@ async fn run_steps(
                 }));
             }
         }
+        let deadline = Deadline::earliest(step_worker.timeout.or(job.step_timeout), run_deadline);
+        if let Some(deadline) = deadline.filter(|d| d.at <= tokio::time::Instant::now()) {
+            return Err(Stop::failed(deadline.error(step)));
+        }
         log.open_step(&step_log_path(&job.log_path, index, &step.name))
             .map_err(Stop::failed)?;
         let result = {
@@ -99,12 +136,19 @@ async fn run_steps(
                 stderr_tail: VecDeque::new(),
             };
             let mut context = StepContext {
+                run_id,
                 run_dir: &job.run_dir,
+                meta_dir: &meta_dir,
+                index,
                 run_env: &job.env,
+                variables: &mut variables,
                 cancel,
+                deadline,
+                tools: &tools,
+                containers: &mut containers,
                 sink: &mut sink,
             };
-            worker::run_step(step, workers, &mut context).await
+            worker::run_step(step, step_worker, &mut context).await
         };
         log.close_step().map_err(Stop::failed)?;
         result?;

@@ -426,6 +426,7 @@ fn handle(ctx: &mut Context, request: Request) {
                     template
                         .bind(&arguments)
                         .and_then(|bound| template.expand(&bound, &options))
+                        .map(|workflow| workflow.preview())
                         .map_err(|e| e.to_string())
                 });
             ctx.send(Response::Preview {

@@ -58,6 +58,24 @@ impl Service {
         self.submission(&submission.id, None)
     }
 
+    /// Give a submission its own worker configuration (flowServ's engine config
+    /// of a group: either form of [`crate::engine::WorkerConfig`]), used by its
+    /// runs instead of the configured one; `None` goes back to that. The
+    /// configuration is checked first, so a broken one is never stored.
+    pub fn set_engine_config(
+        &self,
+        key: &str,
+        config: Option<serde_json::Value>,
+    ) -> Result<SubmissionRecord, ServiceError> {
+        let mut submission = self.submission(key, None)?;
+        submission.engine_config = config;
+        super::runs::submission_workers(&submission)?;
+        self.shared
+            .store
+            .set_engine_config(&submission.id, submission.engine_config.as_ref())?;
+        self.submission(&submission.id, None)
+    }
+
     /// Delete a submission with its runs and uploaded files.
     pub fn delete_submission(&self, key: &str) -> Result<SubmissionRecord, ServiceError> {
         let submission = self.submission(key, None)?;

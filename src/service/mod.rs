@@ -23,8 +23,8 @@ pub use repository::RepositoryEntry;
 pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineEvent};
-use crate::error::ServiceError;
+use crate::engine::{Engine, EngineEvent, WorkerConfig};
+use crate::error::{EngineError, ServiceError};
 use crate::store::{RunRecord, RunState, Store, SubmissionRecord, WorkflowRecord};
 use crate::template::{ExpandOptions, Template};
 use std::collections::HashSet;
@@ -67,6 +67,9 @@ pub(crate) struct Shared {
     pub locks: Mutex<std::collections::HashMap<String, lock::RunLock>>,
     /// When set, post-processing runs go to detached processes of this program.
     pub executor: Mutex<Option<PathBuf>>,
+    /// Why the configured worker configuration file cannot be used (file,
+    /// message); runs are refused while it is set.
+    pub worker_config_error: Option<(String, String)>,
 }
 
 impl Shared {
@@ -89,6 +92,17 @@ impl Shared {
 
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
         self.config.home.join("runs").join(run_id)
+    }
+
+    /// Fail if the worker configuration file could not be read.
+    pub fn check_worker_config(&self) -> Result<(), EngineError> {
+        match &self.worker_config_error {
+            Some((file, message)) => Err(EngineError::WorkerConfig {
+                file: file.clone(),
+                message: message.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     pub fn static_dir(&self, workflow_id: &str) -> PathBuf {
@@ -122,9 +136,18 @@ impl Service {
         }
         let store = Arc::new(Store::open(&config.database)?);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
-        let workers = match &config.worker_config {
-            Some(path) => crate::engine::WorkerConfig::load(path)?,
-            None => crate::engine::WorkerConfig::default(),
+        // A broken worker configuration must not lock the user out of the app
+        // (the settings screen is where it gets fixed): it is kept and reported
+        // when a run is started, before anything of the run is created.
+        let (workers, worker_config_error) = match &config.worker_config {
+            Some(path) => match WorkerConfig::load(path) {
+                Ok(workers) => (workers, None),
+                Err(EngineError::WorkerConfig { file, message }) => {
+                    (WorkerConfig::default(), Some((file, message)))
+                }
+                Err(other) => return Err(other.into()),
+            },
+            None => (WorkerConfig::default(), None),
         };
         let engine = Arc::new(Engine::with_workers(
             config.max_parallel,
@@ -142,6 +165,7 @@ impl Service {
             finished_signal: Condvar::new(),
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
+            worker_config_error,
         });
         let service = Service { shared, engine };
         service.recover_interrupted()?;
@@ -183,6 +207,12 @@ impl Service {
         if let Ok(mut slot) = self.shared.waker.lock() {
             *slot = Some(Arc::new(waker));
         }
+    }
+
+    /// Why the configured worker configuration cannot be used, if it cannot
+    /// (the settings screen shows it; runs are refused with it).
+    pub fn worker_config_error(&self) -> Option<EngineError> {
+        self.shared.check_worker_config().err()
     }
 
     /// Runs running and queued in this process's engine.

@@ -7,9 +7,9 @@
 
 use super::files::{copy_tree, io_error};
 use super::lock::RunLock;
-use super::runs::{PreparedRun, LOG_FILE, META_DIR};
+use super::runs::{PreparedRun, META_DIR};
 use super::{new_id, Service, Shared};
-use crate::engine::{Engine, RunJob};
+use crate::engine::Engine;
 use crate::error::ServiceError;
 use crate::paths::join_inside;
 use crate::store::{Leaderboard, NewRun};
@@ -163,6 +163,7 @@ pub(crate) fn maybe_postprocess(
         run: record,
         lock,
         workflow: expanded,
+        workers: None,
     };
     let executor = shared.executor.lock().ok().and_then(|e| e.clone());
     if let Some(program) = executor {
@@ -172,13 +173,6 @@ pub(crate) fn maybe_postprocess(
     if let Ok(mut locks) = shared.locks.lock() {
         locks.insert(pp_id.clone(), prepared.lock);
     }
-    engine.submit(RunJob {
-        run_id: pp_id,
-        log_path: run_dir.join(META_DIR).join(LOG_FILE),
-        run_dir,
-        workflow: prepared.workflow,
-        env: Default::default(),
-        workers: None,
-    })?;
+    engine.submit(shared.job(pp_id, prepared.workflow, None))?;
     Ok(())
 }

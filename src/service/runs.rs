@@ -10,10 +10,10 @@
 use super::files::{copy_tree, io_error, list_files, sha256_file};
 use super::lock::{is_held, RunLock};
 use super::{new_id, Service, ServiceEvent, Shared, INTERRUPTED};
-use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome};
+use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
 use crate::paths::join_inside;
-use crate::store::{NewRun, RunFile, RunFilter, RunRecord, RunState};
+use crate::store::{NewRun, RunFile, RunFilter, RunRecord, RunState, SubmissionRecord};
 use crate::template::{ResultSchema, ResultValue, Template};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
@@ -45,6 +45,8 @@ pub struct PreparedRun {
     pub run: RunRecord,
     pub(crate) lock: RunLock,
     pub(crate) workflow: SerialWorkflow,
+    /// The submission's own worker configuration, if it has one.
+    pub(crate) workers: Option<Arc<WorkerConfig>>,
 }
 
 impl PreparedRun {
@@ -79,6 +81,9 @@ impl Service {
                     ))
                 })?,
         };
+        // Worker configurations are checked before anything of the run exists.
+        self.shared.check_worker_config()?;
+        let workers = submission_workers(&submission)?;
         let template = self.template(&workflow_record)?;
         let bound = template.bind(&request.arguments)?;
         let workflow = template.expand(&bound, &self.shared.expand_options())?;
@@ -150,6 +155,7 @@ impl Service {
                 run,
                 lock,
                 workflow,
+                workers,
             }),
             Err(e) => {
                 drop(lock);
@@ -162,18 +168,11 @@ impl Service {
     /// Hand a prepared run to this process's engine.
     pub fn execute(&self, prepared: PreparedRun) -> Result<(), ServiceError> {
         let run_id = prepared.run.id.clone();
-        let run_dir = self.shared.run_dir(&run_id);
         if let Ok(mut locks) = self.shared.locks.lock() {
             locks.insert(run_id.clone(), prepared.lock);
         }
-        self.engine.submit(RunJob {
-            run_id,
-            log_path: run_dir.join(META_DIR).join(LOG_FILE),
-            run_dir,
-            workflow: prepared.workflow,
-            env: Default::default(),
-            workers: None,
-        })?;
+        self.engine
+            .submit(self.shared.job(run_id, prepared.workflow, prepared.workers))?;
         Ok(())
     }
 
@@ -189,10 +188,18 @@ impl Service {
         let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
         let workflow: SerialWorkflow = serde_json::from_str(&text)
             .map_err(|e| ServiceError::Invalid(format!("`{}` is damaged: {e}", path.display())))?;
+        let workers = match &run.submission_id {
+            Some(id) => match self.shared.store.submission(id)? {
+                Some(submission) => submission_workers(&submission)?,
+                None => None,
+            },
+            None => None,
+        };
         self.execute(PreparedRun {
             run,
             lock,
             workflow,
+            workers,
         })
     }
 
@@ -264,6 +271,37 @@ impl Service {
     /// Runs, newest first.
     pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, ServiceError> {
         Ok(self.shared.store.runs(filter)?)
+    }
+}
+
+impl Shared {
+    /// The engine job for a prepared run, with the configured time limits.
+    pub(crate) fn job(
+        &self,
+        run_id: String,
+        workflow: SerialWorkflow,
+        workers: Option<Arc<WorkerConfig>>,
+    ) -> RunJob {
+        let run_dir = self.run_dir(&run_id);
+        let mut job = RunJob::new(run_id, &run_dir, workflow);
+        job.log_path = run_dir.join(META_DIR).join(LOG_FILE);
+        job.workers = workers;
+        job.step_timeout = self.config.step_timeout;
+        job.run_timeout = self.config.run_timeout;
+        job
+    }
+}
+
+/// The worker configuration a submission brings (its engine config), if any.
+pub(crate) fn submission_workers(
+    submission: &SubmissionRecord,
+) -> Result<Option<Arc<WorkerConfig>>, ServiceError> {
+    match &submission.engine_config {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => Ok(Some(Arc::new(WorkerConfig::parse(
+            value,
+            &format!("engine config of submission '{}'", submission.name),
+        )?))),
     }
 }
 
@@ -454,6 +492,15 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
         None => {
             remove_static_copies(shared, run_id);
             paths = list_files(&run_dir, &[META_DIR]);
+        }
+    }
+    // Executed notebooks are run files even when the template lists its outputs
+    // without them: they are the record of what the notebook did.
+    for step in expanded.iter().flat_map(|w| &w.steps) {
+        if let crate::workflow::Action::Notebook { output, .. } = &step.action {
+            if run_dir.join(output).is_file() {
+                paths.push(output.clone());
+            }
         }
     }
     paths.sort();

@@ -224,6 +224,19 @@ impl Store {
         Ok(())
     }
 
+    /// Set or clear the submission's engine config (its worker configuration).
+    pub fn set_engine_config(&self, id: &str, config: Option<&Value>) -> Result<(), StoreError> {
+        let conn = self.write();
+        let changed = conn.execute(
+            "UPDATE submissions SET engine_config = ?2 WHERE id = ?1",
+            params![id, config.map(Value::to_string)],
+        )?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
     /// Remove a submission with its runs (and their files and results) and uploads.
     pub fn delete_submission(&self, id: &str) -> Result<(), StoreError> {
         let conn = self.write();

@@ -274,8 +274,11 @@ impl Template {
         Ok(bound)
     }
 
-    /// Expand the workflow for bound arguments: references replaced, workflow
-    /// variables expanded, `${var}` in commands substituted.
+    /// Expand the workflow for bound arguments: references replaced and workflow
+    /// variables collected (`python`, the arguments, the workflow's own
+    /// parameters). `${var}` in commands is left for the engine, which knows the
+    /// results of code steps and the worker's variables; see
+    /// [`SerialWorkflow::preview`] for the commands as they will most likely run.
     pub fn expand(
         &self,
         arguments: &BoundArguments,
@@ -345,21 +348,12 @@ fn finish_expansion(
                 message: e.to_string(),
             })?;
         }
-        match &mut step.action {
-            Action::Container { commands, env, .. } => {
-                for command in commands.iter_mut() {
-                    *command = vars::substitute(command, &variables);
-                }
-                for value in env.values_mut() {
-                    *value = vars::substitute(value, &variables);
-                }
-            }
-            Action::Notebook { .. } | Action::Code { .. } => {}
-            Action::Actor { parameter } => {
-                return Err(ArgumentError::NoValue {
-                    name: parameter.clone(),
-                })
-            }
+        // `${var}` in commands stays for the engine to expand when the step
+        // starts: earlier code steps and the step's worker add variables.
+        if let Action::Actor { parameter } = &step.action {
+            return Err(ArgumentError::NoValue {
+                name: parameter.clone(),
+            });
         }
     }
     workflow.variables = variables;
@@ -488,8 +482,17 @@ mod tests {
         );
         let bound = t.bind(json!({"a": "x"}).as_object().unwrap()).unwrap();
         let wf = t.expand(&bound, &options()).unwrap();
+        // `${python}` is left for the engine; the preview shows it expanded.
         assert_eq!(
             wf.steps[0].action,
+            Action::Container {
+                image: String::new(),
+                commands: vec!["run x 5 ${python}".into()],
+                env: Default::default()
+            }
+        );
+        assert_eq!(
+            wf.preview().steps[0].action,
             Action::Container {
                 image: String::new(),
                 commands: vec!["run x 5 /opt/py".into()],
@@ -550,10 +553,12 @@ mod tests {
         .unwrap();
         let a = reana
             .expand(&reana.bind(&Map::new()).unwrap(), &options())
-            .unwrap();
+            .unwrap()
+            .preview();
         let b = flowserv
             .expand(&flowserv.bind(&Map::new()).unwrap(), &options())
-            .unwrap();
+            .unwrap()
+            .preview();
         assert_eq!(a, b);
         assert_eq!(a.variables.get("count"), Some(&json!(3)));
         assert_eq!(a.inputs, vec!["code/a.py"]);
@@ -578,7 +583,7 @@ mod tests {
         let postproc = t.postproc.as_ref().unwrap();
         assert_eq!(postproc.runs, ".runs");
         assert_eq!(postproc.input_files, vec!["results/a.json"]);
-        let wf = t.expand_postproc(&options()).unwrap().unwrap();
+        let wf = t.expand_postproc(&options()).unwrap().unwrap().preview();
         match &wf.steps[0].action {
             Action::Container { commands, .. } => {
                 assert_eq!(commands[0], "/opt/py plot.py .runs out")

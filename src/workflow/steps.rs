@@ -12,6 +12,7 @@
 //! (`notebook`), a code step (`func`), or — before arguments are bound — a
 //! reference to an actor parameter.
 
+use super::vars;
 use crate::paths::check_relative;
 use crate::template::doc::{kind, python_str, scalar_string, Element};
 use crate::template::reference;
@@ -30,6 +31,28 @@ pub struct SerialWorkflow {
     /// Files the workflow produces.
     pub outputs: Vec<String>,
     pub steps: Vec<Step>,
+}
+
+impl SerialWorkflow {
+    /// The workflow with `${var}` in container commands and `env` values
+    /// substituted from [`SerialWorkflow::variables`], for showing it. The engine
+    /// does the same substitution when a step starts, with the results of earlier
+    /// code steps and the worker's variables added, so variables those provide
+    /// stay as written here.
+    pub fn preview(&self) -> SerialWorkflow {
+        let mut workflow = self.clone();
+        for step in &mut workflow.steps {
+            if let Action::Container { commands, env, .. } = &mut step.action {
+                for command in commands.iter_mut() {
+                    *command = vars::substitute(command, &self.variables);
+                }
+                for value in env.values_mut() {
+                    *value = vars::substitute(value, &self.variables);
+                }
+            }
+        }
+        workflow
+    }
 }
 
 /// One step.

@@ -1,210 +1,381 @@
-//! Workers decide how a step runs. flowServ maps each container step's
-//! `environment` image to a worker through a configuration file
-//! (`FLOWSERV_SERIAL_WORKERS`, a list of `{image, worker, args}`), and runs
-//! notebook and code steps with their own workers. This module holds that mapping
-//! and dispatches a step to its worker; each worker kind lives in its own file.
+//! Workers decide how a step runs. flowServ picks a worker for each step from a
+//! worker configuration ([`WorkerConfig`], see `config`) and falls back to a
+//! default per kind of step; flowdesk does the same:
 //!
-//! Only the subprocess worker exists so far. Adding one (docker, notebook, code)
-//! means a new [`Worker`] variant or a new arm in `run_step`.
+//! | step | default worker | configurable |
+//! |---|---|---|
+//! | container (`environment` + `commands`) | `subprocess`: `sh -c` on this machine | `docker` |
+//! | notebook | `notebook`: papermill on this machine | `nbdocker` |
+//! | code (`func`) | `code`: the configured Python interpreter | — |
+//!
+//! Before the first step runs, every step's worker is resolved and what those
+//! workers need is checked (Docker reachable, papermill installed), so a run
+//! that cannot work fails at once instead of after its first steps. Every
+//! worker runs its programs through [`process`](super::process), so output
+//! streaming, cancellation and time limits behave the same everywhere.
+//!
+//! `${var}` in commands is expanded here, at run time, not when the run is
+//! prepared: code steps add variables while the run goes on (their `arg`), and
+//! a worker's `variables` depend on which worker runs the step.
 
+mod code;
+mod config;
+mod docker;
+mod notebook;
 mod subprocess;
 
-pub use subprocess::SubprocessWorker;
+pub use config::{WorkerConfig, WorkerKind, WorkerSpec};
 
+use super::process::{self, Exit, Limits};
 use super::runner::{StepContext, Stop};
 use crate::error::EngineError;
-use crate::workflow::{Action, Step};
+use crate::template::doc::python_str;
+use crate::workflow::{vars, Action, Step};
 use indexmap::IndexMap;
-use serde_json::Value;
-use std::path::Path;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::time::Instant;
 
-/// A worker for container steps.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Worker {
-    /// Run the commands with `sh -c` on this machine (flowServ's default).
-    Subprocess(SubprocessWorker),
+/// What the preflight found for the run's workers.
+#[derive(Debug, Default)]
+pub(crate) struct Tools {
+    /// The `docker` program, checked to reach its daemon.
+    pub docker: Option<PathBuf>,
+    /// How to call papermill, as the start of a shell command.
+    pub papermill: Option<String>,
 }
 
-impl Default for Worker {
-    fn default() -> Self {
-        Worker::Subprocess(SubprocessWorker::default())
+/// The worker of each step, and the tools they need; fails with the first step
+/// that cannot run.
+pub(crate) async fn prepare(
+    steps: &[Step],
+    config: &WorkerConfig,
+    variables: &Map<String, Value>,
+    run_dir: &std::path::Path,
+    cancel: &super::CancelToken,
+) -> Result<(Vec<WorkerSpec>, Tools), Stop> {
+    let mut workers = Vec::with_capacity(steps.len());
+    for step in steps {
+        workers.push(resolve(step, config).map_err(Stop::failed)?);
     }
-}
-
-/// Which worker runs the container steps of each image.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorkerConfig {
-    /// For images without an entry.
-    pub default: Worker,
-    /// By image identifier, exactly as written in the step's `environment`.
-    pub images: IndexMap<String, Worker>,
-}
-
-impl WorkerConfig {
-    pub fn for_image(&self, image: &str) -> &Worker {
-        self.images.get(image).unwrap_or(&self.default)
-    }
-
-    /// Read a worker configuration file (JSON or YAML), as `FLOWSERV_SERIAL_WORKERS`
-    /// names it.
-    pub fn load(path: &Path) -> Result<Self, EngineError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| EngineError::WorkerConfig {
-            file: file.clone(),
-            message: source.to_string(),
-        })?;
-        let value: Value =
-            serde_yaml::from_str(&text).map_err(|error| EngineError::WorkerConfig {
-                file: file.clone(),
-                message: error.to_string(),
-            })?;
-        Self::parse(&value, &file)
-    }
-
-    /// Parse the user guide's format: a list of
-    /// `{image, worker: subprocess, args: {env: {…}, variables: {…}}}`; `env` and
-    /// `variables` may also be lists of `{key, value}`. `file` names the source in
-    /// error messages.
-    pub fn parse(value: &Value, file: &str) -> Result<Self, EngineError> {
-        let error = |message: String| EngineError::WorkerConfig {
-            file: file.to_string(),
-            message,
-        };
-        let entries = match value {
-            Value::Null => return Ok(Self::default()),
-            Value::Array(entries) => entries,
-            _ => {
-                return Err(error(
-                    "expected a list of {image, worker, args} entries".into(),
-                ))
+    let mut tools = Tools::default();
+    let needs_docker = steps
+        .iter()
+        .zip(&workers)
+        .find(|(_, w)| matches!(w.kind, WorkerKind::Docker | WorkerKind::NbDocker));
+    if let Some((step, _)) = needs_docker {
+        match docker::check(run_dir, cancel).await {
+            Ok(program) => tools.docker = Some(program),
+            Err(docker::Unavailable::Canceled) => return Err(Stop::Canceled),
+            Err(docker::Unavailable::Reason(reason)) => {
+                return Err(Stop::failed(EngineError::DockerUnavailable {
+                    step: step.name.clone(),
+                    reason,
+                }))
             }
-        };
-        let mut config = Self::default();
-        for (i, entry) in entries.iter().enumerate() {
-            let image = entry
-                .get("image")
-                .and_then(Value::as_str)
-                .ok_or_else(|| error(format!("entry {}: 'image' is missing", i + 1)))?;
-            let kind = entry
-                .get("worker")
-                .or_else(|| entry.get("type"))
-                .and_then(Value::as_str)
-                .unwrap_or("subprocess");
-            let args = entry.get("args");
-            let map = |key: &str| {
-                string_map(args.and_then(|a| a.get(key)))
-                    .map_err(|m| error(format!("entry {} ('{image}'): args.{key}: {m}", i + 1)))
-            };
-            let worker = match kind {
-                "subprocess" => Worker::Subprocess(SubprocessWorker {
-                    env: map("env")?,
-                    variables: map("variables")?,
-                }),
-                other => {
-                    return Err(error(format!(
-                        "entry {} ('{image}'): worker type '{other}' is not supported yet; flowdesk runs steps with 'subprocess'",
-                        i + 1
-                    )))
-                }
-            };
-            config.images.insert(image.to_string(), worker);
         }
-        Ok(config)
     }
+    let needs_papermill = steps
+        .iter()
+        .zip(&workers)
+        .find(|(_, w)| w.kind == WorkerKind::Notebook);
+    if let Some((step, _)) = needs_papermill {
+        let python = python(variables);
+        match notebook::find_papermill(&python, run_dir, cancel).await {
+            Some(command) => tools.papermill = Some(command),
+            None if cancel.is_cancelled() => return Err(Stop::Canceled),
+            None => {
+                return Err(Stop::failed(EngineError::NoPapermill {
+                    step: step.name.clone(),
+                    python,
+                }))
+            }
+        }
+    }
+    Ok((workers, tools))
 }
 
-/// A mapping of names to scalar values, or a list of `{key, value}`.
-fn string_map(value: Option<&Value>) -> Result<IndexMap<String, String>, String> {
-    let scalar = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-        _ => None,
+/// The configured worker of `step`, or the default of its kind; an error if the
+/// configured one cannot run this kind of step.
+fn resolve(step: &Step, config: &WorkerConfig) -> Result<WorkerSpec, EngineError> {
+    let action = match &step.action {
+        Action::Container { .. } => "container",
+        Action::Notebook { .. } => "notebook",
+        Action::Code { .. } => "code",
+        Action::Actor { parameter } => {
+            return Err(EngineError::UnboundActor {
+                step: step.name.clone(),
+                parameter: parameter.clone(),
+            })
+        }
     };
-    let mut out = IndexMap::new();
-    match value {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (key, v) in map {
-                let v = scalar(v).ok_or_else(|| format!("'{key}' must be a text or a number"))?;
-                out.insert(key.clone(), v);
-            }
+    match config.for_step(step) {
+        Some(spec) if spec.kind.runs(&step.action) => Ok(spec.clone()),
+        Some(spec) => Err(EngineError::WrongWorker {
+            step: step.name.clone(),
+            worker: spec.name.clone(),
+            kind: spec.kind.as_str(),
+            action,
+        }),
+        None => {
+            let kind = match &step.action {
+                Action::Notebook { .. } => WorkerKind::Notebook,
+                Action::Code { .. } => WorkerKind::Code,
+                _ => WorkerKind::Subprocess,
+            };
+            Ok(WorkerSpec {
+                name: kind.as_str().to_string(),
+                kind,
+                variables: IndexMap::new(),
+                env: IndexMap::new(),
+                volume: None,
+                timeout: None,
+                image: None,
+            })
         }
-        Some(Value::Array(items)) => {
-            for item in items {
-                let key = item.get("key").and_then(Value::as_str);
-                let v = item.get("value").and_then(scalar);
-                match (key, v) {
-                    (Some(key), Some(v)) => {
-                        out.insert(key.to_string(), v);
-                    }
-                    _ => return Err("list entries need 'key' and 'value'".into()),
-                }
-            }
-        }
-        Some(_) => return Err("expected a mapping".into()),
     }
-    Ok(out)
 }
 
-/// Run one step with the worker its action calls for.
+/// Run one step with its worker.
 pub(crate) async fn run_step(
     step: &Step,
-    workers: &WorkerConfig,
-    context: &mut StepContext<'_>,
+    worker: &WorkerSpec,
+    context: &mut StepContext<'_, '_>,
 ) -> Result<(), Stop> {
-    let unsupported = |kind: &'static str| {
-        Err(Stop::failed(EngineError::Unsupported {
-            step: step.name.clone(),
-            kind,
-        }))
-    };
-    match &step.action {
-        Action::Container {
-            image,
-            commands,
-            env,
-        } => match workers.for_image(image) {
-            Worker::Subprocess(worker) => worker.run(step, commands, env, context).await,
-        },
-        Action::Notebook { .. } => unsupported("notebook"),
-        Action::Code { .. } => unsupported("code"),
-        Action::Actor { parameter } => Err(Stop::failed(EngineError::UnboundActor {
+    match (&step.action, worker.kind) {
+        (
+            Action::Container {
+                image,
+                commands,
+                env,
+            },
+            WorkerKind::Docker,
+        ) => docker::run_commands(step, worker, image, commands, env, context).await,
+        (Action::Container { commands, env, .. }, _) => {
+            subprocess::run(step, worker, commands, env, context).await
+        }
+        (Action::Notebook { .. }, WorkerKind::NbDocker) => {
+            docker::run_notebook(step, worker, context).await
+        }
+        (Action::Notebook { .. }, _) => notebook::run(step, worker, context).await,
+        (Action::Code { .. }, _) => code::run(step, worker, context).await,
+        (Action::Actor { parameter }, _) => Err(Stop::failed(EngineError::UnboundActor {
             step: step.name.clone(),
             parameter: parameter.clone(),
         })),
     }
 }
 
+/// What `${python}` stands for in this run.
+pub(crate) fn python(variables: &Map<String, Value>) -> String {
+    variables
+        .get("python")
+        .map(python_str)
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(crate::config::default_python)
+}
+
+/// The `${var}` values for a container step's commands: the workflow's variables
+/// (code step results included), then `defaults` of the worker kind, then the
+/// worker's own `variables`, which are fixed as in flowServ.
+fn command_variables(
+    context: &Map<String, Value>,
+    worker: &WorkerSpec,
+    defaults: &[(&str, &str)],
+) -> Map<String, Value> {
+    let mut variables = context.clone();
+    for (key, value) in defaults {
+        variables.insert(key.to_string(), Value::String(value.to_string()));
+    }
+    for (key, value) in &worker.variables {
+        variables.insert(key.clone(), Value::String(value.clone()));
+    }
+    variables
+}
+
+/// Environment variables for a step: the worker's, then the run's, then the
+/// step's own (later ones win), with `${var}` expanded in the values.
+fn environment(
+    worker: &WorkerSpec,
+    run_env: &IndexMap<String, String>,
+    step_env: &IndexMap<String, String>,
+    variables: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut env: IndexMap<String, String> = IndexMap::new();
+    for (key, value) in worker.env.iter().chain(run_env).chain(step_env) {
+        env.insert(key.clone(), vars::substitute(value, variables));
+    }
+    env.into_iter().collect()
+}
+
+/// Quote `text` for `sh` when it holds anything beyond plainly safe characters.
+pub(crate) fn shell_quote(text: &str) -> String {
+    let safe = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if safe {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Start one program of a step and wait for it under the step's limits. Only a
+/// failure to start it is an error here; how it ended is for [`finish`].
+async fn launch(
+    step: &Step,
+    program: &str,
+    args: &[String],
+    env: &[(String, String)],
+    context: &mut StepContext<'_, '_>,
+) -> Result<Exit, Stop> {
+    context.sink.start_command();
+    process::run_program(
+        program,
+        args,
+        context.run_dir,
+        env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        Limits {
+            cancel: context.cancel,
+            deadline: context.deadline.map(|d| d.at),
+        },
+        context.sink,
+    )
+    .await
+    .map_err(|source| {
+        Stop::failed(EngineError::Spawn {
+            step: step.name.clone(),
+            program: program.to_string(),
+            source,
+        })
+    })
+}
+
+/// The step's result for how a program ended: success, cancel, time-out, or a
+/// failure whose messages are `failed(status)` and the tail of its stderr.
+fn finish(
+    step: &Step,
+    exit: Exit,
+    context: &StepContext<'_, '_>,
+    failed: impl FnOnce(process::ExitStatus) -> EngineError,
+) -> Result<(), Stop> {
+    match exit {
+        Exit::Exited(status) if status.success() => Ok(()),
+        Exit::Canceled => Err(Stop::Canceled),
+        Exit::TimedOut => Err(Stop::failed(match context.deadline {
+            Some(deadline) => deadline.error(step),
+            // Cannot happen: only a deadline times a program out.
+            None => EngineError::TimedOut {
+                step: step.name.clone(),
+                seconds: "?".into(),
+                limit: "",
+            },
+        })),
+        Exit::Exited(status) => {
+            let mut messages = vec![failed(status).to_string()];
+            messages.extend(context.sink.stderr_tail());
+            Err(Stop::Failed(messages))
+        }
+    }
+}
+
+/// [`finish`] for a command shown as `command` in the message.
+fn finish_command(
+    step: &Step,
+    command: &str,
+    exit: Exit,
+    context: &StepContext<'_, '_>,
+) -> Result<(), Stop> {
+    finish(step, exit, context, |status| EngineError::CommandFailed {
+        step: step.name.clone(),
+        command: command.to_string(),
+        status,
+    })
+}
+
+/// When a step must be stopped, and which limit that is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    pub at: Instant,
+    pub limit: Duration,
+    /// True if it is the run's limit rather than the step's.
+    pub run_wide: bool,
+}
+
+impl Deadline {
+    /// The earlier of the step's limit (from now) and the run's.
+    pub fn earliest(step: Option<Duration>, run: Option<Deadline>) -> Option<Deadline> {
+        let step = step.map(|limit| Deadline {
+            at: Instant::now() + limit,
+            limit,
+            run_wide: false,
+        });
+        match (step, run) {
+            (Some(s), Some(r)) => Some(if r.at < s.at { r } else { s }),
+            (s, r) => s.or(r),
+        }
+    }
+
+    pub fn error(&self, step: &Step) -> EngineError {
+        EngineError::TimedOut {
+            step: step.name.clone(),
+            seconds: seconds(self.limit),
+            limit: if self.run_wide {
+                " (the run's time limit)"
+            } else {
+                ""
+            },
+        }
+    }
+}
+
+/// Seconds as people write them: `3`, `2.5`.
+pub(crate) fn seconds(duration: Duration) -> String {
+    format!("{}", duration.as_secs_f64())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn parses_the_user_guide_format() {
-        let config = WorkerConfig::parse(
-            &json!([
-                {"image": "a:1", "worker": "subprocess", "args": {"env": {"X": 1}, "variables": [{"key": "jar", "value": "x.jar"}]}},
-                {"image": "b:2"}
-            ]),
-            "workers.yaml",
+    fn quoting_and_seconds() {
+        assert_eq!(shell_quote("results/a.ipynb"), "results/a.ipynb");
+        assert_eq!(shell_quote("it's here"), "'it'\\''s here'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("$HOME"), "'$HOME'");
+        assert_eq!(seconds(Duration::from_secs(3)), "3");
+        assert_eq!(seconds(Duration::from_millis(2500)), "2.5");
+    }
+
+    #[test]
+    fn worker_variables_win_over_workflow_variables() {
+        let context: Map<String, Value> = serde_json::json!({"python": "/usr/bin/python3", "n": 3})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let mut worker = resolve(
+            &Step {
+                name: "s".into(),
+                inputs: vec![],
+                outputs: vec![],
+                action: Action::Container {
+                    image: "i".into(),
+                    commands: vec![],
+                    env: IndexMap::new(),
+                },
+            },
+            &WorkerConfig::default(),
         )
         .unwrap();
-        match config.for_image("a:1") {
-            Worker::Subprocess(w) => {
-                assert_eq!(w.env.get("X").map(String::as_str), Some("1"));
-                assert_eq!(w.variables.get("jar").map(String::as_str), Some("x.jar"));
-            }
-        }
-        assert_eq!(config.for_image("other"), &Worker::default());
-        let error = WorkerConfig::parse(&json!([{"image": "c", "worker": "docker"}]), "w.yaml")
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("'docker' is not supported yet"), "{error}");
-        assert!(
-            error.starts_with("worker configuration `w.yaml`"),
-            "{error}"
+        assert_eq!(worker.kind, WorkerKind::Subprocess);
+        worker.variables.insert("n".into(), "7".into());
+        let variables = command_variables(&context, &worker, &[("python", "python")]);
+        assert_eq!(
+            vars::substitute("${python} run.py ${n} $$n", &variables),
+            "python run.py 7 $n"
         );
     }
 }
