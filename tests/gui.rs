@@ -278,3 +278,31 @@ fn template_check_shows_errors_and_reloads_on_change() {
     });
     assert!(has_label(&harness, "Now declared (noparameter)"));
 }
+
+#[test]
+fn an_idle_app_stops_repainting() {
+    let (_dir, config) = home();
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Hello World");
+    harness.get_by_label("Leaderboard").click();
+    step_until(&mut harness, "the leaderboard", |h| has_label_containing(h, "ranked by"));
+    // Let late answers of the backend arrive, then nothing may ask for another frame.
+    for _ in 0..50 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let steps = harness.try_run();
+    assert!(steps.is_ok(), "the app keeps requesting repaints while idle: {steps:?}");
+    // Every screen settles too, and every widget on it has an accessible name
+    // (`run` checks both).
+    select_benchmark(&mut harness, "Predictor");
+    for tab in ["Overview", "New run", "Runs", "Leaderboard", "Settings", "Template check"] {
+        harness.get_by_label(tab).click();
+        for _ in 0..20 {
+            harness.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let steps = harness.try_run();
+        assert!(steps.is_ok(), "{tab} keeps repainting: {steps:?}");
+    }
+}

@@ -24,6 +24,9 @@ pub struct LeaderboardScreen {
     pub sort: Sort,
     chart_column: Option<String>,
     chart: ColumnChart,
+    /// Chart points for (leaderboard, column): building them visits thousands of
+    /// entries, far too many to redo every frame.
+    chart_points: Option<(usize, String, Vec<[f64; 2]>)>,
     postproc: Vec<(String, Option<String>, FileView)>,
     postproc_run: Option<String>,
     highlight: Option<String>,
@@ -35,6 +38,7 @@ impl LeaderboardScreen {
             sort,
             chart_column: None,
             chart: ColumnChart::default(),
+            chart_points: None,
             postproc: Vec::new(),
             postproc_run: None,
             highlight: None,
@@ -121,8 +125,7 @@ impl LeaderboardScreen {
                 changed = true;
             }
             ui.separator();
-            ui.label("Highlight");
-            egui::ComboBox::from_id_salt("highlight")
+            egui::ComboBox::new("highlight", "Highlight submission")
                 .selected_text(self.highlight.clone().unwrap_or_else(|| "none".into()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.highlight, None, "none");
@@ -289,8 +292,7 @@ impl LeaderboardScreen {
                         .filter(|c| numeric.iter().any(|(n, _)| n == c))
                         .unwrap_or_else(|| numeric[0].0.to_string());
                     ui.horizontal(|ui| {
-                        ui.label("Column");
-                        egui::ComboBox::from_id_salt("chart_column")
+                        egui::ComboBox::new("chart_column", "Column")
                             .selected_text(chosen.clone())
                             .show_ui(ui, |ui| {
                                 for (name, label) in &numeric {
@@ -298,19 +300,28 @@ impl LeaderboardScreen {
                                 }
                             });
                     });
-                    // A chart over 100,000 ranks is a blur; cap the points it draws.
-                    let step = (board.len() / 2000).max(1);
-                    let points: Vec<[f64; 2]> = (0..board.len())
-                        .step_by(step)
-                        .filter_map(|i| board.entry(i))
-                        .filter_map(|e| match e.value(&chosen) {
-                            Some(ResultValue::Float(f)) => Some([e.rank as f64, *f]),
-                            Some(ResultValue::Int(n)) => Some([e.rank as f64, *n as f64]),
-                            _ => None,
-                        })
-                        .collect();
+                    let key = std::sync::Arc::as_ptr(&board) as usize;
+                    let fresh = self
+                        .chart_points
+                        .as_ref()
+                        .is_some_and(|(k, c, _)| *k == key && *c == chosen);
+                    if !fresh {
+                        // A chart over 100,000 ranks is a blur; cap the points it draws.
+                        let step = (board.len() / 2000).max(1);
+                        let points: Vec<[f64; 2]> = (0..board.len())
+                            .step_by(step)
+                            .filter_map(|i| board.entry(i))
+                            .filter_map(|e| match e.value(&chosen) {
+                                Some(ResultValue::Float(f)) => Some([e.rank as f64, *f]),
+                                Some(ResultValue::Int(n)) => Some([e.rank as f64, *n as f64]),
+                                _ => None,
+                            })
+                            .collect();
+                        self.chart_points = Some((key, chosen.clone(), points));
+                    }
+                    let points = self.chart_points.as_ref().map(|(_, _, p)| p.as_slice()).unwrap_or_default();
                     let label = numeric.iter().find(|(n, _)| *n == chosen).map(|(_, l)| *l).unwrap_or("");
-                    self.chart.ui(ui, "Value by rank", &points, label);
+                    self.chart.ui(ui, "Value by rank", points, label);
                 });
             }
             if detail.template.postproc.is_some() {

@@ -292,7 +292,7 @@ impl NewRunScreen {
                         .find(|s| Some(&s.id) == self.submission.as_ref())
                         .map(|s| s.name.clone())
                         .unwrap_or_else(|| "choose…".into());
-                    egui::ComboBox::from_id_salt("submission")
+                    egui::ComboBox::new("submission", "Submission")
                         .selected_text(current)
                         .show_ui(ui, |ui| {
                             for s in &detail.submissions {

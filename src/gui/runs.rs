@@ -131,8 +131,7 @@ impl RunsScreen {
             .unwrap_or_default();
         // Toolbar.
         ui.horizontal(|ui| {
-            ui.label("State");
-            egui::ComboBox::from_id_salt("state_filter")
+            egui::ComboBox::new("state_filter", "State")
                 .selected_text(self.state_filter.map(|s| s.as_str()).unwrap_or("all"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.state_filter, None, "all");
@@ -140,8 +139,7 @@ impl RunsScreen {
                         ui.selectable_value(&mut self.state_filter, Some(s), s.as_str());
                     }
                 });
-            ui.label("Submission");
-            egui::ComboBox::from_id_salt("submission_filter")
+            egui::ComboBox::new("submission_filter", "Submission")
                 .selected_text(
                     self.submission_filter
                         .clone()
