@@ -1,3 +1,7 @@
 //! Widgets shared by several screens.
 
+pub mod file_view;
+pub mod log_view;
+pub mod markdown;
+pub mod plot;
 pub mod state_badge;
