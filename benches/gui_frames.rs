@@ -77,9 +77,15 @@ fn state(dir: &tempfile::TempDir) -> AppState {
                 messages: Vec::new(),
                 files: Vec::new(),
                 results: vec![
-                    ("score".into(), Some(ResultValue::Float((i * 7919 % 100_000) as f64 / 1000.0))),
+                    (
+                        "score".into(),
+                        Some(ResultValue::Float((i * 7919 % 100_000) as f64 / 1000.0)),
+                    ),
                     ("steps".into(), Some(ResultValue::Int((i % 97) as i64))),
-                    ("note".into(), Some(ResultValue::String(format!("note {}", i % 13)))),
+                    (
+                        "note".into(),
+                        Some(ResultValue::String(format!("note {}", i % 13))),
+                    ),
                 ],
             }
         })
@@ -108,7 +114,11 @@ fn state(dir: &tempfile::TempDir) -> AppState {
         .expect("runs")
         .into_iter()
         .map(|run| RunRow {
-            submission: run.submission_id.as_ref().and_then(|s| names.get(s).cloned()).unwrap_or_default(),
+            submission: run
+                .submission_id
+                .as_ref()
+                .and_then(|s| names.get(s).cloned())
+                .unwrap_or_default(),
             values: values.remove(&run.id).unwrap_or_default(),
             run,
         })
@@ -127,7 +137,10 @@ fn state(dir: &tempfile::TempDir) -> AppState {
 
 fn input() -> egui::RawInput {
     egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 800.0))),
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 800.0),
+        )),
         ..Default::default()
     }
 }
@@ -144,9 +157,11 @@ fn peak_memory_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
@@ -173,10 +188,16 @@ fn main() {
     // First frames: the runs table sorts its 100,000 rows once; fonts get loaded.
     let first = std::time::Instant::now();
     frame(&ctx, |ui| runs.ui(ui, &state, &mut actions));
-    eprintln!("runs table, first frame (sorts 100,000 rows): {:.1} ms", first.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "runs table, first frame (sorts 100,000 rows): {:.1} ms",
+        first.elapsed().as_secs_f64() * 1e3
+    );
     let first = std::time::Instant::now();
     frame(&ctx, |ui| board.ui(ui, &state, &mut actions));
-    eprintln!("leaderboard, first frame (builds chart points): {:.1} ms", first.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "leaderboard, first frame (builds chart points): {:.1} ms",
+        first.elapsed().as_secs_f64() * 1e3
+    );
     for _ in 0..3 {
         frame(&ctx, |ui| runs.ui(ui, &state, &mut actions));
         frame(&ctx, |ui| board.ui(ui, &state, &mut actions));

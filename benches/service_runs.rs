@@ -22,11 +22,18 @@ fn main() {
     .expect("manifest");
     // Some template files, as a real benchmark has: they must not be left in run folders.
     std::fs::create_dir(template.path().join("code")).expect("code dir");
-    std::fs::write(template.path().join("code/helper.py"), "x = 1\n".repeat(500)).expect("code");
+    std::fs::write(
+        template.path().join("code/helper.py"),
+        "x = 1\n".repeat(500),
+    )
+    .expect("code");
     let config = Config::resolve(Some(home.path().to_path_buf())).expect("config");
     let service = Service::open_with(config, false).expect("service");
     let workflow = service
-        .install(&InstallSource::Folder(template.path().to_path_buf()), &InstallOptions::default())
+        .install(
+            &InstallSource::Folder(template.path().to_path_buf()),
+            &InstallOptions::default(),
+        )
         .expect("install");
     let request = RunRequest {
         workflow: workflow.id.clone(),
@@ -58,7 +65,9 @@ fn main() {
         for entry in walk(&dir) {
             bytes += std::fs::metadata(&entry).map(|m| m.len()).unwrap_or(0);
         }
-        println!("disk left in one run folder: {bytes} bytes (outputs and logs; template files removed)");
+        println!(
+            "disk left in one run folder: {bytes} bytes (outputs and logs; template files removed)"
+        );
     }
 }
 

@@ -140,6 +140,7 @@ pub struct FlowdeskApp {
     toasts: Vec<Toast>,
     dialogs: Vec<Dialog>,
     benchmarks: benchmarks::BenchmarksPanel,
+    overview: overview::OverviewScreen,
     new_run: new_run::NewRunScreen,
     runs: runs::RunsScreen,
     run_detail: run_detail::RunDetailScreen,
@@ -199,6 +200,7 @@ impl FlowdeskApp {
             toasts: Vec::new(),
             dialogs: Vec::new(),
             benchmarks: Default::default(),
+            overview: Default::default(),
             new_run: Default::default(),
             run_detail: Default::default(),
             template_check: Default::default(),
@@ -704,7 +706,7 @@ impl eframe::App for FlowdeskApp {
                 ui.separator();
             }
             match tab {
-                Tab::Overview => overview::ui(ui, &self.state),
+                Tab::Overview => self.overview.ui(ui, &self.state),
                 Tab::NewRun => self.new_run.ui(ui, &self.state, &mut self.actions),
                 Tab::Runs => self.runs.ui(ui, &self.state, &mut self.actions),
                 Tab::RunDetail => self.run_detail.ui(ui, &self.state, &mut self.actions),

@@ -157,8 +157,9 @@ impl LeaderboardScreen {
         };
         ui.label(
             egui::RichText::new(format!(
-                "{} entr(ies), ranked by {}",
+                "{} {}, ranked by {}",
                 board.len(),
+                if board.len() == 1 { "entry" } else { "entries" },
                 order_text.join(", ")
             ))
             .weak(),

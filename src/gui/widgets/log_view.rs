@@ -1,21 +1,1824 @@
-//! Placeholder log view (replaced by the widgets branch).
-use std::path::PathBuf;
+//! Viewer for a run's log file, built for logs of millions of lines that are still
+//! being written.
+//!
+//! The file is never held in memory: a background thread scans it once and keeps
+//! only the byte offset where each line starts (plus two bytes per line: its step
+//! and whether it came from stderr, so the step filter needs no second pass). The
+//! UI draws only the rows in view and reads just those lines from the file, through
+//! a small cache. Searching runs on its own background thread and hands back line
+//! numbers. While a run is live the view polls the file length four times a second;
+//! otherwise it repaints only when something arrives.
+//!
+//! Lines look like `<timestamp> <step> <stdout|stderr> <text>` (the run log) or
+//! `<timestamp> <stdout|stderr> <text>` (a step log); anything else is shown as is.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::text::{LayoutJob, TextWrapping};
+use egui::{Color32, FontId, Key, Modifiers, Sense, TextFormat, TextStyle, Vec2, WidgetInfo};
+
+/// How often a live log is checked for new bytes.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Bytes read per system call while indexing, searching and copying.
+const READ_CHUNK: usize = 1 << 20;
+/// Lines handed to the UI per message while indexing, so a big file shows up early.
+const BATCH_LINES: usize = 1 << 16;
+/// Bytes of one line shown in a row; the rest of a giant line is cut.
+const MAX_LINE_BYTES: usize = 4096;
+/// Lines kept in the visible-line cache before it is emptied.
+const CACHE_LINES: usize = 4096;
+/// Contiguous rows are read with one call when they span at most this many bytes.
+const MAX_BLOCK_READ: u64 = 1 << 20;
+/// Search stops collecting after this many matching lines.
+const MAX_MATCHES: usize = 1_000_000;
+/// Copying stops after this many bytes: the clipboard is not a file transfer.
+const MAX_COPY_BYTES: usize = 64 << 20;
+/// Start of a line kept while indexing: enough to read its timestamp, step and stream.
+const HEAD_BYTES: usize = 512;
+/// Per-line metadata: the low 15 bits are the step id, the top bit marks stderr.
+const STDERR_BIT: u16 = 0x8000;
+const STEP_MASK: u16 = 0x7FFF;
+/// Step id of lines without a (recognised) step.
+const NO_STEP: u16 = STEP_MASK;
+
+/// Gives every view its own egui ids, so two logs on one screen keep their scroll
+/// positions apart.
+static NEXT_VIEW_ID: AtomicU64 = AtomicU64::new(0);
+
+/// The parts of one log line, as byte ranges into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LineParts {
+    timestamp: Range<usize>,
+    step: Option<Range<usize>>,
+    stderr: bool,
+    /// Where the text written by the command starts.
+    text_start: usize,
+}
+
+/// Split a log line into timestamp, step, stream and text; `None` if it does not
+/// look like a log line (then it is shown unstyled).
+fn parse_line(line: &[u8]) -> Option<LineParts> {
+    if !line.first()?.is_ascii_digit() {
+        return None;
+    }
+    let ts_end = line.iter().position(|&b| b == b' ')?;
+    let rest_start = ts_end + 1;
+    let rest = &line[rest_start..];
+    // The stream token, at `at` in `rest`: `stdout`/`stderr` followed by a space or
+    // the end of the line.
+    let stream_at = |at: usize| -> Option<bool> {
+        let token = rest.get(at..at + 6)?;
+        let stderr = match token {
+            b"stdout" => false,
+            b"stderr" => true,
+            _ => return None,
+        };
+        match rest.get(at + 6) {
+            None | Some(b' ') => Some(stderr),
+            _ => None,
+        }
+    };
+    let text_after = |at: usize| (rest_start + at + 7).min(line.len());
+    if let Some(stderr) = stream_at(0) {
+        return Some(LineParts {
+            timestamp: 0..ts_end,
+            step: None,
+            stderr,
+            text_start: text_after(0),
+        });
+    }
+    // Step names may contain spaces: the step ends at the first stream token.
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&rest[from..], b" std") {
+        let space = from + found;
+        if space > 0 {
+            if let Some(stderr) = stream_at(space + 1) {
+                return Some(LineParts {
+                    timestamp: 0..ts_end,
+                    step: Some(rest_start..rest_start + space),
+                    stderr,
+                    text_start: text_after(space + 1),
+                });
+            }
+        }
+        from = space + 1;
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Background indexing
+
+/// What the indexer hands to the UI.
+enum IndexEvent {
+    Batch(Batch),
+    /// The file does not exist (yet).
+    Missing,
+    Error(String),
+}
+
+/// New lines found by the indexer. `reset` means the file shrank (it was replaced or
+/// truncated) and everything known about it must be forgotten first.
+#[derive(Default)]
+struct Batch {
+    reset: bool,
+    starts: Vec<u64>,
+    meta: Vec<u16>,
+    /// Names of steps seen for the first time, in id order.
+    new_steps: Vec<String>,
+    /// Offset just past the last complete line.
+    complete_end: u64,
+    /// File length: bytes past `complete_end` are a line still being written.
+    file_len: u64,
+    /// The scan reached the end of the file.
+    done: bool,
+}
+
+/// State of the background indexing thread.
+struct Indexer {
+    path: PathBuf,
+    file: Option<File>,
+    complete_end: u64,
+    file_len: u64,
+    step_ids: HashMap<Vec<u8>, u16>,
+    tx: Sender<IndexEvent>,
+    ctx: egui::Context,
+}
+
+impl Indexer {
+    /// Serve scan requests until the view is dropped.
+    fn run(mut self, requests: Receiver<()>) {
+        while requests.recv().is_ok() {
+            // Requests that piled up while scanning are served by one scan.
+            while requests.try_recv().is_ok() {}
+            if let Err(error) = self.scan() {
+                self.file = None;
+                self.send(IndexEvent::Error(format!(
+                    "Cannot read the log `{}`: {error}",
+                    self.path.display()
+                )));
+            }
+        }
+    }
+
+    fn send(&self, event: IndexEvent) {
+        // A closed channel means the view is gone; the next `recv` ends the thread.
+        let _ = self.tx.send(event);
+        self.ctx.request_repaint();
+    }
+
+    /// Index the bytes appended since the last scan.
+    fn scan(&mut self) -> io::Result<()> {
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => match File::open(&self.path) {
+                Ok(file) => file,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                    self.send(IndexEvent::Missing);
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            },
+        };
+        let result = self.scan_file(&file);
+        // Keep the file open for the next scan unless reading it failed.
+        if result.is_ok() {
+            self.file = Some(file);
+        }
+        result
+    }
+
+    fn scan_file(&mut self, file: &File) -> io::Result<()> {
+        let mut handle = file;
+        let len = handle.metadata()?.len();
+        let mut batch = Batch::default();
+        if len < self.complete_end {
+            // Truncated or replaced: start over.
+            batch.reset = true;
+            self.complete_end = 0;
+            self.step_ids.clear();
+        } else if len == self.file_len {
+            return Ok(());
+        }
+        handle.seek(SeekFrom::Start(self.complete_end))?;
+        let mut reader = handle.take(len - self.complete_end);
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut pos = self.complete_end;
+        let mut line_start = self.complete_end;
+        let mut head: Vec<u8> = Vec::with_capacity(HEAD_BYTES);
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            let mut i = 0;
+            for newline in memchr::memchr_iter(b'\n', chunk) {
+                let room = HEAD_BYTES - head.len();
+                head.extend_from_slice(&chunk[i..newline.min(i + room)]);
+                batch.starts.push(line_start);
+                batch.meta.push(self.meta_of(&head, &mut batch.new_steps));
+                head.clear();
+                line_start = pos + newline as u64 + 1;
+                i = newline + 1;
+                if batch.starts.len() >= BATCH_LINES {
+                    batch.complete_end = line_start;
+                    batch.file_len = line_start;
+                    self.send(IndexEvent::Batch(std::mem::take(&mut batch)));
+                }
+            }
+            let room = HEAD_BYTES - head.len();
+            head.extend_from_slice(&chunk[i..n.min(i + room)]);
+            pos += n as u64;
+        }
+        self.complete_end = line_start;
+        self.file_len = pos;
+        batch.complete_end = line_start;
+        batch.file_len = pos;
+        batch.done = true;
+        self.send(IndexEvent::Batch(batch));
+        Ok(())
+    }
+
+    /// Step id and stream bit of a line, from its first bytes.
+    fn meta_of(&mut self, head: &[u8], new_steps: &mut Vec<String>) -> u16 {
+        let Some(parts) = parse_line(head) else {
+            return NO_STEP;
+        };
+        let stream = if parts.stderr { STDERR_BIT } else { 0 };
+        let Some(step) = parts.step else {
+            return NO_STEP | stream;
+        };
+        let name = &head[step];
+        if let Some(&id) = self.step_ids.get(name) {
+            return id | stream;
+        }
+        let id = self.step_ids.len() as u16;
+        if id >= NO_STEP {
+            return NO_STEP | stream;
+        }
+        self.step_ids.insert(name.to_vec(), id);
+        new_steps.push(String::from_utf8_lossy(name).into_owned());
+        id | stream
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Background search
+
+/// Matching lines found by a search thread.
+struct SearchEvent {
+    generation: u64,
+    matches: Vec<u32>,
+    /// Lines searched so far (the next line to search) and its byte offset.
+    upto_line: usize,
+    upto_offset: u64,
+    done: bool,
+    /// The match limit was hit; nothing after `upto_line` was searched.
+    truncated: bool,
+    error: Option<String>,
+}
+
+/// One search over the complete lines in `from_offset..to_offset` (which must start
+/// at line `from_line` and end just after a newline).
+struct SearchJob {
+    path: PathBuf,
+    needle: Vec<u8>,
+    generation: u64,
+    from_line: usize,
+    from_offset: u64,
+    to_offset: u64,
+    /// Matches already found by earlier jobs of this search.
+    found_before: usize,
+    cancel: Arc<AtomicBool>,
+    tx: Sender<SearchEvent>,
+    ctx: egui::Context,
+}
+
+impl SearchJob {
+    fn run(self) {
+        let result = self.search();
+        let (upto_line, upto_offset, truncated, error) = match result {
+            Ok((line, offset, truncated)) => (line, offset, truncated, None),
+            Err(error) => (
+                self.from_line,
+                self.from_offset,
+                false,
+                Some(format!(
+                    "Cannot search the log `{}`: {error}",
+                    self.path.display()
+                )),
+            ),
+        };
+        self.send(SearchEvent {
+            generation: self.generation,
+            matches: Vec::new(),
+            upto_line,
+            upto_offset,
+            done: true,
+            truncated,
+            error,
+        });
+    }
+
+    fn send(&self, event: SearchEvent) {
+        if !self.cancel.load(Ordering::Relaxed) {
+            let _ = self.tx.send(event);
+            self.ctx.request_repaint();
+        }
+    }
+
+    /// Case-insensitive (ASCII) substring search; returns where it stopped and
+    /// whether the match limit cut it short.
+    fn search(&self) -> io::Result<(usize, u64, bool)> {
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(self.from_offset))?;
+        let mut reader = file.take(self.to_offset.saturating_sub(self.from_offset));
+        let finder = memchr::memmem::Finder::new(&self.needle);
+        let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+        let mut line = self.from_line;
+        let mut offset = self.from_offset;
+        let mut matches = Vec::new();
+        let mut found = self.found_before;
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Ok((line, offset, false));
+            }
+            let kept = buf.len();
+            buf.resize(kept + READ_CHUNK, 0);
+            let n = reader.read(&mut buf[kept..])?;
+            buf.truncate(kept + n);
+            if n == 0 {
+                break;
+            }
+            // Only whole lines are searched; a line cut by the chunk waits for the rest.
+            let Some(last_newline) = memchr::memrchr(b'\n', &buf) else {
+                continue;
+            };
+            let region = &mut buf[..=last_newline];
+            region.make_ascii_lowercase();
+            let mut pos = 0;
+            while let Some(at) = finder.find(&region[pos..]) {
+                let hit = pos + at;
+                line += memchr::memchr_iter(b'\n', &region[pos..hit]).count();
+                matches.push(line as u32);
+                found += 1;
+                // Region ends with a newline, so there is one after every hit.
+                let end =
+                    memchr::memchr(b'\n', &region[hit..]).map_or(region.len() - 1, |e| hit + e);
+                line += 1;
+                pos = end + 1;
+                if found >= MAX_MATCHES {
+                    let consumed = offset + pos as u64;
+                    self.send_matches(&mut matches, line, consumed);
+                    return Ok((line, consumed, true));
+                }
+            }
+            line += memchr::memchr_iter(b'\n', &region[pos..]).count();
+            offset += last_newline as u64 + 1;
+            buf.drain(..=last_newline);
+            if !matches.is_empty() {
+                self.send_matches(&mut matches, line, offset);
+            }
+        }
+        Ok((line, offset, false))
+    }
+
+    fn send_matches(&self, matches: &mut Vec<u32>, upto_line: usize, upto_offset: u64) {
+        self.send(SearchEvent {
+            generation: self.generation,
+            matches: std::mem::take(matches),
+            upto_line,
+            upto_offset,
+            done: false,
+            truncated: false,
+            error: None,
+        });
+    }
+}
+
+/// The search box and what it found.
+#[derive(Default)]
+struct Search {
+    /// What is typed in the box.
+    query: String,
+    /// The query the current results belong to (lower-cased).
+    active: String,
+    generation: u64,
+    matches: Vec<u32>,
+    /// Index into `matches` of the match last jumped to.
+    current: Option<usize>,
+    running: bool,
+    truncated: bool,
+    /// Lines `0..upto_line` (bytes `0..upto_offset`) have been searched.
+    upto_line: usize,
+    upto_offset: u64,
+    /// Jump to the first match once results arrive.
+    jump_pending: bool,
+    cancel: Option<Arc<AtomicBool>>,
+    error: Option<String>,
+}
+
+impl Search {
+    fn cancel(&mut self) {
+        if let Some(cancel) = self.cancel.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        self.running = false;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The index as the UI sees it
+
+/// Line offsets and metadata received from the indexer.
+#[derive(Default)]
+struct LineIndex {
+    starts: Vec<u64>,
+    meta: Vec<u16>,
+    complete_end: u64,
+    file_len: u64,
+    steps: Vec<String>,
+}
+
+impl LineIndex {
+    /// Complete lines, plus the line still being written if there is one.
+    fn line_count(&self) -> usize {
+        self.starts.len() + usize::from(self.file_len > self.complete_end)
+    }
+
+    fn complete_lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Bytes of `line`, without its newline.
+    fn byte_range(&self, line: usize) -> Range<u64> {
+        if line >= self.starts.len() {
+            return self.complete_end..self.file_len;
+        }
+        let start = self.starts[line];
+        let end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.complete_end);
+        start..end.saturating_sub(1).max(start)
+    }
+}
+
+/// One line as displayed: its text (possibly cut) and whether it was cut.
+struct CachedLine {
+    text: String,
+}
+
+/// Turn raw bytes of a line into display text: lossy UTF-8, no trailing `\r`, tabs
+/// as spaces, giant lines cut.
+fn display_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let cut = bytes.len() > MAX_LINE_BYTES;
+    let bytes = &bytes[..bytes.len().min(MAX_LINE_BYTES)];
+    let mut text = String::from_utf8_lossy(bytes).replace('\t', "    ");
+    if cut {
+        text.push_str(" … (line cut)");
+    }
+    text
+}
+
+/// Read `range` of `file` (at most `limit` bytes).
+fn read_range(file: &File, range: Range<u64>, limit: u64) -> io::Result<Vec<u8>> {
+    let mut file = file;
+    file.seek(SeekFrom::Start(range.start))?;
+    let len = (range.end - range.start).min(limit);
+    let mut buf = Vec::with_capacity(len as usize);
+    file.take(len).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+// ---------------------------------------------------------------------------
+// The widget
+
+/// Background threads and channels, started at the first frame (they need the
+/// `egui::Context` to wake the UI).
+struct Workers {
+    ctx: egui::Context,
+    scan_tx: Sender<()>,
+    index_rx: Receiver<IndexEvent>,
+    search_tx: Sender<SearchEvent>,
+    search_rx: Receiver<SearchEvent>,
+    copy_rx: Option<Receiver<Result<(String, usize), String>>>,
+}
+
+/// A live, searchable, filterable view of one log file. See the module docs.
+///
+/// Call [`LogView::ui`] every frame the log is on screen; call
+/// [`LogView::notify_appended`] when the run reports new output and
+/// [`LogView::set_following`] when it starts or stops.
 pub struct LogView {
     path: PathBuf,
+    id: egui::Id,
+    workers: Option<Workers>,
+    index: LineIndex,
+    /// The last scan has not reached the end of the file yet.
+    indexing: bool,
+    missing: bool,
+    index_error: Option<String>,
+    /// A scan was asked for before the workers existed.
+    scan_pending: bool,
+    /// The run is live: poll the file for growth.
+    live: bool,
+    /// Keep the last line in view ("Follow" checkbox).
+    follow: bool,
+    last_poll: Option<Instant>,
+    show_timestamps: bool,
+    step_filter: Option<u16>,
+    /// With a step filter: the lines shown, in order; lines `0..filtered_upto` checked.
+    filtered: Vec<u32>,
+    filtered_upto: usize,
+    search: Search,
+    /// Selected lines (anchor, end), inclusive, as line numbers.
+    selection: Option<(usize, usize)>,
+    /// Rows on screen in the last frame.
+    visible_rows: Range<usize>,
+    scroll_to_row: Option<usize>,
+    focus_search: bool,
+    reader: Option<File>,
+    read_error: Option<String>,
+    cache: HashMap<usize, CachedLine>,
+    status: Option<String>,
 }
+
 impl LogView {
+    /// A view of the log at `path`. Nothing is read until the first [`Self::ui`].
     pub fn new(path: PathBuf) -> Self {
-        LogView { path }
+        let id = egui::Id::unique((
+            "flowdesk_log_view",
+            NEXT_VIEW_ID.fetch_add(1, Ordering::Relaxed),
+        ));
+        Self {
+            path,
+            id,
+            workers: None,
+            index: LineIndex::default(),
+            indexing: true,
+            missing: false,
+            index_error: None,
+            scan_pending: true,
+            live: false,
+            follow: false,
+            last_poll: None,
+            show_timestamps: true,
+            step_filter: None,
+            filtered: Vec::new(),
+            filtered_upto: 0,
+            search: Search::default(),
+            selection: None,
+            visible_rows: 0..0,
+            scroll_to_row: None,
+            focus_search: false,
+            reader: None,
+            read_error: None,
+            cache: HashMap::new(),
+            status: None,
+        }
     }
-    pub fn set_following(&mut self, _following: bool) {}
-    pub fn notify_appended(&mut self) {}
-    pub fn focus_search(&mut self) {}
+
+    /// The file shown.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the run is live. While it is, the view polls the file for new lines
+    /// every 250 ms and keeps the last line in view (until the user scrolls up or
+    /// unticks "Follow"). Call with `false` when the run ends.
+    pub fn set_following(&mut self, following: bool) {
+        if following && !self.live {
+            self.follow = true;
+            self.selection = None;
+        }
+        if !following {
+            self.follow = false;
+            // One last look, so output written just before the end is shown.
+            self.notify_appended();
+        }
+        self.live = following;
+    }
+
+    /// Whether the view is keeping the last line in view.
+    pub fn is_following(&self) -> bool {
+        self.follow
+    }
+
+    /// New output was written to the file: index it (in the background).
+    pub fn notify_appended(&mut self) {
+        match &self.workers {
+            Some(workers) => {
+                let _ = workers.scan_tx.send(());
+            }
+            None => self.scan_pending = true,
+        }
+    }
+
+    /// Lines known so far (including a last line still being written).
+    pub fn line_count(&self) -> usize {
+        self.index.line_count()
+    }
+
+    /// Whether the background scan is still catching up with the file.
+    pub fn is_indexing(&self) -> bool {
+        self.indexing
+    }
+
+    /// Put the keyboard focus in the search box (the view does this on Ctrl+F).
+    pub fn focus_search(&mut self) {
+        self.focus_search = true;
+    }
+
+    /// Scroll so that `line` (0-based) is in view; stops following.
+    pub fn scroll_to_line(&mut self, line: usize) {
+        self.follow = false;
+        self.scroll_to_row = Some(self.row_of_line(line));
+    }
+
+    /// Line numbers of the search matches found so far.
+    pub fn search_matches(&self) -> &[u32] {
+        &self.search.matches
+    }
+
+    /// Start the background threads on first use.
+    fn start(&mut self, ctx: &egui::Context) {
+        if self.workers.is_some() {
+            return;
+        }
+        let (scan_tx, scan_rx) = mpsc::channel();
+        let (index_tx, index_rx) = mpsc::channel();
+        let (search_tx, search_rx) = mpsc::channel();
+        let indexer = Indexer {
+            path: self.path.clone(),
+            file: None,
+            complete_end: 0,
+            file_len: 0,
+            step_ids: HashMap::new(),
+            tx: index_tx,
+            ctx: ctx.clone(),
+        };
+        let spawned = std::thread::Builder::new()
+            .name("log-index".into())
+            .spawn(move || indexer.run(scan_rx));
+        if let Err(error) = spawned {
+            self.index_error = Some(format!("Cannot start reading the log: {error}"));
+            self.indexing = false;
+        }
+        if self.scan_pending {
+            let _ = scan_tx.send(());
+            self.scan_pending = false;
+        }
+        self.workers = Some(Workers {
+            ctx: ctx.clone(),
+            scan_tx,
+            index_rx,
+            search_tx,
+            search_rx,
+            copy_rx: None,
+        });
+    }
+
+    /// Take in what the background threads sent since the last frame.
+    fn drain(&mut self) {
+        let Some(workers) = &self.workers else {
+            return;
+        };
+        let mut events = Vec::new();
+        while let Ok(event) = workers.index_rx.try_recv() {
+            events.push(event);
+        }
+        let mut searches = Vec::new();
+        while let Ok(event) = workers.search_rx.try_recv() {
+            searches.push(event);
+        }
+        let copied = match &workers.copy_rx {
+            Some(rx) => rx.try_recv().ok(),
+            None => None,
+        };
+        for event in events {
+            self.apply_index_event(event);
+        }
+        for event in searches {
+            self.apply_search_event(event);
+        }
+        if let Some(copied) = copied {
+            if let Some(workers) = &mut self.workers {
+                workers.copy_rx = None;
+                match copied {
+                    Ok((text, lines)) => {
+                        workers.ctx.copy_text(text);
+                        self.status = Some(format!(
+                            "Copied {lines} line{}",
+                            if lines == 1 { "" } else { "s" }
+                        ));
+                    }
+                    Err(error) => self.status = Some(error),
+                }
+            }
+        }
+        self.continue_search();
+    }
+
+    fn apply_index_event(&mut self, event: IndexEvent) {
+        match event {
+            IndexEvent::Missing => {
+                self.missing = true;
+                self.indexing = false;
+            }
+            IndexEvent::Error(message) => {
+                self.index_error = Some(message);
+                self.indexing = false;
+            }
+            IndexEvent::Batch(batch) => {
+                self.missing = false;
+                self.index_error = None;
+                if batch.reset {
+                    self.index = LineIndex::default();
+                    self.filtered.clear();
+                    self.filtered_upto = 0;
+                    self.cache.clear();
+                    self.reader = None;
+                    self.selection = None;
+                    self.restart_search();
+                }
+                // The line that was still being written may have changed.
+                self.cache.remove(&self.index.starts.len());
+                self.index.starts.extend_from_slice(&batch.starts);
+                self.index.meta.extend_from_slice(&batch.meta);
+                self.index.steps.extend(batch.new_steps);
+                self.index.complete_end = batch.complete_end;
+                self.index.file_len = batch.file_len;
+                self.indexing = !batch.done;
+                self.update_filter();
+            }
+        }
+    }
+
+    fn apply_search_event(&mut self, event: SearchEvent) {
+        if event.generation != self.search.generation {
+            return;
+        }
+        self.search.matches.extend_from_slice(&event.matches);
+        self.search.upto_line = event.upto_line;
+        self.search.upto_offset = event.upto_offset;
+        if event.done {
+            self.search.running = false;
+            self.search.cancel = None;
+            self.search.truncated |= event.truncated;
+            self.search.error = event.error;
+        }
+        // Like a browser's find: show the first match below the view as soon as it is
+        // found, or the first one above once the whole file was searched.
+        if (self.search.jump_pending && self.jump_to_first_match(event.done)) || event.done {
+            self.search.jump_pending = false;
+        }
+    }
+
+    /// Extend the filtered line list with newly indexed lines.
+    fn update_filter(&mut self) {
+        let Some(step) = self.step_filter else {
+            return;
+        };
+        let end = self.index.complete_lines();
+        for line in self.filtered_upto..end {
+            if self.index.meta[line] & STEP_MASK == step {
+                self.filtered.push(line as u32);
+            }
+        }
+        self.filtered_upto = end;
+    }
+
+    fn set_step_filter(&mut self, step: Option<u16>) {
+        if step == self.step_filter {
+            return;
+        }
+        let keep = self.visible_rows.start;
+        let top_line = self.line_of_row(keep);
+        self.step_filter = step;
+        self.filtered.clear();
+        self.filtered_upto = 0;
+        self.update_filter();
+        if !self.follow {
+            if let Some(line) = top_line {
+                self.scroll_to_row = Some(self.row_of_line(line));
+            }
+        }
+    }
+
+    fn total_rows(&self) -> usize {
+        match self.step_filter {
+            Some(_) => self.filtered.len(),
+            None => self.index.line_count(),
+        }
+    }
+
+    fn line_of_row(&self, row: usize) -> Option<usize> {
+        match self.step_filter {
+            Some(_) => self.filtered.get(row).map(|&line| line as usize),
+            None => (row < self.index.line_count()).then_some(row),
+        }
+    }
+
+    /// The row showing `line`, or the row of the next line shown if it is filtered out.
+    fn row_of_line(&self, line: usize) -> usize {
+        match self.step_filter {
+            Some(_) => self.filtered.partition_point(|&l| (l as usize) < line),
+            None => line,
+        }
+    }
+
+    fn line_visible(&self, line: usize) -> bool {
+        match self.step_filter {
+            Some(step) => self
+                .index
+                .meta
+                .get(line)
+                .is_some_and(|meta| meta & STEP_MASK == step),
+            None => true,
+        }
+    }
+
+    // -- search --------------------------------------------------------------
+
+    /// Start searching for the typed query from scratch.
+    fn restart_search(&mut self) {
+        self.search.cancel();
+        self.search.generation += 1;
+        self.search.matches.clear();
+        self.search.current = None;
+        self.search.truncated = false;
+        self.search.error = None;
+        self.search.upto_line = 0;
+        self.search.upto_offset = 0;
+        self.search.active = self.search.query.trim().to_ascii_lowercase();
+        self.search.jump_pending = !self.search.active.is_empty();
+        self.continue_search();
+    }
+
+    /// Search lines indexed since the search last ran (or start it).
+    fn continue_search(&mut self) {
+        let search = &mut self.search;
+        if search.running
+            || search.active.is_empty()
+            || search.truncated
+            || search.error.is_some()
+            || search.upto_line >= self.index.complete_lines()
+        {
+            return;
+        }
+        let Some(workers) = &self.workers else {
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = SearchJob {
+            path: self.path.clone(),
+            needle: search.active.as_bytes().to_vec(),
+            generation: search.generation,
+            from_line: search.upto_line,
+            from_offset: search.upto_offset,
+            to_offset: self.index.complete_end,
+            found_before: search.matches.len(),
+            cancel: cancel.clone(),
+            tx: workers.search_tx.clone(),
+            ctx: workers.ctx.clone(),
+        };
+        match std::thread::Builder::new()
+            .name("log-search".into())
+            .spawn(move || job.run())
+        {
+            Ok(_) => {
+                search.running = true;
+                search.cancel = Some(cancel);
+            }
+            Err(error) => search.error = Some(format!("Cannot start the search: {error}")),
+        }
+    }
+
+    /// Matches that pass the step filter, as indices into `search.matches`.
+    fn shown_match(&self, index: usize) -> bool {
+        self.search
+            .matches
+            .get(index)
+            .is_some_and(|&line| self.line_visible(line as usize))
+    }
+
+    /// Jump to the first match at or below the top of the view; with `wrap`, to the
+    /// first match above it if there is none below.
+    fn jump_to_first_match(&mut self, wrap: bool) -> bool {
+        let top = self.line_of_row(self.visible_rows.start).unwrap_or(0);
+        let start = self.search.matches.partition_point(|&l| (l as usize) < top);
+        let count = self.search.matches.len();
+        let below = (start..count).find(|&index| self.shown_match(index));
+        let found = below.or_else(|| {
+            wrap.then(|| (0..start).find(|&index| self.shown_match(index)))
+                .flatten()
+        });
+        match found {
+            Some(index) => {
+                self.go_to_match(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Jump to the next (or previous) match, wrapping around.
+    pub fn next_match(&mut self, forward: bool) {
+        let count = self.search.matches.len();
+        if count == 0 {
+            return;
+        }
+        let start = match self.search.current {
+            Some(current) if forward => current + 1,
+            Some(current) => current + count - 1,
+            None => {
+                let top = self.line_of_row(self.visible_rows.start).unwrap_or(0);
+                let at = self.search.matches.partition_point(|&l| (l as usize) < top);
+                if forward {
+                    at
+                } else {
+                    at + count - 1
+                }
+            }
+        };
+        let found = (0..count)
+            .map(|k| {
+                if forward {
+                    (start + k) % count
+                } else {
+                    (start + count * 2 - k) % count
+                }
+            })
+            .find(|&index| self.shown_match(index));
+        if let Some(index) = found {
+            self.go_to_match(index);
+        }
+    }
+
+    fn go_to_match(&mut self, index: usize) {
+        self.search.current = Some(index);
+        let line = self.search.matches[index] as usize;
+        self.scroll_to_line(line);
+    }
+
+    // -- reading lines ---------------------------------------------------------
+
+    /// Make sure the given lines are in the cache, reading the missing ones.
+    fn load_lines(&mut self, lines: &[usize]) {
+        let complete = self.index.complete_lines();
+        let mut missing: Vec<usize> = lines
+            .iter()
+            .copied()
+            .filter(|line| !self.cache.contains_key(line) || *line >= complete)
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        missing.sort_unstable();
+        if self.cache.len() + missing.len() > CACHE_LINES {
+            self.cache.clear();
+        }
+        if self.reader.is_none() {
+            match File::open(&self.path) {
+                Ok(file) => self.reader = Some(file),
+                Err(error) => {
+                    self.read_error = Some(format!(
+                        "Cannot read the log `{}`: {error}",
+                        self.path.display()
+                    ));
+                    return;
+                }
+            }
+        }
+        let Some(file) = &self.reader else {
+            return;
+        };
+        let mut error = None;
+        let mut i = 0;
+        while i < missing.len() {
+            let mut j = i + 1;
+            while j < missing.len() && missing[j] == missing[j - 1] + 1 {
+                j += 1;
+            }
+            let run = &missing[i..j];
+            let first = self.index.byte_range(run[0]);
+            let last = self.index.byte_range(run[run.len() - 1]);
+            let block = first.start..last.end;
+            if block.end - block.start <= MAX_BLOCK_READ {
+                match read_range(file, block.clone(), MAX_BLOCK_READ) {
+                    Ok(bytes) => {
+                        for &line in run {
+                            let range = self.index.byte_range(line);
+                            let from = ((range.start - block.start) as usize).min(bytes.len());
+                            let to = ((range.end - block.start) as usize).clamp(from, bytes.len());
+                            let text = display_text(&bytes[from..to]);
+                            self.cache.insert(line, CachedLine { text });
+                        }
+                    }
+                    Err(e) => error = Some(e),
+                }
+            } else {
+                for &line in run {
+                    match read_range(file, self.index.byte_range(line), MAX_LINE_BYTES as u64 + 1) {
+                        Ok(bytes) => {
+                            let text = display_text(&bytes);
+                            self.cache.insert(line, CachedLine { text });
+                        }
+                        Err(e) => error = Some(e),
+                    }
+                }
+            }
+            i = j;
+        }
+        self.read_error =
+            error.map(|e| format!("Cannot read the log `{}`: {e}", self.path.display()));
+    }
+
+    /// Copy the selected lines, or the lines in view, to the clipboard (read in the
+    /// background: a selection can span millions of lines).
+    fn copy(&mut self) {
+        let lines: Vec<usize> = match self.selection {
+            Some((a, b)) => {
+                let (from, to) = (a.min(b), a.max(b));
+                match self.step_filter {
+                    Some(_) => {
+                        let start = self.row_of_line(from);
+                        self.filtered[start..]
+                            .iter()
+                            .map(|&l| l as usize)
+                            .take_while(|&l| l <= to)
+                            .collect()
+                    }
+                    None => (from..=to.min(self.index.line_count().saturating_sub(1))).collect(),
+                }
+            }
+            None => self
+                .visible_rows
+                .clone()
+                .filter_map(|row| self.line_of_row(row))
+                .collect(),
+        };
+        let ranges: Vec<Range<u64>> = lines.iter().map(|&l| self.index.byte_range(l)).collect();
+        let Some(workers) = &mut self.workers else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel();
+        let path = self.path.clone();
+        let ctx = workers.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("log-copy".into())
+            .spawn(move || {
+                let _ = tx.send(copy_lines(&path, &ranges));
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => {
+                workers.copy_rx = Some(rx);
+                self.status = Some("Copying…".into());
+            }
+            Err(error) => self.status = Some(format!("Cannot copy: {error}")),
+        }
+    }
+
+    // -- drawing ---------------------------------------------------------------
+
+    /// Show the view. Call every frame it is on screen.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for line in text.lines() {
-                ui.label(line);
+        self.start(ui.ctx());
+        self.drain();
+        if self.live {
+            let due = self
+                .last_poll
+                .is_none_or(|last| last.elapsed() >= POLL_INTERVAL);
+            if due {
+                self.last_poll = Some(Instant::now());
+                self.notify_appended();
+            }
+            ui.ctx().request_repaint_after(POLL_INTERVAL);
+        }
+        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::F)) {
+            self.focus_search = true;
+        }
+        self.toolbar_ui(ui);
+        ui.separator();
+        // A scope, so the row spacing set there does not leak into the caller's `ui`.
+        ui.scope(|ui| self.rows_ui(ui));
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            let mut follow = self.follow;
+            if ui
+                .checkbox(&mut follow, "Follow")
+                .on_hover_text("Keep the last line in view")
+                .changed()
+            {
+                self.follow = follow;
+                if follow {
+                    self.scroll_to_row = None;
+                }
+            }
+            ui.checkbox(&mut self.show_timestamps, "Show timestamps");
+
+            let selected = match self.step_filter {
+                Some(id) => self
+                    .index
+                    .steps
+                    .get(id as usize)
+                    .map_or("(no step)", String::as_str)
+                    .to_owned(),
+                None => "All steps".to_owned(),
+            };
+            let mut choice = self.step_filter;
+            egui::ComboBox::new(self.id.with("step"), "Step")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice, None, "All steps");
+                    for (id, name) in self.index.steps.iter().enumerate() {
+                        ui.selectable_value(&mut choice, Some(id as u16), name);
+                    }
+                });
+            self.set_step_filter(choice);
+
+            ui.separator();
+            let label = ui.label("Search log");
+            let search_id = self.id.with("search");
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search.query)
+                        .id(search_id)
+                        .desired_width(180.0)
+                        .hint_text("Ctrl+F"),
+                )
+                .labelled_by(label.id);
+            if self.focus_search {
+                response.request_focus();
+                self.focus_search = false;
+            }
+            if response.changed() {
+                self.restart_search();
+            }
+            if response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                let forward = !ui.input(|i| i.modifiers.shift);
+                self.next_match(forward);
+                response.request_focus();
+            }
+            let has_matches = !self.search.matches.is_empty();
+            if ui
+                .add_enabled(has_matches, egui::Button::new("Previous match"))
+                .clicked()
+            {
+                self.next_match(false);
+            }
+            if ui
+                .add_enabled(has_matches, egui::Button::new("Next match"))
+                .clicked()
+            {
+                self.next_match(true);
+            }
+            if !self.search.active.is_empty() {
+                let more = if self.search.truncated { "+" } else { "" };
+                let text = match self.search.current {
+                    Some(current) => format!(
+                        "{} of {}{more} matches",
+                        current + 1,
+                        self.search.matches.len()
+                    ),
+                    None => format!("{}{more} matches", self.search.matches.len()),
+                };
+                ui.label(text);
+                if self.search.running {
+                    ui.spinner();
+                }
+            }
+            if let Some(error) = &self.search.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+
+            ui.separator();
+            let copy_tip = if self.selection.is_some() {
+                "Copy the selected lines"
+            } else {
+                "Copy the lines in view"
+            };
+            let copying = self.workers.as_ref().is_some_and(|w| w.copy_rx.is_some());
+            if ui
+                .add_enabled(!copying, egui::Button::new("Copy"))
+                .on_hover_text(copy_tip)
+                .clicked()
+            {
+                self.copy();
+            }
+            if self.selection.is_some() && ui.button("Clear selection").clicked() {
+                self.selection = None;
+            }
+            let lines = self.index.line_count();
+            ui.weak(format!("{lines} line{}", if lines == 1 { "" } else { "s" }));
+            if self.indexing && !self.missing {
+                ui.spinner();
+            }
+            if let Some(status) = &self.status {
+                ui.weak(status);
             }
         });
+    }
+
+    fn rows_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(error) = self.index_error.as_ref().or(self.read_error.as_ref()) {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        let total_rows = self.total_rows();
+        if total_rows == 0 {
+            let message = if self.missing && self.live {
+                "Waiting for log output…".to_owned()
+            } else if self.missing {
+                format!("No log file `{}`.", self.path.display())
+            } else if self.indexing {
+                "Reading the log…".to_owned()
+            } else if self.step_filter.is_some() {
+                "No lines from this step.".to_owned()
+            } else {
+                "The log is empty.".to_owned()
+            };
+            ui.weak(message);
+            return;
+        }
+
+        let font_id = TextStyle::Monospace.resolve(ui.style());
+        let row_height = ui.text_style_height(&TextStyle::Monospace).ceil();
+        // Rows touch: the row height alone decides where row `n` is.
+        ui.spacing_mut().item_spacing.y = 0.0;
+        let available = ui.available_height();
+        let content_height = row_height * total_rows as f32;
+        let bottom = (content_height - available).max(0.0);
+
+        let mut area = egui::ScrollArea::vertical()
+            .id_salt(self.id.with("rows"))
+            .auto_shrink([false, false])
+            .content_margin(0.0)
+            .animated(false);
+        let jumped = self.scroll_to_row.take();
+        let target = match jumped {
+            Some(row) => {
+                let centre = row as f32 * row_height - (available - row_height) / 2.0;
+                Some(centre.clamp(0.0, bottom))
+            }
+            None if self.follow => Some(bottom),
+            None => None,
+        };
+        if let Some(offset) = target {
+            area = area.vertical_scroll_offset(offset);
+        }
+        let current_match_line = self
+            .search
+            .current
+            .and_then(|i| self.search.matches.get(i))
+            .map(|&line| line as usize);
+
+        let output = area.show_rows(ui, row_height, total_rows, |ui, rows| {
+            let lines: Vec<usize> = rows
+                .clone()
+                .filter_map(|row| self.line_of_row(row))
+                .collect();
+            self.load_lines(&lines);
+            let width = ui.available_width();
+            let mut clicked = None;
+            for &line in &lines {
+                let (rect, response) =
+                    ui.allocate_exact_size(Vec2::new(width, row_height), Sense::click());
+                if !ui.is_rect_visible(rect) {
+                    continue;
+                }
+                let Some(cached) = self.cache.get(&line) else {
+                    continue;
+                };
+                let selected = self
+                    .selection
+                    .is_some_and(|(a, b)| (a.min(b)..=a.max(b)).contains(&line));
+                if selected {
+                    ui.painter()
+                        .rect_filled(rect, 0.0, ui.visuals().selection.bg_fill);
+                } else if current_match_line == Some(line) {
+                    ui.painter()
+                        .rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+                }
+                let job = row_job(
+                    ui.visuals(),
+                    &font_id,
+                    &cached.text,
+                    self.show_timestamps,
+                    &self.search.active,
+                    width,
+                );
+                let galley = ui.painter().layout_job(job);
+                let elided = galley.elided;
+                let text = galley.text().to_owned();
+                ui.painter()
+                    .galley(rect.left_top(), galley, ui.visuals().text_color());
+                response
+                    .widget_info(|| WidgetInfo::labeled(egui::accesskit::Role::Label, true, &text));
+                let response = if elided {
+                    response.on_hover_text(&cached.text)
+                } else {
+                    response
+                };
+                if response.clicked() {
+                    clicked = Some(line);
+                }
+            }
+            if let Some(line) = clicked {
+                let shift = ui.input(|i| i.modifiers.shift);
+                self.selection = match self.selection {
+                    Some((anchor, _)) if shift => Some((anchor, line)),
+                    Some((a, b)) if a == line && b == line => None,
+                    _ => Some((line, line)),
+                };
+            }
+            rows
+        });
+        self.visible_rows = output.inner;
+
+        // Scrolling up (wheel, drag, scroll bar) pauses following.
+        let max_offset = (output.content_size.y - output.inner_rect.height()).max(0.0);
+        if self.follow
+            && jumped.is_none()
+            && output.state.clamped_offset().y + row_height < max_offset
+        {
+            self.follow = false;
+        }
+    }
+}
+
+impl Drop for LogView {
+    fn drop(&mut self) {
+        self.search.cancel();
+    }
+}
+
+/// Build one row: dimmed timestamp, step, stderr marker, text; search hits highlighted.
+fn row_job(
+    visuals: &egui::Visuals,
+    font_id: &FontId,
+    line: &str,
+    show_timestamps: bool,
+    needle: &str,
+    width: f32,
+) -> LayoutJob {
+    let mut job = LayoutJob {
+        wrap: TextWrapping::truncate_at_width(width),
+        ..Default::default()
+    };
+    let plain = visuals.text_color();
+    let highlight = visuals.selection.bg_fill;
+    let push = |job: &mut LayoutJob, text: &str, color: Color32| {
+        append_highlighted(job, text, needle, font_id, color, highlight);
+    };
+    match parse_line(line.as_bytes()) {
+        Some(parts) => {
+            let text_color = if parts.stderr {
+                visuals.error_fg_color
+            } else {
+                plain
+            };
+            if show_timestamps {
+                push(
+                    &mut job,
+                    &line[parts.timestamp.clone()],
+                    visuals.weak_text_color(),
+                );
+                push(&mut job, " ", plain);
+            }
+            if let Some(step) = parts.step {
+                push(&mut job, &line[step], step_color(visuals));
+                push(&mut job, " ", plain);
+            }
+            if parts.stderr {
+                push(&mut job, "stderr ", visuals.error_fg_color);
+            }
+            push(&mut job, &line[parts.text_start..], text_color);
+        }
+        None => push(&mut job, line, plain),
+    }
+    job
+}
+
+fn step_color(visuals: &egui::Visuals) -> Color32 {
+    if visuals.dark_mode {
+        Color32::from_rgb(0x80, 0xb4, 0xff)
+    } else {
+        Color32::from_rgb(0x1a, 0x5f, 0xb4)
+    }
+}
+
+/// Append `text`, giving case-insensitive occurrences of `needle` a background.
+fn append_highlighted(
+    job: &mut LayoutJob,
+    text: &str,
+    needle: &str,
+    font_id: &FontId,
+    color: Color32,
+    highlight: Color32,
+) {
+    let format = TextFormat::simple(font_id.clone(), color);
+    if needle.is_empty() || text.is_empty() {
+        job.append(text, 0.0, format);
+        return;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut pos = 0;
+    for (at, _) in lower.match_indices(needle) {
+        if at < pos {
+            continue;
+        }
+        job.append(&text[pos..at], 0.0, format.clone());
+        let end = at + needle.len();
+        job.append(
+            &text[at..end],
+            0.0,
+            TextFormat {
+                background: highlight,
+                ..format.clone()
+            },
+        );
+        pos = end;
+    }
+    job.append(&text[pos..], 0.0, format);
+}
+
+/// Read the given byte ranges and join them as lines, up to [`MAX_COPY_BYTES`].
+fn copy_lines(path: &Path, ranges: &[Range<u64>]) -> Result<(String, usize), String> {
+    let describe = |e: io::Error| format!("Cannot copy from the log `{}`: {e}", path.display());
+    let file = File::open(path).map_err(describe)?;
+    let mut out: Vec<u8> = Vec::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < ranges.len() && out.len() < MAX_COPY_BYTES {
+        // Neighbouring lines are read in one go.
+        let mut j = i + 1;
+        while j < ranges.len()
+            && ranges[j].start <= ranges[j - 1].end + 1
+            && ranges[j].end - ranges[i].start <= READ_CHUNK as u64
+        {
+            j += 1;
+        }
+        let block = ranges[i].start..ranges[j - 1].end;
+        let bytes = read_range(&file, block.clone(), u64::MAX).map_err(describe)?;
+        for range in &ranges[i..j] {
+            let from = ((range.start - block.start) as usize).min(bytes.len());
+            let to = ((range.end - block.start) as usize).clamp(from, bytes.len());
+            let line = &bytes[from..to];
+            out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+            out.push(b'\n');
+            copied += 1;
+        }
+        i = j;
+    }
+    Ok((String::from_utf8_lossy(&out).into_owned(), copied))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui_kittest::kittest::{NodeT as _, Queryable as _};
+    use egui_kittest::Harness;
+    use std::io::Write as _;
+    use std::time::Duration;
+
+    fn write_lines(path: &Path, lines: &[String]) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        for line in lines {
+            writeln!(file, "{line}").unwrap();
+        }
+    }
+
+    fn log_line(i: usize, step: &str, stream: &str, text: &str) -> String {
+        format!(
+            "2026-11-26T19:25:{:02}.{i:06}Z {step} {stream} {text}",
+            i % 60
+        )
+    }
+
+    /// Step the harness until `done` holds, for at most five seconds.
+    fn step_until<S>(
+        harness: &mut Harness<'_, S>,
+        what: &str,
+        done: impl Fn(&Harness<'_, S>) -> bool,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            harness.step();
+            if done(harness) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn harness(view: LogView) -> Harness<'static, LogView> {
+        Harness::builder()
+            .with_size(Vec2::new(900.0, 400.0))
+            .build_ui_state(|ui, view: &mut LogView| view.ui(ui), view)
+    }
+
+    #[test]
+    fn parses_run_and_step_log_lines() {
+        let line = b"2026-11-26T19:25:38.360980Z train model stderr oops: stdout here";
+        let parts = parse_line(line).unwrap();
+        assert_eq!(&line[parts.step.clone().unwrap()], b"train model");
+        assert!(parts.stderr);
+        assert_eq!(&line[parts.text_start..], b"oops: stdout here");
+
+        let line = b"2026-11-26T19:25:38.360980Z stdout hello";
+        let parts = parse_line(line).unwrap();
+        assert_eq!(parts.step, None);
+        assert!(!parts.stderr);
+        assert_eq!(&line[parts.text_start..], b"hello");
+
+        let line = b"2026-11-26T19:25:38Z s1 stdout";
+        assert_eq!(parse_line(line).unwrap().text_start, line.len());
+        assert_eq!(parse_line(b"just some text"), None);
+    }
+
+    #[test]
+    fn follows_a_growing_file_to_its_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        let lines: Vec<String> = (0..500)
+            .map(|i| log_line(i, "step1", "stdout", &format!("early line {i}")))
+            .collect();
+        write_lines(&path, &lines);
+
+        let mut view = LogView::new(path.clone());
+        view.set_following(true);
+        let mut harness = harness(view);
+        step_until(&mut harness, "the first lines", |h| {
+            h.state().line_count() == 500
+        });
+        step_until(&mut harness, "the last early line", |h| {
+            h.query_by_label_contains("early line 499").is_some()
+        });
+        assert!(harness.query_by_label_contains("early line 0 ").is_none());
+
+        write_lines(
+            &path,
+            &[log_line(500, "step2", "stdout", "brand new output")],
+        );
+        harness.state_mut().notify_appended();
+        step_until(&mut harness, "the appended line", |h| {
+            h.query_by_label_contains("brand new output").is_some()
+        });
+        assert_eq!(harness.state().line_count(), 501);
+        assert!(harness.state().is_following());
+    }
+
+    #[test]
+    fn scrolling_up_pauses_following() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        let lines: Vec<String> = (0..1000)
+            .map(|i| log_line(i, "main", "stdout", &format!("line {i}")))
+            .collect();
+        write_lines(&path, &lines);
+        let mut view = LogView::new(path.clone());
+        view.set_following(true);
+        let mut harness = harness(view);
+        step_until(&mut harness, "the last line", |h| {
+            h.query_by_label_contains("line 999").is_some()
+        });
+        let row = harness.get_by_label_contains("line 999").rect();
+        harness.hover_at(row.center());
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: Vec2::new(0.0, 300.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: Modifiers::NONE,
+        });
+        step_until(&mut harness, "following to pause", |h| {
+            !h.state().is_following()
+        });
+        harness.run();
+        assert_eq!(
+            harness.get_by_label("Follow").accesskit_node().toggled(),
+            Some(egui::accesskit::Toggled::False)
+        );
+
+        // New output no longer moves the view.
+        write_lines(
+            &path,
+            &[log_line(1000, "main", "stdout", "after the pause")],
+        );
+        harness.state_mut().notify_appended();
+        step_until(&mut harness, "the new line to be indexed", |h| {
+            h.state().line_count() == 1001
+        });
+        harness.run();
+        assert!(harness.query_by_label_contains("after the pause").is_none());
+
+        // Ticking "Follow" jumps back to the end.
+        harness.get_by_label("Follow").click();
+        step_until(&mut harness, "the end", |h| {
+            h.query_by_label_contains("after the pause").is_some()
+        });
+    }
+
+    #[test]
+    fn polls_a_live_file_without_being_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        let mut view = LogView::new(path.clone());
+        view.set_following(true);
+        let mut harness = harness(view);
+        step_until(&mut harness, "the waiting message", |h| {
+            h.query_by_label("Waiting for log output…").is_some()
+        });
+        write_lines(&path, &[log_line(1, "main", "stdout", "late arrival")]);
+        step_until(&mut harness, "the polled line", |h| {
+            h.query_by_label_contains("late arrival").is_some()
+        });
+    }
+
+    #[test]
+    fn search_finds_and_scrolls_to_a_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        let lines: Vec<String> = (0..5000)
+            .map(|i| {
+                let text = if i == 3737 {
+                    "the Needle is here".to_owned()
+                } else {
+                    format!("hay {i}")
+                };
+                log_line(i, "main", "stdout", &text)
+            })
+            .collect();
+        write_lines(&path, &lines);
+        let mut harness = harness(LogView::new(path));
+        step_until(&mut harness, "the index", |h| {
+            h.state().line_count() == 5000 && !h.state().is_indexing()
+        });
+        assert!(harness.query_by_label_contains("Needle").is_none());
+
+        harness.get_by_label("Search log").focus();
+        harness.run();
+        harness.get_by_label("Search log").type_text("needle");
+        step_until(&mut harness, "the match", |h| {
+            h.state().search_matches() == [3737]
+        });
+        harness.get_by_label("Next match").click();
+        step_until(&mut harness, "the matching row in view", |h| {
+            h.query_by_label_contains("the Needle is here").is_some()
+        });
+        assert!(harness.query_by_label("1 of 1 matches").is_some());
+        assert!(harness.query_by_label_contains("hay 0 ").is_none());
+    }
+
+    #[test]
+    fn ctrl_f_focuses_the_search_box() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        write_lines(&path, &[log_line(1, "main", "stdout", "x")]);
+        let mut harness = harness(LogView::new(path));
+        harness.run();
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+        harness.run();
+        assert!(harness.get_by_label("Search log").is_focused());
+    }
+
+    #[test]
+    fn stderr_lines_are_marked_and_coloured() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        write_lines(
+            &path,
+            &[
+                log_line(1, "main", "stdout", "all good"),
+                log_line(2, "main", "stderr", "something failed"),
+            ],
+        );
+        let mut harness = harness(LogView::new(path));
+        step_until(&mut harness, "both lines", |h| {
+            h.query_by_label_contains("something failed").is_some()
+        });
+        let error_row = harness.get_by_label_contains("something failed");
+        assert!(error_row.value().unwrap_or_default().contains("stderr"));
+        let ok_row = harness.get_by_label_contains("all good");
+        assert!(!ok_row.value().unwrap_or_default().contains("stdout"));
+
+        // The failing text is painted in the error colour, the other in the normal one.
+        let error_color = harness.ctx.global_style().visuals.error_fg_color;
+        let color_of = |needle: &str| {
+            harness
+                .output()
+                .shapes
+                .iter()
+                .find_map(|clipped| match &clipped.shape {
+                    egui::Shape::Text(text) if text.galley.text().contains(needle) => text
+                        .galley
+                        .job
+                        .sections
+                        .iter()
+                        .find(|s| {
+                            text.galley.job.text[s.byte_range.start.0..s.byte_range.end.0]
+                                .contains(needle)
+                        })
+                        .map(|s| s.format.color),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        assert_eq!(color_of("something failed"), error_color);
+        assert_ne!(color_of("all good"), error_color);
+    }
+
+    #[test]
+    fn step_filter_shows_only_that_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        write_lines(
+            &path,
+            &[
+                log_line(1, "prepare data", "stdout", "from prepare"),
+                log_line(2, "train", "stdout", "from train"),
+            ],
+        );
+        let mut harness = harness(LogView::new(path));
+        step_until(&mut harness, "both lines", |h| {
+            h.query_by_label_contains("from train").is_some()
+        });
+        harness.state_mut().set_step_filter(Some(0));
+        harness.run();
+        assert!(harness.query_by_label_contains("from prepare").is_some());
+        assert!(harness.query_by_label_contains("from train").is_none());
+        assert_eq!(harness.state().index.steps, ["prepare data", "train"]);
+    }
+
+    #[test]
+    fn copy_puts_the_selected_line_on_the_clipboard() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        write_lines(
+            &path,
+            &[
+                log_line(1, "main", "stdout", "first"),
+                log_line(2, "main", "stdout", "second"),
+            ],
+        );
+        let mut harness = harness(LogView::new(path));
+        step_until(&mut harness, "the lines", |h| {
+            h.query_by_label_contains("second").is_some()
+        });
+        harness.get_by_label_contains("second").click();
+        harness.run();
+        harness.get_by_label("Copy").click();
+        let expected = format!("{}\n", log_line(2, "main", "stdout", "second"));
+        step_until(&mut harness, "the copy", |h| {
+            h.output()
+                .platform_output
+                .commands
+                .iter()
+                .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == expected))
+        });
+    }
+
+    #[test]
+    fn a_truncated_file_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        write_lines(
+            &path,
+            &[log_line(1, "main", "stdout", "old content that is long")],
+        );
+        let mut harness = harness(LogView::new(path.clone()));
+        step_until(&mut harness, "the old line", |h| {
+            h.query_by_label_contains("old content").is_some()
+        });
+        std::fs::write(
+            &path,
+            format!("{}\n", log_line(1, "main", "stdout", "fresh")),
+        )
+        .unwrap();
+        harness.state_mut().notify_appended();
+        step_until(&mut harness, "the new line", |h| {
+            h.query_by_label_contains("fresh").is_some()
+        });
+        assert!(harness.query_by_label_contains("old content").is_none());
     }
 }

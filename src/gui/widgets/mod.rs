@@ -2,5 +2,6 @@
 
 pub mod file_view;
 pub mod log_view;
+pub mod markdown;
 pub mod plot;
 pub mod state_badge;
