@@ -37,7 +37,7 @@ impl LeaderboardScreen {
         LeaderboardScreen {
             sort,
             chart_column: None,
-            chart: ColumnChart::default(),
+            chart: ColumnChart::new().with_x_label("Rank"),
             chart_points: None,
             postproc: Vec::new(),
             postproc_run: None,
@@ -125,14 +125,17 @@ impl LeaderboardScreen {
                 changed = true;
             }
             ui.separator();
-            egui::ComboBox::new("highlight", "Highlight submission")
+            let label = ui.label("Highlight");
+            egui::ComboBox::from_id_salt("highlight")
                 .selected_text(self.highlight.clone().unwrap_or_else(|| "none".into()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.highlight, None, "none");
                     for s in &detail.submissions {
                         ui.selectable_value(&mut self.highlight, Some(s.name.clone()), &s.name);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if ui.button("Export CSV…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::ExportLeaderboard));
             }
@@ -293,13 +296,16 @@ impl LeaderboardScreen {
                         .filter(|c| numeric.iter().any(|(n, _)| n == c))
                         .unwrap_or_else(|| numeric[0].0.to_string());
                     ui.horizontal(|ui| {
-                        egui::ComboBox::new("chart_column", "Column")
+                        let column_label = ui.label("Column");
+                        egui::ComboBox::from_id_salt("chart_column")
                             .selected_text(chosen.clone())
                             .show_ui(ui, |ui| {
                                 for (name, label) in &numeric {
                                     ui.selectable_value(&mut self.chart_column, Some(name.to_string()), *label);
                                 }
-                            });
+                            })
+                            .response
+                            .labelled_by(column_label.id);
                     });
                     let key = std::sync::Arc::as_ptr(&board) as usize;
                     let fresh = self

@@ -131,15 +131,19 @@ impl RunsScreen {
             .unwrap_or_default();
         // Toolbar.
         ui.horizontal(|ui| {
-            egui::ComboBox::new("state_filter", "State")
+            let label = ui.label("State");
+            egui::ComboBox::from_id_salt("state_filter")
                 .selected_text(self.state_filter.map(|s| s.as_str()).unwrap_or("all"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.state_filter, None, "all");
                     for s in RunState::ALL {
                         ui.selectable_value(&mut self.state_filter, Some(s), s.as_str());
                     }
-                });
-            egui::ComboBox::new("submission_filter", "Submission")
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label("Submission");
+            egui::ComboBox::from_id_salt("submission_filter")
                 .selected_text(
                     self.submission_filter
                         .clone()
@@ -154,8 +158,19 @@ impl RunsScreen {
                             &s.name,
                         );
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             ui.separator();
+            if ui
+                .add_enabled(
+                    !self.selected.is_empty(),
+                    egui::Button::new("Open selected run"),
+                )
+                .clicked()
+            {
+                actions.push(Action::OpenRun(self.selected[0].clone()));
+            }
             let one = (self.selected.len() == 1)
                 .then(|| state.runs.iter().find(|r| r.run.id == self.selected[0]))
                 .flatten();
@@ -368,9 +383,6 @@ impl RunsScreen {
         }
         // Open the single selected run with Enter.
         if self.selected.len() == 1 && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            actions.push(Action::OpenRun(self.selected[0].clone()));
-        }
-        if ui.button("Open selected run").clicked() && !self.selected.is_empty() {
             actions.push(Action::OpenRun(self.selected[0].clone()));
         }
     }
