@@ -24,7 +24,6 @@ pub mod worker;
 pub use cancel::CancelToken;
 pub use process::{ExitStatus, OutputLine, Stream};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
-pub use runner::step_log_path;
 pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use crate::workflow::SerialWorkflow;
@@ -49,8 +48,8 @@ pub struct RunJob {
     /// a command is written `$$`, as in flowServ.
     pub workflow: SerialWorkflow,
     /// The run's log file, created (with its folder) when the run starts; one line
-    /// per output line: `<timestamp> <step> <stdout|stderr> <line>`. Each step also
-    /// gets its own log next to it, see [`step_log_path`].
+    /// per output line: `<timestamp> <step> <stdout|stderr> <line>` (one file for
+    /// all steps; the step column tells them apart).
     pub log_path: PathBuf,
     /// Environment variables for every command, on top of this process's
     /// environment; a step's own `env` overrides them.

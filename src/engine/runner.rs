@@ -125,8 +125,6 @@ async fn run_steps(
         if let Some(deadline) = deadline.filter(|d| d.at <= tokio::time::Instant::now()) {
             return Err(Stop::failed(deadline.error(step)));
         }
-        log.open_step(&step_log_path(&job.log_path, index, &step.name))
-            .map_err(Stop::failed)?;
         let result = {
             let mut sink = StepSink {
                 run_id,
@@ -175,37 +173,12 @@ fn exists(run_dir: &Path, step: &Step, path: &str) -> Result<bool, Stop> {
     Ok(run_dir.join(relative).exists())
 }
 
-/// The log of step `index` (0-based) named `name`, next to the run's log:
-/// `log.txt` → `log-1-<name>.txt`, with characters other than letters, digits,
-/// `-`, `_` and `.` in the name replaced by `_`.
-pub fn step_log_path(log_path: &Path, index: usize, name: &str) -> PathBuf {
-    let stem = log_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "log".to_string());
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let file = match log_path.extension() {
-        Some(ext) => format!("{stem}-{}-{safe}.{}", index + 1, ext.to_string_lossy()),
-        None => format!("{stem}-{}-{safe}", index + 1),
-    };
-    log_path.with_file_name(file)
-}
-
-/// The run's log file and the current step's. A write error is kept and reported
-/// when the step ends; the command itself is not disturbed by it.
+/// The run's log file: one file for all steps (each line names its step), so a
+/// run creates as few files as possible. A write error is kept and reported when
+/// the step ends; the command itself is not disturbed by it.
 struct RunLog {
     path: PathBuf,
     run: BufWriter<File>,
-    step: Option<(PathBuf, BufWriter<File>)>,
     error: Option<EngineError>,
 }
 
@@ -222,21 +195,8 @@ impl RunLog {
         Ok(RunLog {
             path: path.to_path_buf(),
             run: BufWriter::with_capacity(32 * 1024, file),
-            step: None,
             error: None,
         })
-    }
-
-    fn open_step(&mut self, path: &Path) -> Result<(), EngineError> {
-        let file = File::create(path).map_err(|source| EngineError::Log {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        self.step = Some((
-            path.to_path_buf(),
-            BufWriter::with_capacity(16 * 1024, file),
-        ));
-        Ok(())
     }
 
     fn write(&mut self, step: &str, stream: Stream, time: &str, text: &str) {
@@ -248,14 +208,6 @@ impl RunLog {
                 path: self.path.clone(),
                 source,
             });
-        }
-        if let Some((path, writer)) = &mut self.step {
-            if let Err(source) = writeln!(writer, "{time} {stream} {text}") {
-                self.error = Some(EngineError::Log {
-                    path: path.clone(),
-                    source,
-                });
-            }
         }
     }
 
@@ -269,19 +221,10 @@ impl RunLog {
                 source,
             });
         }
-        if let Some((path, writer)) = &mut self.step {
-            if let Err(source) = writer.flush() {
-                self.error = Some(EngineError::Log {
-                    path: path.clone(),
-                    source,
-                });
-            }
-        }
     }
 
     fn close_step(&mut self) -> Result<(), EngineError> {
         self.flush();
-        self.step = None;
         self.error.take().map_or(Ok(()), Err)
     }
 
@@ -336,22 +279,5 @@ impl OutputSink for StepSink<'_> {
 
     fn idle(&mut self) {
         self.log.flush();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn step_logs_sit_next_to_the_run_log() {
-        assert_eq!(
-            step_log_path(Path::new("/r/.flowdesk/log.txt"), 0, "train model/v2"),
-            Path::new("/r/.flowdesk/log-1-train_model_v2.txt")
-        );
-        assert_eq!(
-            step_log_path(Path::new("run.log"), 2, "s"),
-            Path::new("run-3-s.log")
-        );
     }
 }

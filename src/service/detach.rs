@@ -31,6 +31,7 @@ impl Service {
             .map(Ok)
             .unwrap_or_else(std::env::current_exe)
             .map_err(|e| ServiceError::Invalid(format!("cannot find the flowdesk program: {e}")))?;
+        super::runs::write_expanded(&self.shared.run_dir(&prepared.run.id), &prepared.workflow)?;
         spawn(
             &program,
             &self.shared.config.home,

@@ -1,10 +1,10 @@
-//! Run locks: the process executing a run holds an exclusive `flock` on a file in
-//! the run folder. The kernel releases it when the process dies, however it dies,
+//! Run locks: the process executing a run holds an exclusive `flock` on the run's
+//! metadata folder (a folder, not a lock file: one file less to create per run). The kernel releases it when the process dies, however it dies,
 //! so at start-up a PENDING or RUNNING run whose lock can be taken was abandoned
 //! by a dead process and is marked interrupted — while runs that another live
 //! flowdesk process (the GUI, a detached CLI run) is executing are left alone.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
@@ -15,16 +15,11 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    /// Take the lock, failing if another process holds it.
+    /// Take the lock on the folder `path` (created if missing), failing if another
+    /// process holds it.
     pub fn try_acquire(path: &Path) -> std::io::Result<Option<RunLock>> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
+        std::fs::create_dir_all(path)?;
+        let file = File::open(path)?;
         // SAFETY: flock on a file descriptor we own; no memory is involved.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc == 0 {

@@ -70,6 +70,8 @@ pub(crate) struct Shared {
     /// Why the configured worker configuration file cannot be used (file,
     /// message); runs are refused while it is set.
     pub worker_config_error: Option<(String, String)>,
+    /// Expanded workflows of the runs this process executes (until they end).
+    pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
 }
 
 impl Shared {
@@ -165,6 +167,7 @@ impl Service {
             finished_signal: Condvar::new(),
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
+            workflows: Mutex::new(Default::default()),
             worker_config_error,
         });
         let service = Service { shared, engine };

@@ -113,7 +113,7 @@ pub(crate) fn maybe_postprocess(
 
     let pp_id = new_id(12);
     let run_dir = shared.run_dir(&pp_id);
-    let lock = RunLock::try_acquire(&run_dir.join(META_DIR).join("lock"))
+    let lock = RunLock::try_acquire(&run_dir.join(META_DIR))
         .map_err(|e| io_error(&run_dir, e))?
         .ok_or_else(|| ServiceError::Invalid("post-processing run folder is in use".into()))?;
     let static_dir = shared.static_dir(&workflow.id);
@@ -168,7 +168,11 @@ pub(crate) fn maybe_postprocess(
     let executor = shared.executor.lock().ok().and_then(|e| e.clone());
     if let Some(program) = executor {
         // This process may exit soon (a CLI command): let the run outlive it.
+        super::runs::write_expanded(&run_dir, &prepared.workflow)?;
         return super::detach::spawn(&program, &shared.config.home, &pp_id, prepared.lock_fd());
+    }
+    if let Ok(mut workflows) = shared.workflows.lock() {
+        workflows.insert(pp_id.clone(), prepared.workflow.clone());
     }
     if let Ok(mut locks) = shared.locks.lock() {
         locks.insert(pp_id.clone(), prepared.lock);

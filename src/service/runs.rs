@@ -24,7 +24,6 @@ use std::sync::{mpsc, Arc, Weak};
 pub const META_DIR: &str = ".flowdesk";
 /// The run's log, inside [`META_DIR`].
 pub const LOG_FILE: &str = "log.txt";
-const LOCK_FILE: &str = "lock";
 const WORKFLOW_FILE: &str = "workflow.json";
 const CANCEL_FILE: &str = "cancel";
 
@@ -116,7 +115,7 @@ impl Service {
 
         let run_id = new_id(12);
         let run_dir = self.shared.run_dir(&run_id);
-        let lock = RunLock::try_acquire(&run_dir.join(META_DIR).join(LOCK_FILE))
+        let lock = RunLock::try_acquire(&run_dir.join(META_DIR))
             .map_err(|e| io_error(&run_dir, e))?
             .ok_or_else(|| ServiceError::Invalid(format!("run folder of '{run_id}' is in use")))?;
         let prepared = (|| {
@@ -133,9 +132,6 @@ impl Service {
                     std::fs::copy(source, &destination).map_err(|e| io_error(source, e))?;
                 }
             }
-            let workflow_path = run_dir.join(META_DIR).join(WORKFLOW_FILE);
-            let text = serde_json::to_string(&workflow).unwrap_or_default();
-            std::fs::write(&workflow_path, text).map_err(|e| io_error(&workflow_path, e))?;
             let mut arguments = request.arguments.clone();
             // Record the values used, defaults included, so a re-run can load them.
             for (name, value) in &bound.values {
@@ -224,7 +220,7 @@ impl Service {
             self.engine.cancel(&run.id);
         } else {
             let meta = self.shared.run_dir(&run.id).join(META_DIR);
-            if is_held(&meta.join(LOCK_FILE)) {
+            if is_held(&meta) {
                 let path = meta.join(CANCEL_FILE);
                 std::fs::write(&path, b"").map_err(|e| io_error(&path, e))?;
             } else {
@@ -248,7 +244,7 @@ impl Service {
                 ..Default::default()
             })?;
             for run in runs {
-                let lock = self.shared.run_dir(&run.id).join(META_DIR).join(LOCK_FILE);
+                let lock = self.shared.run_dir(&run.id).join(META_DIR);
                 if !is_held(&lock) {
                     store.finish_error(&run.id, &[INTERRUPTED.to_string()])?;
                     recovered.push(run.id);
@@ -422,6 +418,9 @@ fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
     };
     let state = result.unwrap_or(RunState::Error);
     remove_static_copies(shared, run_id);
+    if let Ok(mut workflows) = shared.workflows.lock() {
+        workflows.remove(run_id);
+    }
     state
 }
 
@@ -442,7 +441,7 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
     let template = Template::from_value(workflow.template.clone(), &workflow.name)
         .map_err(|e| e.to_string())?;
     let run_dir = shared.run_dir(run_id);
-    let expanded = read_expanded(&run_dir);
+    let expanded = declared_workflow(shared, run_id);
 
     let is_postproc = run.submission_id.is_none();
     let results = match (&template.results, is_postproc) {
@@ -542,6 +541,37 @@ fn read_expanded(run_dir: &Path) -> Option<SerialWorkflow> {
     serde_json::from_str(&text).ok()
 }
 
+/// Save the expanded workflow in the run folder, for a process that executes the
+/// run in place of this one (runs of this process keep it in memory).
+pub(crate) fn write_expanded(
+    run_dir: &Path,
+    workflow: &SerialWorkflow,
+) -> Result<(), ServiceError> {
+    let path = run_dir.join(META_DIR).join(WORKFLOW_FILE);
+    let text = serde_json::to_string(workflow).unwrap_or_default();
+    std::fs::write(&path, text).map_err(|e| io_error(&path, e))
+}
+
+/// The expanded workflow of a run: kept in memory for runs of this process, read
+/// from the run folder for handed-over runs.
+fn declared_workflow(shared: &Shared, run_id: &str) -> Option<SerialWorkflow> {
+    if let Some(workflow) = shared
+        .workflows
+        .lock()
+        .ok()
+        .and_then(|w| w.get(run_id).cloned())
+    {
+        return Some(workflow);
+    }
+    read_expanded(&shared.run_dir(run_id))
+}
+
+fn declared_outputs(shared: &Shared, run_id: &str) -> Vec<String> {
+    declared_workflow(shared, run_id)
+        .map(|w| w.outputs)
+        .unwrap_or_default()
+}
+
 /// Delete the run folder's copies of template static files that the run did not
 /// change, so a finished run keeps its outputs and logs, not a second copy of the
 /// template. Files the run declared as outputs stay.
@@ -551,9 +581,7 @@ fn remove_static_copies(shared: &Shared, run_id: &str) {
     };
     let static_dir = shared.static_dir(&run.workflow_id);
     let run_dir = shared.run_dir(run_id);
-    let keep: Vec<String> = read_expanded(&run_dir)
-        .map(|w| w.outputs)
-        .unwrap_or_default();
+    let keep: Vec<String> = declared_outputs(shared, run_id);
     for relative in list_files(&static_dir, &[]) {
         if keep.iter().any(|k| {
             relative == *k || relative.starts_with(&format!("{}/", k.trim_end_matches('/')))
