@@ -146,9 +146,13 @@ pub fn install(config: Config, args: InstallArgs) -> i32 {
     }
 }
 
-pub fn uninstall(config: Config, workflow: &str) -> i32 {
+pub fn uninstall(config: Config, workflow: &str, as_json: bool) -> i32 {
     with_service(config, |service| {
         let removed = service.uninstall(workflow)?;
+        if as_json {
+            print_json(&json!({"id": removed.id, "name": removed.name, "uninstalled": true}));
+            return Ok(0);
+        }
         println!("uninstalled '{}' ({})", removed.name, removed.id);
         Ok(0)
     })
@@ -662,17 +666,25 @@ pub fn logs(config: Config, run: &str, follow: bool) -> i32 {
     })
 }
 
-pub fn cancel(config: Config, run: &str) -> i32 {
+pub fn cancel(config: Config, run: &str, as_json: bool) -> i32 {
     with_service(config, |service| {
         let run = service.cancel(run)?;
+        if as_json {
+            print_json(&json!({"id": run.id, "canceling": true}));
+            return Ok(0);
+        }
         println!("canceling run {}", run.id);
         Ok(0)
     })
 }
 
-pub fn delete(config: Config, run: &str) -> i32 {
+pub fn delete(config: Config, run: &str, as_json: bool) -> i32 {
     with_service(config, |service| {
         let run = service.delete_run(run)?;
+        if as_json {
+            print_json(&json!({"id": run.id, "deleted": true}));
+            return Ok(0);
+        }
         println!("deleted run {}", run.id);
         Ok(0)
     })
@@ -765,13 +777,17 @@ fn entry_json(entry: &LeaderboardEntry) -> Value {
     })
 }
 
-pub fn export(config: Config, run: &str, out: &Path, postproc: bool) -> i32 {
+pub fn export(config: Config, run: &str, out: &Path, postproc: bool, as_json: bool) -> i32 {
     with_service(config, |service| {
         let count = if postproc {
             service.export_postproc(run, out)?
         } else {
             service.export_run(run, out)?
         };
+        if as_json {
+            print_json(&json!({"file": out, "files": count}));
+            return Ok(0);
+        }
         println!("wrote {} file(s) to {}", count, out.display());
         Ok(0)
     })
@@ -799,7 +815,13 @@ pub fn download(config: Config, run: &str, file: &str, out: Option<&Path>) -> i3
     })
 }
 
-pub fn cleanup(config: Config, before: &str, state: Option<&str>, workflow: Option<&str>) -> i32 {
+pub fn cleanup(
+    config: Config,
+    before: &str,
+    state: Option<&str>,
+    workflow: Option<&str>,
+    as_json: bool,
+) -> i32 {
     with_service(config, |service| {
         let before = parse_date(before)?;
         let state = match state {
@@ -807,6 +829,12 @@ pub fn cleanup(config: Config, before: &str, state: Option<&str>, workflow: Opti
             None => None,
         };
         let deleted = service.cleanup(before, state, workflow)?;
+        if as_json {
+            print_json(
+                &json!({"deleted": deleted.iter().map(|r| r.id.clone()).collect::<Vec<_>>()}),
+            );
+            return Ok(0);
+        }
         println!("deleted {} run(s)", deleted.len());
         Ok(0)
     })

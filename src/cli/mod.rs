@@ -39,7 +39,11 @@ pub enum Command {
     /// Install a benchmark from a folder, archive, git URL or repository id.
     Install(commands::InstallArgs),
     /// Remove a benchmark with all its submissions, runs and files.
-    Uninstall { workflow: String },
+    Uninstall {
+        workflow: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// List installed benchmarks.
     Workflows {
         #[arg(long)]
@@ -95,9 +99,17 @@ pub enum Command {
         follow: bool,
     },
     /// Cancel a run.
-    Cancel { run: String },
+    Cancel {
+        run: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a finished run and its files.
-    Delete { run: String },
+    Delete {
+        run: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a benchmark's leaderboard.
     Leaderboard {
         workflow: String,
@@ -118,6 +130,8 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         postproc: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Write one output file of a run to a file (or standard output).
     Download {
@@ -135,6 +149,8 @@ pub enum Command {
         state: Option<String>,
         #[arg(long)]
         workflow: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// List the templates of the configured template repository.
     Repo {
@@ -193,7 +209,7 @@ pub fn run(cli: Cli) -> i32 {
     match command {
         Command::Template(_) => 0,
         Command::Install(args) => commands::install(config, args),
-        Command::Uninstall { workflow } => commands::uninstall(config, &workflow),
+        Command::Uninstall { workflow, json } => commands::uninstall(config, &workflow, json),
         Command::Workflows { json } => commands::workflows(config, json),
         Command::Workflow(command) => commands::workflow(config, command),
         Command::Submissions { workflow, json } => commands::submissions(config, &workflow, json),
@@ -212,8 +228,8 @@ pub fn run(cli: Cli) -> i32 {
         } => commands::runs(config, workflow.as_deref(), state.as_deref(), json),
         Command::Show { run, json } => commands::show(config, &run, json),
         Command::Logs { run, follow } => commands::logs(config, &run, follow),
-        Command::Cancel { run } => commands::cancel(config, &run),
-        Command::Delete { run } => commands::delete(config, &run),
+        Command::Cancel { run, json } => commands::cancel(config, &run, json),
+        Command::Delete { run, json } => commands::delete(config, &run, json),
         Command::Leaderboard {
             workflow,
             all,
@@ -224,7 +240,8 @@ pub fn run(cli: Cli) -> i32 {
             run,
             file,
             postproc,
-        } => commands::export(config, &run, &file, postproc),
+            json,
+        } => commands::export(config, &run, &file, postproc, json),
         Command::Download { run, file, output } => {
             commands::download(config, &run, &file, output.as_deref())
         }
@@ -232,7 +249,8 @@ pub fn run(cli: Cli) -> i32 {
             before,
             state,
             workflow,
-        } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref()),
+            json,
+        } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref(), json),
         Command::Repo { json } => commands::repo(config, json),
         Command::Execute { run } => commands::execute(config, &run),
         Command::Open(_) => 0,
