@@ -34,7 +34,7 @@ impl LeaderboardScreen {
         LeaderboardScreen {
             sort,
             chart_column: None,
-            chart: ColumnChart::default(),
+            chart: ColumnChart,
             postproc: Vec::new(),
             postproc_run: None,
             highlight: None,
