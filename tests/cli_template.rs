@@ -316,3 +316,41 @@ fn missing_required_argument_names_the_parameter() {
         "error: missing value for required parameter 'who'"
     );
 }
+
+#[test]
+fn archives_are_checked_like_folders() {
+    // What a file manager hands over for "Open with flowdesk" on a published
+    // template: the archive, not a folder.
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("helloworld.tar.gz");
+    let folder = samples().join("helloworld");
+    flowdesk::service::files::write_tar_gz(
+        &folder,
+        &flowdesk::service::files::list_files(&folder, &[]),
+        "helloworld",
+        &archive,
+    )
+    .unwrap();
+    let output = flowdesk(&["template", "check", archive.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("Hello World\n"));
+
+    let bad = samples().join("bad/undeclared-reference");
+    let archive = dir.path().join("draft.tar.gz");
+    flowdesk::service::files::write_tar_gz(
+        &bad,
+        &flowdesk::service::files::list_files(&bad, &[]),
+        "draft",
+        &archive,
+    )
+    .unwrap();
+    let output = flowdesk(&["template", "check", archive.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "one line expected: {message}");
+    assert!(
+        message.contains("workflow references undeclared parameter"),
+        "{message}"
+    );
+    assert!(!message.contains("flowdesk-check-"), "{message}");
+}

@@ -343,3 +343,43 @@ fn an_idle_app_stops_repainting() {
         assert!(steps.is_ok(), "{tab} keeps repainting: {steps:?}");
     }
 }
+
+#[test]
+fn an_archive_opens_on_the_template_check_screen() {
+    // `flowdesk x.tar.gz` from a file manager: the archive is unpacked and
+    // checked like a folder.
+    let (_dir, config) = home();
+    let scratch = tempfile::tempdir().unwrap();
+    let archive = scratch.path().join("helloworld.tar.gz");
+    let folder = samples().join("helloworld");
+    flowdesk::service::files::write_tar_gz(
+        &folder,
+        &flowdesk::service::files::list_files(&folder, &[]),
+        "helloworld",
+        &archive,
+    )
+    .unwrap();
+    let opened = archive.clone();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, Some(opened)));
+    step_until(&mut harness, "the checked archive", |h| {
+        has_label_containing(h, "'Hello World' is valid")
+    });
+    assert!(has_label(&harness, "Greeting (greeting)"));
+    // Rewriting the archive re-checks it, as saving a file does for a folder.
+    let bad = samples().join("bad/undeclared-reference");
+    flowdesk::service::files::write_tar_gz(
+        &bad,
+        &flowdesk::service::files::list_files(&bad, &[]),
+        "draft",
+        &archive,
+    )
+    .unwrap();
+    step_until(&mut harness, "the error in the rewritten archive", |h| {
+        has_label_containing(
+            h,
+            "benchmark.yaml: workflow references undeclared parameter 'noparameter'",
+        )
+    });
+}

@@ -38,7 +38,7 @@ pub enum TemplateCommand {
 
 #[derive(Debug, Args)]
 pub struct Source {
-    /// The template folder.
+    /// The template folder (or a .zip / .tar.gz archive of it).
     pub folder: PathBuf,
     /// Template file to use instead of the manifest's.
     #[arg(long)]
@@ -49,8 +49,9 @@ pub struct Source {
 }
 
 impl Source {
-    fn load(&self) -> Result<TemplateFolder, crate::error::TemplateError> {
-        TemplateFolder::load(
+    /// Load the folder, or the archive unpacked by the service.
+    fn load(&self) -> Result<TemplateFolder, crate::error::ServiceError> {
+        crate::service::load_template(
             &self.folder,
             &LoadOptions {
                 manifest: self.manifest.clone(),

@@ -158,7 +158,7 @@ pub struct FlowdeskApp {
 const PERSIST_KEY: &str = "flowdesk";
 
 impl FlowdeskApp {
-    /// Create the app; `open` is a template folder to check at once.
+    /// Create the app; `open` is a template folder or archive to check at once.
     pub fn new(cc: &eframe::CreationContext<'_>, config: Config, open: Option<PathBuf>) -> Self {
         let persisted: Persisted = cc
             .storage

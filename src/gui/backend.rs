@@ -435,9 +435,7 @@ fn handle(ctx: &mut Context, request: Request) {
             });
         }
         Request::CheckTemplate { folder } => {
-            let result = TemplateFolder::load(&folder, &LoadOptions::default())
-                .map(Box::new)
-                .map_err(|e| e.to_string());
+            let result = check_template(&folder);
             ctx.send(Response::TemplateChecked { folder, result });
         }
         Request::WatchTemplate { folder } => {
@@ -447,9 +445,7 @@ fn handle(ctx: &mut Context, request: Request) {
                     Ok(watcher) => ctx.watcher = Some(watcher),
                     Err(e) => ctx.fail("Watching the template folder", e),
                 }
-                let result = TemplateFolder::load(&folder, &LoadOptions::default())
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
+                let result = check_template(&folder);
                 ctx.send(Response::TemplateChecked { folder, result });
             }
         }
@@ -462,28 +458,62 @@ fn handle(ctx: &mut Context, request: Request) {
     }
 }
 
-/// Re-check the template whenever a file in its folder changes.
+/// Load a template folder or archive (unpacked by the service) for the Template
+/// check screen.
+fn check_template(path: &std::path::Path) -> Result<Box<TemplateFolder>, String> {
+    crate::service::load_template(path, &LoadOptions::default())
+        .map(Box::new)
+        .map_err(|e| e.to_string())
+}
+
+/// Re-check the template whenever a file in its folder changes, or — for an
+/// archive — whenever the archive itself is rewritten.
 fn watch(
     folder: &std::path::Path,
     requests: Sender<Request>,
 ) -> notify::Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let target = folder.to_path_buf();
+    // An archive is watched through its parent folder, so a tool that replaces
+    // the file (write to a temp file, then rename) is noticed too; events for
+    // the archive's neighbours are ignored.
+    let archive = crate::service::is_template_archive(folder).then(|| {
+        let name = folder.file_name().map(|n| n.to_os_string());
+        let parent = folder
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        (parent, name)
+    });
+    let only = archive.as_ref().map(|(_, name)| name.clone());
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
-            if matches!(
-                event.kind,
-                notify::EventKind::Create(_)
-                    | notify::EventKind::Modify(_)
-                    | notify::EventKind::Remove(_)
-            ) {
+            let relevant = match &only {
+                None => true,
+                Some(name) => event
+                    .paths
+                    .iter()
+                    .any(|p| p.file_name().map(|n| n.to_os_string()) == *name),
+            };
+            if relevant
+                && matches!(
+                    event.kind,
+                    notify::EventKind::Create(_)
+                        | notify::EventKind::Modify(_)
+                        | notify::EventKind::Remove(_)
+                )
+            {
                 let _ = requests.send(Request::CheckTemplate {
                     folder: target.clone(),
                 });
             }
         }
     })?;
-    watcher.watch(folder, notify::RecursiveMode::Recursive)?;
+    match &archive {
+        Some((parent, _)) => watcher.watch(parent, notify::RecursiveMode::NonRecursive)?,
+        None => watcher.watch(folder, notify::RecursiveMode::Recursive)?,
+    }
     Ok(watcher)
 }
 

@@ -20,14 +20,38 @@ pub use app::FlowdeskApp;
 use crate::config::Config;
 use std::path::PathBuf;
 
-/// Open the window. `open` is a template folder to check at once (`flowdesk <path>`).
+/// The window icon, compiled in so the binary needs no file at run time (the
+/// installed hicolor icons serve the desktop's menus; this one the title bar and
+/// task switcher, also when flowdesk runs from a source checkout).
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/flowdesk-256.png");
+
+/// The window icon as RGBA pixels; `None` only if the embedded PNG is broken,
+/// which must not keep the window from opening.
+pub fn window_icon() -> Option<egui::IconData> {
+    let image = image::load_from_memory_with_format(ICON_PNG, image::ImageFormat::Png).ok()?;
+    let image = image.into_rgba8();
+    Some(egui::IconData {
+        width: image.width(),
+        height: image.height(),
+        rgba: image.into_raw(),
+    })
+}
+
+/// Open the window. `open` is a template folder or archive to check at once
+/// (`flowdesk <path>`).
 pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("flowdesk")
+        // The app id is the desktop entry's name (`flowdesk.desktop`), so Wayland
+        // compositors show the installed icon and group the window with the entry.
+        .with_app_id("flowdesk")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([800.0, 500.0]);
+    if let Some(icon) = window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("flowdesk")
-            .with_app_id("flowdesk")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([800.0, 500.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -35,4 +59,14 @@ pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
         options,
         Box::new(move |cc| Ok(Box::new(FlowdeskApp::new(cc, config, open)))),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_icon_decodes() {
+        let icon = super::window_icon().expect("the embedded icon is a valid PNG");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    }
 }

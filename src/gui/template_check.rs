@@ -1,6 +1,7 @@
-//! The Template check screen, for coordinators: open a template folder without
-//! installing it and see its form, its errors (with file and element) and its
-//! result schema; the check re-runs whenever a file in the folder changes.
+//! The Template check screen, for coordinators: open a template folder (or an
+//! archive of one, unpacked by the service) without installing it and see its
+//! form, its errors (with file and element) and its result schema; the check
+//! re-runs whenever a file in the folder (or the archive) changes.
 
 use super::app::{Action, AppState};
 use super::dialogs::DialogPurpose;
@@ -31,7 +32,7 @@ impl TemplateCheckScreen {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.heading("Template check");
-        ui.label("Open a template folder you are writing: flowdesk shows the form it generates and any error, and checks again whenever you save a file.");
+        ui.label("Open a template folder you are writing, or a .zip / .tar.gz archive of one: flowdesk shows the form it generates and any error, and checks again whenever you save a file.");
         ui.horizontal(|ui| {
             let label = ui.label("Folder");
             let response = ui

@@ -8,6 +8,7 @@
 //! progress, results) and forwards them to subscribers, so a GUI can repaint when
 //! something happens without polling.
 
+mod check;
 mod detach;
 pub mod files;
 mod install;
@@ -17,6 +18,7 @@ mod ranking;
 mod repository;
 mod runs;
 
+pub use check::{is_template_archive, load_template};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use repository::RepositoryEntry;
