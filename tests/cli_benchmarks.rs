@@ -1,93 +1,12 @@
 //! End-to-end tests of the benchmark commands against the real binary: a real home
 //! folder with a real SQLite file, the bundled sample templates, real subprocesses.
 
+mod common;
+
+use common::{pid_alive, samples, stderr, wait_for, Home};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
-}
-
-/// A home folder for one test, with helpers to call the binary on it.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_flowdesk"));
-        command
-            .arg("--home")
-            .arg(self.path())
-            .args(args)
-            .env("FLOWDESK_PYTHON", "python3")
-            .env("FLOWDESK_SAMPLES", samples())
-            .env_remove("FLOWSERV_API_DIR")
-            .env_remove("FLOWSERV_DATABASE");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "flowdesk {args:?} failed: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all: Vec<&str> = args.to_vec();
-        all.push("--json");
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-    }
-
-    /// The id of a bundled sample, installed on first start.
-    fn sample(&self, name: &str) -> String {
-        let workflows = self.json(&["workflows"]);
-        workflows
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|w| w["name"] == name)
-            .unwrap_or_else(|| panic!("sample '{name}' not installed: {workflows}"))["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn run_wait(&self, args: &[&str]) -> (Output, Value) {
-        let mut all = vec!["run"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--wait", "--json"]);
-        let output = self.run(&all);
-        let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-        (output, doc)
-    }
-
-    fn stderr(output: &Output) -> String {
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-}
 
 /// What analyze.py computes for the greetings of `names` with `greeting`.
 fn analytics(names: &str, greeting: &str) -> (f64, i64, String) {
@@ -111,17 +30,6 @@ fn analytics(names: &str, greeting: &str) -> (f64, i64, String) {
     )
 }
 
-fn wait_for(description: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < timeout,
-            "timed out waiting for {description}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn wait_for_or(
     description: &str,
     timeout: Duration,
@@ -137,12 +45,6 @@ fn wait_for_or(
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn pid_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 #[test]
@@ -166,7 +68,7 @@ fn helloworld_end_to_end_with_leaderboard_postproc_export_and_cleanup() {
     let upload_id = upload["id"].as_str().unwrap().to_string();
 
     let (output, run_a) = home.run_wait(&[&id, "--arg", "sleeptime=0", "--arg", "greeting=Hello"]);
-    assert!(output.status.success(), "{}", Home::stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(run_a["state"], "SUCCESS", "{run_a}");
     let (output, run_b) = home.run_wait(&[
         &id,
@@ -179,7 +81,7 @@ fn helloworld_end_to_end_with_leaderboard_postproc_export_and_cleanup() {
         "--file",
         &format!("names={upload_id}"),
     ]);
-    assert!(output.status.success(), "{}", Home::stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
 
     let shipped = std::fs::read_to_string(samples().join("helloworld/data/names.txt")).unwrap();
     let (avg_a, len_a, line_a) = analytics(&shipped, "Hello");
@@ -327,7 +229,7 @@ fn predictor_runs_participant_code_from_a_file_argument() {
     let id = home.sample("Predictor");
     let better = samples().join("predictor/examples/better_predictor.py");
     let (output, run) = home.run_wait(&[&id, "--file", &format!("code={}", better.display())]);
-    assert!(output.status.success(), "{}", Home::stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(run["results"]["accuracy"], 0.96);
     let broken = samples().join("predictor/examples/broken_predictor.py");
     let (output, run) = home.run_wait(&[&id, "--file", &format!("code={}", broken.display())]);
@@ -340,7 +242,7 @@ fn predictor_runs_participant_code_from_a_file_argument() {
 #[test]
 fn failing_step_ends_in_error_with_its_stderr() {
     let home = Home::new();
-    let id = home.install_path(&samples().join("features/failing"));
+    let id = home.install(&samples().join("features/failing"));
     let (output, run) = home.run_wait(&[&id]);
     assert!(!output.status.success());
     assert_eq!(run["state"], "ERROR");
@@ -361,13 +263,6 @@ fn failing_step_ends_in_error_with_its_stderr() {
         .join(run["id"].as_str().unwrap())
         .join("results/never.txt")
         .exists());
-}
-
-impl Home {
-    fn install_path(&self, path: &Path) -> String {
-        let doc = self.json(&["install", path.to_str().unwrap()]);
-        doc["id"].as_str().unwrap().to_string()
-    }
 }
 
 /// A small template whose result file the test controls.
@@ -403,7 +298,7 @@ fn bad_result_file_and_missing_required_column_give_error_naming_them() {
         let dir = root.path().join(name);
         std::fs::create_dir(&dir).unwrap();
         result_template(&dir, content);
-        let id = home.install_path(&dir);
+        let id = home.install(&dir);
         let (output, run) = home.run_wait(&[&id]);
         assert!(!output.status.success());
         assert_eq!(run["state"], "ERROR", "{name}");
@@ -417,9 +312,9 @@ fn bad_result_file_and_missing_required_column_give_error_naming_them() {
     let dir = root.path().join("good");
     std::fs::create_dir(&dir).unwrap();
     result_template(&dir, "{\"metrics\": {\"score\": 0.5}}");
-    let id = home.install_path(&dir);
+    let id = home.install(&dir);
     let (output, run) = home.run_wait(&[&id]);
-    assert!(output.status.success(), "{}", Home::stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(run["results"]["score"], 0.5);
     assert_eq!(run["results"]["note"], Value::Null);
 }
@@ -427,7 +322,7 @@ fn bad_result_file_and_missing_required_column_give_error_naming_them() {
 #[test]
 fn cancel_kills_the_whole_process_tree() {
     let home = Home::new();
-    let id = home.install_path(&samples().join("features/slow"));
+    let id = home.install(&samples().join("features/slow"));
     let out = home.json(&["run", &id, "--arg", "seconds=120"]);
     let run_id = out["id"].as_str().unwrap().to_string();
     let pids = home.path().join("runs").join(&run_id).join("slow.pids");
@@ -460,7 +355,7 @@ fn cancel_kills_the_whole_process_tree() {
 #[test]
 fn killed_process_leaves_run_interrupted_and_database_intact() {
     let home = Home::new();
-    let id = home.install_path(&samples().join("features/slow"));
+    let id = home.install(&samples().join("features/slow"));
     let mut child = home
         .command(&["run", &id, "--arg", "seconds=120", "--wait"])
         .spawn()
@@ -516,7 +411,7 @@ fn eight_runs_in_parallel_without_database_locks() {
         .collect();
     for child in children {
         let output = child.wait_with_output().unwrap();
-        let stderr = Home::stderr(&output);
+        let stderr = stderr(&output);
         assert!(output.status.success(), "{stderr}");
         assert!(!stderr.contains("locked"), "{stderr}");
     }
@@ -544,9 +439,9 @@ fn unsafe_targets_and_uploads_are_refused() {
     ]);
     assert!(!output.status.success());
     assert!(
-        Home::stderr(&output).contains("'../../escape.txt'"),
+        stderr(&output).contains("'../../escape.txt'"),
         "{}",
-        Home::stderr(&output)
+        stderr(&output)
     );
     let output = home.run(&[
         "run",
@@ -555,11 +450,7 @@ fn unsafe_targets_and_uploads_are_refused() {
         &format!("names={}:/etc/x", names.display()),
         "--wait",
     ]);
-    assert!(
-        Home::stderr(&output).contains("absolute"),
-        "{}",
-        Home::stderr(&output)
-    );
+    assert!(stderr(&output).contains("absolute"), "{}", stderr(&output));
     let output = home.run(&[
         "upload",
         "default",
@@ -568,9 +459,9 @@ fn unsafe_targets_and_uploads_are_refused() {
     assert!(!output.status.success());
     let output = home.run(&["run", &id, "--file", "names=no-such-upload", "--wait"]);
     assert!(
-        Home::stderr(&output).contains("neither an uploaded file nor a readable local file"),
+        stderr(&output).contains("neither an uploaded file nor a readable local file"),
         "{}",
-        Home::stderr(&output)
+        stderr(&output)
     );
     // Nothing was left behind by the refused runs.
     assert!(home.json(&["runs"]).as_array().unwrap().is_empty());
@@ -616,7 +507,7 @@ fn first_start_installs_samples_and_archives_install() {
     ]);
     assert_eq!(doc["name"], "From archive");
     let (output, run) = home.run_wait(&[doc["id"].as_str().unwrap()]);
-    assert!(output.status.success(), "{}", Home::stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(run["state"], "SUCCESS");
     let output = home.run(&[
         "install",
@@ -625,8 +516,8 @@ fn first_start_installs_samples_and_archives_install() {
         "From archive",
     ]);
     assert!(
-        Home::stderr(&output).contains("already installed"),
+        stderr(&output).contains("already installed"),
         "{}",
-        Home::stderr(&output)
+        stderr(&output)
     );
 }

@@ -383,3 +383,27 @@ fn an_archive_opens_on_the_template_check_screen() {
         )
     });
 }
+
+#[test]
+fn a_bad_worker_configuration_is_shown_in_settings() {
+    let (dir, _) = home();
+    std::fs::write(
+        dir.path().join("workers.yaml"),
+        "workers:\n  - name: box\n    type: dockr\nworkflow:\n  img: box\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        serde_json::json!({"worker_config": dir.path().join("workers.yaml"), "samples_installed": true}).to_string(),
+    )
+    .unwrap();
+    let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    let mut harness = app(config);
+    step_until(&mut harness, "the benchmark list", |h| {
+        has_label(h, "Hello World")
+    });
+    harness.get_by_label("Settings").click();
+    step_until(&mut harness, "the worker configuration error", |h| {
+        has_label_containing(h, "unknown type 'dockr'")
+    });
+}

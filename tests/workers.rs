@@ -9,109 +9,14 @@
 //! tests print a note and skip — except under CI (`CI` set), where a missing
 //! papermill is a failure.
 
+mod common;
+
+use common::{pid_alive, samples, stderr, wait_for, Home};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
-}
-
-/// A home folder for one test, with helpers to call the binary on it.
-struct Home {
-    dir: tempfile::TempDir,
-    env: Vec<(String, OsString)>,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-            env: Vec::new(),
-        }
-    }
-
-    /// Set an environment variable for every call of the binary.
-    fn with_env(mut self, key: &str, value: impl Into<OsString>) -> Home {
-        self.env.push((key.to_string(), value.into()));
-        self
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_flowdesk"));
-        command
-            .arg("--home")
-            .arg(self.path())
-            .args(args)
-            .env("FLOWDESK_PYTHON", "python3")
-            .env("FLOWDESK_SAMPLES", samples())
-            .env_remove("FLOWSERV_API_DIR")
-            .env_remove("FLOWSERV_DATABASE")
-            .env_remove("FLOWSERV_SERIAL_WORKERS")
-            .env_remove("FLOWDESK_STEP_TIMEOUT")
-            .env_remove("FLOWDESK_RUN_TIMEOUT")
-            .env_remove("FLOWDESK_DOCKER");
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "flowdesk {args:?} failed: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all: Vec<&str> = args.to_vec();
-        all.push("--json");
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-    }
-
-    fn install(&self, path: &Path) -> String {
-        let doc = self.json(&["install", path.to_str().unwrap()]);
-        doc["id"].as_str().unwrap().to_string()
-    }
-
-    /// `run … --wait --json`: the exit status and the run document.
-    fn run_wait(&self, args: &[&str]) -> (Output, Value) {
-        let mut all = vec!["run"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--wait", "--json"]);
-        let output = self.run(&all);
-        let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-        (output, doc)
-    }
-
-    fn run_dir(&self, run: &Value) -> PathBuf {
-        self.path().join("runs").join(run["id"].as_str().unwrap())
-    }
-
-    fn settings(&self, settings: Value) {
-        std::fs::write(self.path().join("settings.json"), settings.to_string()).unwrap();
-    }
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn messages(run: &Value) -> Vec<String> {
     run["messages"]
@@ -122,23 +27,6 @@ fn messages(run: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn wait_for(description: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < timeout,
-            "timed out waiting for {description}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn pid_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 fn write(path: &Path, text: &str) {

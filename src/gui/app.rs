@@ -262,8 +262,15 @@ impl FlowdeskApp {
     fn handle_response(&mut self, response: Response) {
         match response {
             Response::Fatal(message) => self.state.fatal = Some(message),
-            Response::Ready { config } => {
+            Response::Ready {
+                config,
+                worker_config_error,
+            } => {
                 self.settings.load(&config);
+                self.settings.worker_config_error = worker_config_error.clone();
+                if let Some(error) = worker_config_error {
+                    self.notify("The worker configuration cannot be used", true, Some(error));
+                }
                 self.state.config = Some(config);
             }
             Response::Workflows(list) => {

@@ -117,6 +117,8 @@ pub enum Response {
     Fatal(String),
     Ready {
         config: Config,
+        /// Why the configured worker configuration cannot be used, if it cannot.
+        worker_config_error: Option<String>,
     },
     Workflows(Vec<WorkflowRecord>),
     Workflow(Box<WorkflowDetail>),
@@ -260,6 +262,7 @@ fn serve(
     };
     ctx.send(Response::Ready {
         config: ctx.service.config().clone(),
+        worker_config_error: ctx.service.worker_config_error().map(|e| e.to_string()),
     });
     let mut ctx = ctx;
     for request in requests {

@@ -3,7 +3,7 @@
 
 use super::app::AppState;
 use super::widgets::markdown::Markdown;
-use crate::template::spec::display_value;
+use super::widgets::parameter_table::parameter_table;
 
 #[derive(Default)]
 pub struct OverviewScreen {
@@ -48,28 +48,7 @@ fn ui_with(ui: &mut egui::Ui, state: &AppState, markdown: &mut Markdown) {
             egui::CollapsingHeader::new(format!("Parameters ({})", template.parameters.len()))
                 .default_open(true)
                 .show(ui, |ui| {
-                    egui::Grid::new("parameters")
-                        .striped(true)
-                        .num_columns(5)
-                        .show(ui, |ui| {
-                            for h in ["Name", "Type", "Required", "Default", "Constraints"] {
-                                ui.strong(h);
-                            }
-                            ui.end_row();
-                            for p in &template.parameters {
-                                ui.label(&p.label)
-                                    .on_hover_text(p.help.as_deref().unwrap_or(&p.name));
-                                ui.label(p.dtype.name());
-                                ui.label(if p.required { "yes" } else { "no" });
-                                ui.label(
-                                    p.effective_default()
-                                        .map(|v| display_value(&v))
-                                        .unwrap_or_default(),
-                                );
-                                ui.label(p.constraints());
-                                ui.end_row();
-                            }
-                        });
+                    parameter_table(ui, "parameters", &template.parameters, false);
                 });
             ui.add_space(8.0);
             match &template.results {

@@ -13,6 +13,8 @@ pub struct SettingsScreen {
     pub worker_config: String,
     repository: String,
     base: Settings,
+    /// Why the worker configuration in use cannot be used (runs are refused).
+    pub worker_config_error: Option<String>,
 }
 
 impl SettingsScreen {
@@ -85,7 +87,10 @@ impl SettingsScreen {
                         actions.push(Action::OpenDialog(DialogPurpose::WorkerConfig));
                     }
                 });
-                ui.label(egui::RichText::new("FLOWSERV_SERIAL_WORKERS file").weak());
+                match &self.worker_config_error {
+                    Some(error) => ui.colored_label(ui.visuals().error_fg_color, error),
+                    None => ui.label(egui::RichText::new("FLOWSERV_SERIAL_WORKERS file").weak()),
+                };
                 ui.end_row();
 
                 let l = ui.label("Template repository");

@@ -5,7 +5,7 @@
 
 use super::app::{Action, AppState};
 use super::dialogs::DialogPurpose;
-use crate::template::spec::display_value;
+use super::widgets::parameter_table::parameter_table;
 use crate::template::TemplateFolder;
 use std::path::{Path, PathBuf};
 
@@ -77,27 +77,7 @@ impl TemplateCheckScreen {
                 );
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.strong("Form");
-                    egui::Grid::new("check_form")
-                        .striped(true)
-                        .num_columns(5)
-                        .show(ui, |ui| {
-                            for h in ["Parameter", "Type", "Required", "Default", "Constraints"] {
-                                ui.strong(h);
-                            }
-                            ui.end_row();
-                            for p in &loaded.template.parameters {
-                                ui.label(format!("{} ({})", p.label, p.name));
-                                ui.label(p.dtype.name());
-                                ui.label(if p.required { "yes" } else { "no" });
-                                ui.label(
-                                    p.effective_default()
-                                        .map(|v| display_value(&v))
-                                        .unwrap_or_default(),
-                                );
-                                ui.label(p.constraints());
-                                ui.end_row();
-                            }
-                        });
+                    parameter_table(ui, "check_form", &loaded.template.parameters, true);
                     if let Some(schema) = &loaded.template.results {
                         ui.add_space(8.0);
                         ui.strong(format!("Result schema ({})", schema.file));
