@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{pid_alive, samples, stderr, wait_for, Home};
+use common::{pid_alive, samples, start_slow_run, stderr, wait_for, Home};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -323,23 +323,7 @@ fn bad_result_file_and_missing_required_column_give_error_naming_them() {
 fn cancel_kills_the_whole_process_tree() {
     let home = Home::new();
     let id = home.install(&samples().join("features/slow"));
-    let out = home.json(&["run", &id, "--arg", "seconds=120"]);
-    let run_id = out["id"].as_str().unwrap().to_string();
-    let pids = home.path().join("runs").join(&run_id).join("slow.pids");
-    wait_for(
-        "the step to start its child",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&pids)
-                .map(|t| t.lines().count() == 2)
-                .unwrap_or(false)
-        },
-    );
-    let pids: Vec<i32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
+    let (run_id, pids) = start_slow_run(&home, &id, "the step to start its child");
     assert!(pids.iter().all(|p| pid_alive(*p)));
     home.ok(&["cancel", &run_id]);
     wait_for("the run to be canceled", Duration::from_secs(10), || {

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{pid_alive, samples, stderr, wait_for, Home};
+use common::{pid_alive, samples, start_slow_run, stderr, wait_for, Home};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -416,23 +416,7 @@ fn cancel_kills_the_container_and_the_docker_client() {
     write(&workers, "- image: 'python:3.9'\n  worker: 'docker'\n");
     let home = docker.home().with_env("FLOWSERV_SERIAL_WORKERS", &workers);
     let id = home.install(&samples().join("features/slow"));
-    let started = home.json(&["run", &id, "--arg", "seconds=120"]);
-    let run_id = started["id"].as_str().unwrap().to_string();
-    let pids = home.path().join("runs").join(&run_id).join("slow.pids");
-    wait_for(
-        "the container's step to start",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&pids)
-                .map(|t| t.lines().count() == 2)
-                .unwrap_or(false)
-        },
-    );
-    let pids: Vec<i32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
+    let (run_id, pids) = start_slow_run(&home, &id, "the container's step to start");
     home.ok(&["cancel", &run_id]);
     wait_for("the run to be canceled", Duration::from_secs(10), || {
         home.json(&["show", &run_id])["state"] == "CANCELED"

@@ -400,6 +400,8 @@ fn poll_cancel_requests(shared: &Shared, engine: &Engine) {
 /// Store the outcome of an ended run; returns the state it ended in.
 fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
     let store = &shared.store;
+    // First, so that "all files of the run folder" lists what the run made.
+    remove_static_copies(shared, run_id);
     let result = match outcome {
         RunOutcome::Canceled => store
             .finish_canceled(run_id, &[super::CANCELED.to_string()])
@@ -417,7 +419,6 @@ fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
         },
     };
     let state = result.unwrap_or(RunState::Error);
-    remove_static_copies(shared, run_id);
     if let Ok(mut workflows) = shared.workflows.lock() {
         workflows.remove(run_id);
     }
@@ -488,10 +489,7 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
                 }
             }
         }
-        None => {
-            remove_static_copies(shared, run_id);
-            paths = list_files(&run_dir, &[META_DIR]);
-        }
+        None => paths = list_files(&run_dir, &[META_DIR]),
     }
     // Executed notebooks are run files even when the template lists its outputs
     // without them: they are the record of what the notebook did.
@@ -574,14 +572,17 @@ fn declared_outputs(shared: &Shared, run_id: &str) -> Vec<String> {
 
 /// Delete the run folder's copies of template static files that the run did not
 /// change, so a finished run keeps its outputs and logs, not a second copy of the
-/// template. Files the run declared as outputs stay.
+/// template. Files the run declared as outputs, and its result file, stay.
 fn remove_static_copies(shared: &Shared, run_id: &str) {
     let Ok(Some(run)) = shared.store.run(run_id) else {
         return;
     };
     let static_dir = shared.static_dir(&run.workflow_id);
     let run_dir = shared.run_dir(run_id);
-    let keep: Vec<String> = declared_outputs(shared, run_id);
+    let mut keep: Vec<String> = declared_outputs(shared, run_id);
+    if let Ok(Some(workflow)) = shared.store.workflow(&run.workflow_id) {
+        keep.extend(workflow.result_schema.map(|schema| schema.file));
+    }
     for relative in list_files(&static_dir, &[]) {
         if keep.iter().any(|k| {
             relative == *k || relative.starts_with(&format!("{}/", k.trim_end_matches('/')))

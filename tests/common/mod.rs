@@ -138,3 +138,23 @@ pub fn pid_alive(pid: i32) -> bool {
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
+
+/// Start the `features/slow` sample (already installed as `id`) in the
+/// background and wait until its step has written its own and its child's pid.
+/// Returns the run id and the two pids.
+pub fn start_slow_run(home: &Home, id: &str, what: &str) -> (String, Vec<i32>) {
+    let started = home.json(&["run", id, "--arg", "seconds=120"]);
+    let run_id = started["id"].as_str().unwrap().to_string();
+    let pids = home.path().join("runs").join(&run_id).join("slow.pids");
+    wait_for(what, Duration::from_secs(30), || {
+        std::fs::read_to_string(&pids)
+            .map(|t| t.lines().count() == 2)
+            .unwrap_or(false)
+    });
+    let pids = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    (run_id, pids)
+}
