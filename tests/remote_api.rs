@@ -184,7 +184,7 @@ fn a_run_with_an_uploaded_names_file_ranks_like_the_same_run_here() {
 
     // The same template, arguments and file, run here.
     let home = Home::new();
-    let id = home.sample("Hello World");
+    let id = home.sample("Hello World (sample)");
     let (output, local) = home.run_wait(&[
         &id,
         "--arg",
