@@ -329,7 +329,8 @@ impl ServerApi {
         }
     }
 
-    fn group_name(&self, id: &str) -> String {
+    /// A submission's name as learned from earlier answers (its id if none).
+    pub fn group_name(&self, id: &str) -> String {
         let names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
         names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
