@@ -13,6 +13,7 @@ pub mod error;
 pub mod gui;
 pub mod model;
 pub mod paths;
+pub mod remote;
 pub mod service;
 pub mod store;
 pub mod template;

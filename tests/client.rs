@@ -35,12 +35,12 @@ fn a_run_reports_its_progress_as_events_and_its_values_everywhere_alike() {
     let (_dir, client) = client();
     let (subscriber, events) = Subscriber::channel();
     client.subscribe(subscriber);
-    let hello = client.benchmark("Hello World").unwrap();
-    assert_eq!(hello.benchmark.id, "hello_world");
+    let hello = client.benchmark("Hello World (sample)").unwrap();
+    assert_eq!(hello.benchmark.id, "hello_world_sample");
     assert_eq!(hello.submissions[0].name, "default");
     let started = client
         .start_run(&RunRequest {
-            benchmark: "hello_world".into(),
+            benchmark: "hello_world_sample".into(),
             arguments: arguments(json!({"sleeptime": 0, "greeting": "Hey"})),
             ..Default::default()
         })
@@ -86,7 +86,7 @@ fn a_run_reports_its_progress_as_events_and_its_values_everywhere_alike() {
     let avg = detail.run.value("avg_count").cloned().unwrap();
     let list = client
         .runs(&RunQuery {
-            benchmark: Some("Hello World".into()),
+            benchmark: Some("Hello World (sample)".into()),
             ..Default::default()
         })
         .unwrap();
@@ -94,7 +94,7 @@ fn a_run_reports_its_progress_as_events_and_its_values_everywhere_alike() {
     assert_eq!(list.rows[0].values, detail.run.values);
     let board = client
         .leaderboard(&LeaderboardQuery {
-            benchmark: "hello_world".into(),
+            benchmark: "hello_world_sample".into(),
             ..Default::default()
         })
         .unwrap()
@@ -133,14 +133,14 @@ fn the_leaderboard_exports_at_full_precision_and_not_without_a_schema() {
     let (dir, client) = client();
     let run = client
         .start_run(&RunRequest {
-            benchmark: "hello_world".into(),
+            benchmark: "hello_world_sample".into(),
             arguments: arguments(json!({"sleeptime": 0})),
             ..Default::default()
         })
         .unwrap();
     let detail = client.wait(&run.id).unwrap();
     let query = LeaderboardQuery {
-        benchmark: "hello_world".into(),
+        benchmark: "hello_world_sample".into(),
         ..Default::default()
     };
     let out = dir.path().join("board.csv");
@@ -213,7 +213,7 @@ fn missing_things_are_named_and_bad_arguments_name_the_parameter() {
     ));
     let error = client
         .preview(&RunRequest {
-            benchmark: "hello_world".into(),
+            benchmark: "hello_world_sample".into(),
             arguments: arguments(json!({"sleeptime": 99})),
             ..Default::default()
         })
@@ -225,7 +225,7 @@ fn missing_things_are_named_and_bad_arguments_name_the_parameter() {
     // The preview expands with the configured Python, as the run will.
     let preview = client
         .preview(&RunRequest {
-            benchmark: "hello_world".into(),
+            benchmark: "hello_world_sample".into(),
             arguments: arguments(json!({"sleeptime": 1})),
             ..Default::default()
         })

@@ -13,6 +13,7 @@ macro_rules! say {
 }
 
 mod commands;
+mod servers;
 mod template;
 
 use crate::client::local::LocalOptions;
@@ -170,6 +171,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to a flowServ server (the token is kept; the password is not).
+    Login(servers::SignInArgs),
+    /// Register a user on a flowServ server and sign in.
+    Register(servers::SignInArgs),
+    /// Sign out of a server (default: the one signed in to).
+    Logout {
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the servers added and who is signed in to each.
+    Servers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
@@ -219,8 +235,14 @@ pub fn run(cli: Cli) -> i32 {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
-    if let Command::Execute { run } = &command {
-        return execute(config, run);
+    // Commands that need no backend of this computer.
+    match command {
+        Command::Execute { run } => return execute(config, &run),
+        Command::Login(args) => return servers::login(config, args),
+        Command::Register(args) => return servers::register(config, args),
+        Command::Logout { url, json } => return servers::logout(config, url, json),
+        Command::Servers { json } => return servers::servers(config, json),
+        _ => {}
     }
     // A command ends soon after its work; post-processing it starts must not.
     let client = match LocalClient::open_with(
@@ -235,7 +257,13 @@ pub fn run(cli: Cli) -> i32 {
     };
     let client: &dyn Client = &client;
     let outcome = match command {
-        Command::Template(_) | Command::Execute { .. } | Command::Open(_) => Ok(0),
+        Command::Template(_)
+        | Command::Execute { .. }
+        | Command::Login(_)
+        | Command::Register(_)
+        | Command::Logout { .. }
+        | Command::Servers { .. }
+        | Command::Open(_) => Ok(0),
         Command::Install(args) => commands::install(client, args),
         Command::Uninstall { workflow, json } => commands::uninstall(client, &workflow, json),
         Command::Workflows { json } => commands::workflows(client, json),

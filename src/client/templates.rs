@@ -254,7 +254,7 @@ mod tests {
             Some(&config),
         )
         .unwrap();
-        assert_eq!(name, "Hello World");
+        assert_eq!(name, "Hello World (sample)");
         let PreviewAction::Container { commands, .. } = &preview.steps[0].action else {
             panic!("a container step: {preview:?}");
         };
