@@ -30,6 +30,7 @@ fn step(name: &str, commands: &[&str]) -> Step {
 fn workflow(steps: Vec<Step>) -> SerialWorkflow {
     SerialWorkflow {
         variables: Map::new(),
+        python: None,
         inputs: Vec::new(),
         outputs: Vec::new(),
         steps,
@@ -86,7 +87,7 @@ fn output_lines_arrive_in_order_with_stream_tags_and_are_logged() {
         workflow(vec![
             step(
                 "first",
-                &["for i in 1 2 3 4 5 6 7 8 9 10; do echo out$i; echo err$i >&2; done"],
+                &["for i in 1 2 3 4 5 6 7 8 9 10; do echo out$$i; echo err$$i >&2; done"],
             ),
             step("second", &["echo done > result.json", "cat result.json"]),
         ]),
@@ -155,13 +156,15 @@ fn a_failing_command_reports_exit_code_and_stderr_tail_and_stops_the_run() {
     let root = tempfile::tempdir().unwrap();
     let dir = run_dir(root.path(), "r");
     let (engine, events) = engine(1);
+    // A `$` for the shell is written `$$`, as flowServ requires.
+    let written = "for i in $$(seq 1 12); do echo problem $$i >&2; done; exit 3";
     let failing = "for i in $(seq 1 12); do echo problem $i >&2; done; exit 3";
     let outcome = engine
         .submit(RunJob::new(
             "r",
             &dir,
             workflow(vec![
-                step("prepare", &["echo ok", failing, "touch not-reached"]),
+                step("prepare", &["echo ok", written, "touch not-reached"]),
                 step("later", &["touch later-ran"]),
             ]),
         ))
@@ -572,7 +575,7 @@ fn a_code_step_result_becomes_a_variable_for_later_commands() {
             Some("total"),
             &[("factor", "times")],
         ),
-        step("use", &["printf '%s' '${total}' > total.txt"]),
+        step("use", &["printf '%s' \"${total}\" > total.txt"]),
     ]);
     wf.variables = json!({"values": [1, 2, 3], "times": 10, "note": "kw", "python": "python3"})
         .as_object()
@@ -584,12 +587,13 @@ fn a_code_step_result_becomes_a_variable_for_later_commands() {
         .unwrap()
         .wait_timeout(TIMEOUT);
     assert_eq!(outcome, Some(RunOutcome::Success));
-    // The value reaches later commands as `${total}`: scalars as Python's str()
-    // prints them, lists and mappings as JSON. The function's output is logged
+    // The value reaches later commands as `${total}`, as Python's str() prints
+    // it (flowServ substitutes `str(value)`). The function's output is logged
     // like any step's.
-    let total: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("total.txt")).unwrap()).unwrap();
-    assert_eq!(total, json!({"sum": 60, "note": "kw"}));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("total.txt")).unwrap(),
+        "{'sum': 60, 'note': 'kw'}"
+    );
     assert!(events_of(&events, "code").iter().any(|e| matches!(
         e,
         EngineEvent::Log { line, .. } if line == "scaling [1, 2, 3]"

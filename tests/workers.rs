@@ -210,8 +210,9 @@ fn worker_configuration_maps_images_and_step_names_to_workers() {
     let id = home.install(&root.path().join("echo"));
     let (output, run) = home.run_wait(&[&id]);
     assert!(output.status.success(), "{} {run}", stderr(&output));
-    // Unmatched steps use the shell worker: `${jar}` stays for the shell (empty).
-    assert_eq!(outputs(&home, &run), ["one.jar|e1", "|", "one.jar|e1"]);
+    // Unmatched steps use the shell worker, which has no `jar`: as in flowServ,
+    // `${jar}` then stands for its own name.
+    assert_eq!(outputs(&home, &run), ["one.jar|e1", "jar|", "one.jar|e1"]);
 
     // The same from the settings file.
     let home = Home::new();
@@ -219,14 +220,14 @@ fn worker_configuration_maps_images_and_step_names_to_workers() {
     let id = home.install(&root.path().join("echo"));
     let (output, run) = home.run_wait(&[&id]);
     assert!(output.status.success(), "{} {run}", stderr(&output));
-    assert_eq!(outputs(&home, &run), ["two.jar|", "|", "special.jar|e2"]);
+    assert_eq!(outputs(&home, &run), ["two.jar|", "jar|", "special.jar|e2"]);
 
     // A submission's own configuration wins over the configured one, until cleared.
     let created = home.json(&["submission", "create", &id, "team"]);
     let team = created["id"].as_str().unwrap();
     home.ok(&["submission", "workers", team, list.to_str().unwrap()]);
     let (_, run) = home.run_wait(&[&id, "--submission", team]);
-    assert_eq!(outputs(&home, &run), ["one.jar|e1", "|", "one.jar|e1"]);
+    assert_eq!(outputs(&home, &run), ["one.jar|e1", "jar|", "one.jar|e1"]);
     // Detached runs (`run` without --wait) read it too.
     let started = home.json(&["run", &id, "--submission", team]);
     let run_id = started["id"].as_str().unwrap().to_string();
@@ -235,11 +236,11 @@ fn worker_configuration_maps_images_and_step_names_to_workers() {
     });
     assert_eq!(
         outputs(&home, &home.json(&["show", &run_id])),
-        ["one.jar|e1", "|", "one.jar|e1"]
+        ["one.jar|e1", "jar|", "one.jar|e1"]
     );
     home.ok(&["submission", "workers", team, "--clear"]);
     let (_, run) = home.run_wait(&[&id, "--submission", team]);
-    assert_eq!(outputs(&home, &run), ["two.jar|", "|", "special.jar|e2"]);
+    assert_eq!(outputs(&home, &run), ["two.jar|", "jar|", "special.jar|e2"]);
 }
 
 #[test]

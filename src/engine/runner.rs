@@ -51,6 +51,8 @@ pub(crate) struct StepContext<'a, 's> {
     pub run_env: &'a IndexMap<String, String>,
     /// The workflow variables so far; code steps add their results.
     pub variables: &'a mut Map<String, Value>,
+    /// The interpreter `${python}` stands for, and code and notebook steps use.
+    pub python: &'a str,
     pub cancel: &'a CancelToken,
     /// When the step must stop, if it has a time limit.
     pub deadline: Option<Deadline>,
@@ -97,10 +99,11 @@ async fn run_steps(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| job.run_dir.join(".flowdesk"));
     let mut variables = job.workflow.variables.clone();
+    let python = job.workflow.interpreter();
     let steps = &job.workflow.steps;
     // Every step's worker, and what those workers need, before anything runs.
     let (step_workers, tools) =
-        worker::prepare(steps, workers, &variables, &job.run_dir, cancel).await?;
+        worker::prepare(steps, workers, &python, &job.run_dir, cancel).await?;
     let mut containers = 0;
     for (index, (step, step_worker)) in steps.iter().zip(&step_workers).enumerate() {
         if cancel.is_cancelled() {
@@ -140,6 +143,7 @@ async fn run_steps(
                 index,
                 run_env: &job.env,
                 variables: &mut variables,
+                python: &python,
                 cancel,
                 deadline,
                 tools: &tools,

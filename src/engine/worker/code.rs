@@ -82,7 +82,7 @@ pub(super) async fn run(
         _ => {}
     }
 
-    let python = super::python(context.variables);
+    let python = context.python.to_string();
     let command = format!(
         "{python} -c {} {} {}",
         shell_quote(DRIVER),

@@ -79,7 +79,7 @@ pub(super) async fn run(
     let papermill = context.tools.papermill.clone().ok_or_else(|| {
         Stop::failed(EngineError::NoPapermill {
             step: step.name.clone(),
-            python: super::python(context.variables),
+            python: context.python.to_string(),
         })
     })?;
     prepare_output(step, output, context)?;
@@ -269,8 +269,9 @@ mod tests {
                 "-p",
                 "x",
                 "1.0",
-                "-y",
-                "{\"big\": 1.0e+20}",
+                "-p",
+                "big",
+                "1e+20",
                 "-p",
                 "flag",
                 "True",

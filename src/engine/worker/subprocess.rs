@@ -14,10 +14,11 @@ pub(super) async fn run(
     step_env: &IndexMap<String, String>,
     context: &mut StepContext<'_, '_>,
 ) -> Result<(), Stop> {
-    let variables = command_variables(context.variables, worker, &[]);
+    let variables = command_variables(context.variables, worker, context.python);
     let env = environment(worker, context.run_env, step_env, &variables);
     for command in commands {
-        let command = vars::substitute(command, &variables);
+        // flowServ strips each expanded command.
+        let command = vars::substitute(command, &variables).trim().to_string();
         let args = ["-c".to_string(), command.clone()];
         let exit = launch(step, "sh", &args, &env, context).await?;
         finish_command(step, &command, exit, context)?;
