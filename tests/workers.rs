@@ -615,8 +615,10 @@ fn a_step_past_the_step_time_limit_ends_the_run_in_error_and_dies() {
     );
 }
 
+/// flowServ checks neither a step's inputs nor its outputs (benchmarks in the
+/// wild list stale names): the run goes on, and the log says what is missing.
 #[test]
-fn missing_step_inputs_and_outputs_name_the_step_and_file() {
+fn missing_step_inputs_and_outputs_are_warnings_in_the_log() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("files");
     write(
@@ -628,16 +630,16 @@ fn missing_step_inputs_and_outputs_name_the_step_and_file() {
     );
     let home = Home::new();
     let id = home.install(&dir);
-    let (_, run) = home.run_wait(&[&id]);
-    assert_eq!(run["state"], "ERROR");
-    assert_eq!(
-        messages(&run),
-        ["step 'use': input file `data/needed.txt` does not exist in the run folder"]
-    );
-    assert!(!home.run_dir(&run).join("used.txt").exists());
     let (_, run) = home.run_wait(&[&id, "--arg", "made=results/other.txt"]);
-    assert_eq!(
-        messages(&run),
-        ["step 'make': output file `results/other.txt` was not created by the step"]
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    assert!(home.run_dir(&run).join("used.txt").exists());
+    let log = home.ok(&["logs", run["id"].as_str().unwrap()]);
+    assert!(
+        log.contains("flowdesk: warning: the step did not create its output `results/other.txt`"),
+        "{log}"
+    );
+    assert!(
+        log.contains("flowdesk: warning: input file `data/needed.txt` does not exist in the run folder; the step runs anyway"),
+        "{log}"
     );
 }

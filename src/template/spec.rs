@@ -174,6 +174,11 @@ impl Template {
             None => None,
             Some(value) => Some(ResultSchema::from_value(value).map_err(fail)?),
         };
+        if results.as_ref().is_some_and(|r| r.columns.is_empty()) {
+            warnings.push(format!(
+                "{file}: results.schema lists no columns, so the leaderboard has nothing to rank by"
+            ));
+        }
         let postproc = match doc.get(&["postproc"]) {
             None => None,
             Some(value) => Some(parse_postproc(value).map_err(fail)?),
@@ -457,12 +462,12 @@ fn parse_postproc(value: &Value) -> Result<PostProcSpec, String> {
             for file in &files {
                 check_relative(file, false).map_err(|e| inputs.error(format!("'files': {e}")))?;
             }
-            let runs = inputs
-                .string(&["runs"])?
-                .unwrap_or_else(|| POSTPROC_RUNS.to_string());
-            let normalized =
+            // flowserv-core 0.9.4 puts the runs folder at `runs/` whatever
+            // `inputs.runs` says, and `$[[runs]]` stands for that.
+            if let Some(runs) = inputs.string(&["runs"])? {
                 check_relative(&runs, false).map_err(|e| inputs.error(format!("'runs': {e}")))?;
-            (files, normalized.to_string_lossy().into_owned())
+            }
+            (files, POSTPROC_RUNS.to_string())
         }
     };
     let outputs = match doc.get(&["outputs"]) {
@@ -642,12 +647,13 @@ mod tests {
         }))
         .unwrap();
         let postproc = t.postproc.as_ref().unwrap();
-        assert_eq!(postproc.runs, ".runs");
+        // flowServ 0.9.4 always uses `runs/`, whatever `inputs.runs` says.
+        assert_eq!(postproc.runs, "runs");
         assert_eq!(postproc.input_files, vec!["results/a.json"]);
         let wf = t.expand_postproc(&options()).unwrap().unwrap().preview();
         match &wf.steps[0].action {
             Action::Container { commands, .. } => {
-                assert_eq!(commands[0], "/opt/py plot.py .runs out")
+                assert_eq!(commands[0], "/opt/py plot.py runs out")
             }
             other => panic!("{other:?}"),
         }

@@ -21,6 +21,7 @@
 mod code;
 mod config;
 mod docker;
+pub(crate) mod helpers;
 mod notebook;
 mod subprocess;
 
@@ -43,6 +44,8 @@ pub(crate) struct Tools {
     pub docker: Option<PathBuf>,
     /// How to call papermill, as the start of a shell command.
     pub papermill: Option<String>,
+    /// Where `import flowserv` comes from (see `helpers`).
+    pub helpers: helpers::Helpers,
 }
 
 /// The worker of each step, and the tools they need; fails with the first step
@@ -90,6 +93,10 @@ pub(crate) async fn prepare(
                 }))
             }
         }
+    }
+    tools.helpers = helpers::resolve(steps, python, run_dir, cancel).await;
+    if cancel.is_cancelled() {
+        return Err(Stop::Canceled);
     }
     Ok((workers, tools))
 }

@@ -85,7 +85,16 @@ pub(super) async fn run(
     prepare_output(step, output, context)?;
     let parameters = parameters(&step.action, context.variables);
     let command = command_line(&papermill, notebook, output, &parameters);
-    let env = environment(worker, context.run_env, &IndexMap::new(), context.variables);
+    let mut env: Vec<(String, String)> = Vec::new();
+    if let Some(path) = super::helpers::python_path(None, &context.tools.helpers) {
+        env.push(("PYTHONPATH".to_string(), path));
+    }
+    env.extend(environment(
+        worker,
+        context.run_env,
+        &IndexMap::new(),
+        context.variables,
+    ));
     let args = ["-c".to_string(), command.clone()];
     let exit = launch(step, "sh", &args, &env, context).await?;
     finish_command(step, &command, exit, context)
