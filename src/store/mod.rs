@@ -11,6 +11,7 @@
 //! second, read-only one, so a long leaderboard query never delays a run that is
 //! finishing.
 
+pub mod cache;
 mod leaderboard;
 mod migrations;
 mod postproc;
