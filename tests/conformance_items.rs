@@ -282,13 +282,14 @@ fn hello_world_runs_with(python: &str, expected_note: &str) {
 /// With a Python that has no flowServ, flowdesk's helper modules stand in.
 #[test]
 fn flowserv_hello_world_layout_runs_with_flowdesks_helper_modules() {
-    assert!(
-        !common::imports_flowserv("python3"),
-        "this test needs a python3 without flowserv on this machine"
-    );
+    let Some(python) = common::python_without_flowserv(
+        "flowserv_hello_world_layout_runs_with_flowdesks_helper_modules",
+    ) else {
+        return;
+    };
     hello_world_runs_with(
-        "python3",
-        "flowdesk: `python3` cannot import flowserv: flowdesk's implementation of flowServ's helper modules (flowserv.service.postproc.client, flowserv.util) is on PYTHONPATH",
+        &python,
+        &format!("flowdesk: `{python}` cannot import flowserv: flowdesk's implementation of flowServ's helper modules (flowserv.service.postproc.client, flowserv.util) is on PYTHONPATH"),
     );
 }
 
