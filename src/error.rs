@@ -149,10 +149,6 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("step '{step}': input file `{path}` does not exist in the run folder")]
-    MissingInput { step: String, path: String },
-    #[error("step '{step}': output file `{path}` was not created by the step")]
-    MissingOutput { step: String, path: String },
     #[error("step '{step}': {source}")]
     BadPath {
         step: String,
