@@ -250,8 +250,13 @@ impl Service {
             for run in runs {
                 let lock = self.shared.run_dir(&run.id).join(META_DIR);
                 if !is_held(&lock) {
-                    store.finish_error(&run.id, &[INTERRUPTED.to_string()])?;
-                    recovered.push(run.id);
+                    match store.finish_error(&run.id, &[INTERRUPTED.to_string()]) {
+                        Ok(_) => recovered.push(run.id),
+                        // It ended (and its process let go of the lock) between
+                        // the listing and the check: nothing to recover.
+                        Err(crate::error::StoreError::InvalidTransition { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
         }
