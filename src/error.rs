@@ -104,13 +104,13 @@ pub enum StoreError {
     #[error("run '{run}' is {from}; it cannot become {to}")]
     InvalidTransition {
         run: String,
-        from: crate::store::RunState,
-        to: crate::store::RunState,
+        from: crate::model::RunState,
+        to: crate::model::RunState,
     },
     #[error("run '{run}' is {state}, not RUNNING; its progress cannot change")]
     NotRunning {
         run: String,
-        state: crate::store::RunState,
+        state: crate::model::RunState,
     },
     #[error("benchmark '{workflow}' has no result schema, so its runs have no results to rank")]
     NoResultSchema { workflow: String },
@@ -149,10 +149,6 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("step '{step}': input file `{path}` does not exist in the run folder")]
-    MissingInput { step: String, path: String },
-    #[error("step '{step}': output file `{path}` was not created by the step")]
-    MissingOutput { step: String, path: String },
     #[error("step '{step}': {source}")]
     BadPath {
         step: String,
