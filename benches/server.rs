@@ -55,7 +55,10 @@ fn main() {
         groups.push(group.id);
     }
     let seed = Command::new(server::serverenv().join("python"))
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/support/seed_server_runs.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/support/seed_server_runs.py"
+        ))
         .arg(server.dir().join("flowserv.db"))
         .arg(WORKFLOW)
         .arg(RUNS.to_string())

@@ -17,15 +17,17 @@ use super::poll::{PollEvent, Poller, Watch};
 use super::wire;
 use super::{Fetched, RemoteError, ServerApi, ServerUrl};
 use crate::client::{
-    Activity, BenchmarkDetail, BenchmarkEdit, BenchmarkSummary, Capabilities, CleanupQuery,
-    Client, ClientError, ClientEvent, ConnectionStatus, EventHub, Focus, InstallRequest,
-    LeaderboardQuery, LeaderboardRow, LeaderboardView, Operation, PostprocOutput, PostprocView,
-    Preview, RankedRows, RepositoryTemplate, RunDetail, RunFileView, RunList, RunQuery,
-    RunRequest, RunRow, Subscriber, Submission, Upload,
+    Activity, BenchmarkDetail, BenchmarkEdit, BenchmarkSummary, Capabilities, CleanupQuery, Client,
+    ClientError, ClientEvent, ConnectionStatus, EventHub, Focus, InstallRequest, LeaderboardQuery,
+    LeaderboardRow, LeaderboardView, Operation, PostprocOutput, PostprocView, Preview, RankedRows,
+    RepositoryTemplate, RunDetail, RunFileView, RunList, RunQuery, RunRequest, RunRow, Submission,
+    Subscriber, Upload,
 };
 use crate::model::RunState;
 use crate::store::cache::{CacheStore, CACHE_FILE};
-use crate::template::{ColumnType, Parameter, ParameterGroup, ParameterType, ResultColumn, ResultSchema, ResultValue};
+use crate::template::{
+    ColumnType, Parameter, ParameterGroup, ParameterType, ResultColumn, ResultSchema, ResultValue,
+};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -76,8 +78,7 @@ impl RemoteClient {
             None => credentials.session(&url).map_err(client_error)?,
         };
         let cache = CacheStore::open(&home.join(CACHE_FILE)).ok().map(Arc::new);
-        let mut api = ServerApi::new(url, session.as_ref().map(|s| s.token.clone()), cache)
-            .with_memo();
+        let mut api = ServerApi::new(url, session.as_ref().map(|s| s.token.clone()), cache);
         if let Some(session) = session.as_ref().filter(|s| !s.username.is_empty()) {
             api = api.with_user(&session.username);
         }
@@ -196,7 +197,11 @@ impl RemoteClient {
             [] => Err(ClientError::NotFound {
                 what: "benchmark",
                 key: key.to_string(),
-                hint: format!(" on `{}` (see `flowdesk workflows --server {}`)", self.url(), self.url()),
+                hint: format!(
+                    " on `{}` (see `flowdesk workflows --server {}`)",
+                    self.url(),
+                    self.url()
+                ),
             }),
             _ => Err(ClientError::Invalid(format!(
                 "'{key}' names several benchmarks on `{}`; use the id instead",
@@ -206,10 +211,7 @@ impl RemoteClient {
     }
 
     fn handle(&self, workflow: &str) -> Result<wire::WorkflowHandle, ClientError> {
-        let fetched = self
-            .api
-            .workflow(workflow)
-            .map_err(|e| self.failed(e))?;
+        let fetched = self.api.workflow(workflow).map_err(|e| self.failed(e))?;
         let handle = self.seen(fetched);
         if let Some(postproc) = &handle.postproc {
             self.postproc_runs
@@ -532,7 +534,12 @@ fn result_value(column: &ResultColumn, value: &Value) -> Option<ResultValue> {
         (_, Value::Null) => None,
         (ColumnType::Int, value) => value
             .as_i64()
-            .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+            .or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0)
+                    .map(|f| f as i64)
+            })
             .map(ResultValue::Int),
         (ColumnType::Float, value) => value.as_f64().map(ResultValue::Float),
         (ColumnType::String, Value::String(text)) => Some(ResultValue::String(text.clone())),
@@ -540,7 +547,10 @@ fn result_value(column: &ResultColumn, value: &Value) -> Option<ResultValue> {
     }
 }
 
-fn entry_values(columns: &[ResultColumn], results: &[wire::ResultValue]) -> Vec<Option<ResultValue>> {
+fn entry_values(
+    columns: &[ResultColumn],
+    results: &[wire::ResultValue],
+) -> Vec<Option<ResultValue>> {
     columns
         .iter()
         .map(|column| {
@@ -621,7 +631,10 @@ fn summary(workflow: &wire::WorkflowDescriptor) -> BenchmarkSummary {
 fn submission(group: &wire::GroupHandle, benchmark: &str) -> Submission {
     Submission {
         id: group.id.clone(),
-        benchmark_id: group.workflow.clone().unwrap_or_else(|| benchmark.to_string()),
+        benchmark_id: group
+            .workflow
+            .clone()
+            .unwrap_or_else(|| benchmark.to_string()),
         name: group.name.clone(),
         created_at: None,
         members: group.members.iter().map(|m| m.username.clone()).collect(),
@@ -646,7 +659,7 @@ fn parameters(declarations: &[Value]) -> Result<Vec<Parameter>, ClientError> {
         .iter()
         .enumerate()
         .map(|(i, value)| {
-            Parameter::from_value(value, &format!("parameters[{i}]")).map_err(|message| {
+            Parameter::from_value(value, &format!("parameters[{i}]"), i).map_err(|message| {
                 ClientError::Server(format!(
                     "the server sent a parameter declaration this flowdesk cannot read: {message}"
                 ))
@@ -681,7 +694,13 @@ fn parameter_groups(declarations: &[Value]) -> Vec<ParameterGroup> {
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     match cleaned.trim() {
         "" | "." | ".." => "file".to_string(),
@@ -738,8 +757,14 @@ impl Client for RemoteClient {
                 (Operation::Logs, SERVER_LOGS),
                 (Operation::RunFolder, "the run's folder is on the server"),
                 (Operation::SubmissionWorkers, SERVER_ENGINE),
-                (Operation::Cleanup, "only the server's coordinator can clean up runs"),
-                (Operation::TemplateCheck, "template folders are checked on this computer"),
+                (
+                    Operation::Cleanup,
+                    "only the server's coordinator can clean up runs",
+                ),
+                (
+                    Operation::TemplateCheck,
+                    "template folders are checked on this computer",
+                ),
                 (Operation::Settings, SERVER_ENGINE),
                 (Operation::Preview, SERVER_PREVIEW),
             ],
@@ -914,7 +939,10 @@ impl Client for RemoteClient {
             .api
             .update_group(&group.id, Some(name), None)
             .map_err(|e| self.failed(e))?;
-        Ok(submission(&updated, group.workflow.as_deref().unwrap_or_default()))
+        Ok(submission(
+            &updated,
+            group.workflow.as_deref().unwrap_or_default(),
+        ))
     }
 
     fn delete_submission(&self, key: &str) -> Result<Submission, ClientError> {
@@ -922,7 +950,10 @@ impl Client for RemoteClient {
         self.api
             .delete_group(&group.id)
             .map_err(|e| self.failed(e))?;
-        Ok(submission(&group, group.workflow.as_deref().unwrap_or_default()))
+        Ok(submission(
+            &group,
+            group.workflow.as_deref().unwrap_or_default(),
+        ))
     }
 
     fn set_members(&self, key: &str, members: &[String]) -> Result<Submission, ClientError> {
@@ -947,7 +978,10 @@ impl Client for RemoteClient {
             .api
             .update_group(&group.id, None, Some(&ids))
             .map_err(|e| self.failed(e))?;
-        Ok(submission(&updated, group.workflow.as_deref().unwrap_or_default()))
+        Ok(submission(
+            &updated,
+            group.workflow.as_deref().unwrap_or_default(),
+        ))
     }
 
     fn set_submission_workers(
@@ -1054,7 +1088,9 @@ impl Client for RemoteClient {
     fn delete_run(&self, run: &str) -> Result<RunRow, ClientError> {
         let handle = self.fetch_run(run)?;
         let row = self.row(&handle)?;
-        self.api.delete_run(&handle.id).map_err(|e| self.failed(e))?;
+        self.api
+            .delete_run(&handle.id)
+            .map_err(|e| self.failed(e))?;
         Ok(row)
     }
 
@@ -1126,7 +1162,7 @@ impl Client for RemoteClient {
                 }
             }
         }
-        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.created_at));
         Ok(RunList { rows })
     }
 
