@@ -667,13 +667,33 @@ pub fn logs(config: Config, run: &str, follow: bool) -> i32 {
 }
 
 pub fn cancel(config: Config, run: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let run = service.cancel(run)?;
+    // Without recovery at open: a run whose owner died is what this command
+    // cancels (it ends CANCELED, not interrupted); the others are recovered after.
+    let options = crate::service::OpenOptions {
+        install_samples: true,
+        recover: false,
+    };
+    let service = match Service::open_with_options(config, options) {
+        Ok(service) => service,
+        Err(e) => return fail(e),
+    };
+    if let Ok(program) = std::env::current_exe() {
+        service.set_detached_executor(program);
+    }
+    let result = service.cancel(run);
+    service.recover();
+    with_opened(service, |_service| {
+        let run = result?;
+        let ended = run.state.is_finished();
         if as_json {
-            print_json(&json!({"id": run.id, "canceling": true}));
+            print_json(&json!({"id": run.id, "canceling": !ended, "state": run.state.as_str()}));
             return Ok(0);
         }
-        println!("canceling run {}", run.id);
+        if ended {
+            println!("canceled run {} (the process running it had died)", run.id);
+        } else {
+            println!("canceling run {}", run.id);
+        }
         Ok(0)
     })
 }
@@ -889,10 +909,14 @@ pub fn repo(config: Config, as_json: bool) -> i32 {
 
 fn with_service(config: Config, body: impl FnOnce(Service) -> Result<i32, ServiceError>) -> i32 {
     match open(config) {
-        Ok(service) => match body(service) {
-            Ok(code) => code,
-            Err(e) => fail(e),
-        },
+        Ok(service) => with_opened(service, body),
+        Err(e) => fail(e),
+    }
+}
+
+fn with_opened(service: Service, body: impl FnOnce(Service) -> Result<i32, ServiceError>) -> i32 {
+    match body(service) {
+        Ok(code) => code,
         Err(e) => fail(e),
     }
 }

@@ -18,6 +18,7 @@
 mod cancel;
 pub mod process;
 mod queue;
+pub mod reaper;
 mod runner;
 pub mod worker;
 

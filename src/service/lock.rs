@@ -46,6 +46,16 @@ impl RunLock {
     /// in this process owns.
     pub unsafe fn from_inherited(fd: i32) -> RunLock {
         use std::os::fd::FromRawFd;
+        // The parent cleared close-on-exec so that this process could inherit
+        // the descriptor; set it again, or every step would inherit the lock and
+        // keep the run "alive" after this process died.
+        // SAFETY: fcntl on a descriptor the caller guarantees is open.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
         RunLock {
             // SAFETY: guaranteed by the caller.
             file: unsafe { File::from_raw_fd(fd) },

@@ -15,6 +15,7 @@ mod install;
 mod lock;
 mod maintenance;
 mod ranking;
+mod recovery;
 mod repository;
 mod runs;
 
@@ -118,6 +119,26 @@ impl Shared {
     }
 }
 
+/// Choices made when a home folder is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// Install the bundled samples if this home folder never had them.
+    pub install_samples: bool,
+    /// End the runs dead processes left behind (see [`Service::recover`]).
+    /// `flowdesk cancel` opens without, so that the run it cancels ends
+    /// CANCELED rather than interrupted, and recovers the others after.
+    pub recover: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            install_samples: true,
+            recover: true,
+        }
+    }
+}
+
 /// The service: open one per process.
 pub struct Service {
     pub(crate) shared: Arc<Shared>,
@@ -134,6 +155,21 @@ impl Service {
 
     /// Like [`Service::open`], choosing whether to install the bundled samples.
     pub fn open_with(config: Config, install_samples: bool) -> Result<Service, ServiceError> {
+        Self::open_with_options(
+            config,
+            OpenOptions {
+                install_samples,
+                recover: true,
+            },
+        )
+    }
+
+    /// Like [`Service::open`], with every choice spelled out.
+    pub fn open_with_options(
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<Service, ServiceError> {
+        let install_samples = options.install_samples;
         std::fs::create_dir_all(&config.home).map_err(|e| files::io_error(&config.home, e))?;
         if let Some(parent) = config.database.parent() {
             std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
@@ -173,7 +209,9 @@ impl Service {
             worker_config_error,
         });
         let service = Service { shared, engine };
-        service.recover_interrupted()?;
+        if options.recover {
+            service.recover_interrupted();
+        }
         {
             let shared = Arc::clone(&service.shared);
             let engine = Arc::downgrade(&service.engine);
@@ -188,6 +226,14 @@ impl Service {
             service.install_samples_once()?;
         }
         Ok(service)
+    }
+
+    /// End the runs that dead processes left PENDING or RUNNING: kill what
+    /// they left running and mark them interrupted. Done when the home folder
+    /// is opened; never fails (what cannot be done now is left to the next
+    /// process). Returns the runs it ended.
+    pub fn recover(&self) -> Vec<String> {
+        self.recover_interrupted()
     }
 
     pub fn config(&self) -> &Config {

@@ -9,7 +9,7 @@
 
 use super::files::{copy_tree, io_error, list_files, sha256_file};
 use super::lock::{is_held, RunLock};
-use super::{new_id, Service, ServiceEvent, Shared, INTERRUPTED};
+use super::{new_id, Service, ServiceEvent, Shared};
 use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
 use crate::paths::join_inside;
@@ -200,7 +200,9 @@ impl Service {
     }
 
     /// Cancel a run: in this process directly; in another process by leaving a
-    /// cancel request in the run folder, which that process picks up.
+    /// cancel request in the run folder, which that process picks up; a run
+    /// whose owner died is ended here, with whatever it left running killed.
+    /// Returns the run as it is now (CANCELED when it was ended here).
     pub fn cancel(&self, key: &str) -> Result<RunRecord, ServiceError> {
         let run = self.run(key)?;
         if run.state.is_finished() {
@@ -224,34 +226,12 @@ impl Service {
                 let path = meta.join(CANCEL_FILE);
                 std::fs::write(&path, b"").map_err(|e| io_error(&path, e))?;
             } else {
-                // Nobody runs it: it was abandoned.
-                self.shared
-                    .store
-                    .finish_canceled(&run.id, &[super::CANCELED.to_string()])?;
+                // Nobody runs it: its owner died. Kill what it left running.
+                self.cancel_abandoned(&run.id)?;
+                return self.run(&run.id);
             }
         }
         Ok(run)
-    }
-
-    /// Mark runs a dead process left PENDING or RUNNING as interrupted.
-    pub(crate) fn recover_interrupted(&self) -> Result<Vec<String>, ServiceError> {
-        let store = &self.shared.store;
-        let mut recovered = Vec::new();
-        for state in [RunState::Pending, RunState::Running] {
-            let runs = store.runs(&RunFilter {
-                state: Some(state),
-                include_postproc: true,
-                ..Default::default()
-            })?;
-            for run in runs {
-                let lock = self.shared.run_dir(&run.id).join(META_DIR);
-                if !is_held(&lock) {
-                    store.finish_error(&run.id, &[INTERRUPTED.to_string()])?;
-                    recovered.push(run.id);
-                }
-            }
-        }
-        Ok(recovered)
     }
 
     /// The run's log file.

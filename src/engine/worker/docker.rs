@@ -101,6 +101,7 @@ pub(super) async fn check(
         Limits {
             cancel,
             deadline: Some(Instant::now() + CHECK_TIMEOUT),
+            tag: Some(cwd),
         },
         &mut sink,
     )
@@ -279,6 +280,7 @@ async fn helper(docker: &str, args: &[&str], cwd: &Path) -> bool {
             // Not the run's token: this must run after the run was cancelled.
             cancel: &super::super::CancelToken::new(),
             deadline: Some(Instant::now() + HELPER_TIMEOUT),
+            tag: None,
         },
         &mut discard,
     )
