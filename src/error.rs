@@ -141,6 +141,8 @@ pub enum EngineError {
     Runtime(#[source] std::io::Error),
     #[error("run '{0}' is already queued or running")]
     AlreadySubmitted(String),
+    #[error("cannot join the queue of runs: {0}")]
+    Slots(String),
     #[error("the run folder `{}` does not exist", .0.display())]
     NoRunFolder(PathBuf),
     #[error("cannot write the run log `{}`: {source}", path.display())]

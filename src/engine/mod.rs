@@ -20,11 +20,13 @@ pub mod process;
 mod queue;
 pub mod reaper;
 mod runner;
+pub mod slots;
 pub mod worker;
 
 pub use cancel::CancelToken;
 pub use process::{ExitStatus, OutputLine, Stream};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
+pub use slots::SlotPool;
 pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use crate::workflow::SerialWorkflow;

@@ -287,8 +287,9 @@ where
     let status = group
         .shut_down(&mut child, status, &mut stop, &mut output)
         .await;
-    output.drain(&readers).await;
+    // What left the group may still hold the pipes: kill it before draining.
     group.sweep().await;
+    output.drain(&readers).await;
 
     match (stop.canceled, stop.timed_out, status) {
         (true, _, _) => Ok(Exit::Canceled),

@@ -26,7 +26,7 @@ pub use repository::RepositoryEntry;
 pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineEvent, WorkerConfig};
+use crate::engine::{Engine, EngineEvent, SlotPool, WorkerConfig};
 use crate::error::{EngineError, ServiceError};
 use crate::store::{RunRecord, RunState, Store, SubmissionRecord, WorkflowRecord};
 use crate::template::{ExpandOptions, Template};
@@ -36,6 +36,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Message for runs a dead process left behind.
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
+/// Folder in the home folder for the run slots all processes share.
+pub const SLOTS_DIR: &str = "slots";
 /// Message of a run canceled by its user (flowServ's `state.CANCELED`).
 pub const CANCELED: &str = "canceled at user request";
 
@@ -189,9 +191,13 @@ impl Service {
             },
             None => (WorkerConfig::default(), None),
         };
-        let engine = Arc::new(Engine::with_workers(
+        // One pool of run slots per home folder: `max_parallel` holds across
+        // every process working on it.
+        let slots = SlotPool::new(config.home.join(SLOTS_DIR), config.max_parallel);
+        let engine = Arc::new(Engine::with_slots(
             config.max_parallel,
             workers,
+            Some(slots),
             move |event| {
                 let _ = tx.send(event);
             },
@@ -264,6 +270,13 @@ impl Service {
     /// (the settings screen shows it; runs are refused with it).
     pub fn worker_config_error(&self) -> Option<EngineError> {
         self.shared.check_worker_config().err()
+    }
+
+    /// The runs waiting for a slot, in every process of this home folder, first
+    /// in line first: a PENDING run's position in the queue is its index plus
+    /// one. A PENDING run not listed is being prepared or about to start.
+    pub fn queue(&self) -> Vec<String> {
+        crate::engine::slots::waiting(&self.shared.config.home.join(SLOTS_DIR))
     }
 
     /// Runs running and queued in this process's engine.
