@@ -151,6 +151,8 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no space left on device while writing `{}`", path.display())]
+    DiskFull { path: PathBuf },
     #[error("step '{step}': input file `{path}` does not exist in the run folder")]
     MissingInput { step: String, path: String },
     #[error("step '{step}': output file `{path}` was not created by the step")]
@@ -214,6 +216,30 @@ pub enum EngineError {
     },
     #[error("worker configuration `{file}`: {message}")]
     WorkerConfig { file: String, message: String },
+}
+
+impl EngineError {
+    /// A failed write of the run log; a full disk says so.
+    pub(crate) fn log(path: &std::path::Path, source: std::io::Error) -> Self {
+        if is_disk_full(&source) {
+            EngineError::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            EngineError::Log {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+/// Whether an I/O error means the disk (or the user's quota) is full.
+pub fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::ENOSPC) | Some(libc::EDQUOT)
+    ) || error.kind() == std::io::ErrorKind::StorageFull
 }
 
 /// A use case that failed. Wraps the layer errors and adds what only the service

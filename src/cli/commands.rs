@@ -11,7 +11,7 @@ use crate::template::{ParameterType, ResultValue, SortColumn, Template};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -635,16 +635,16 @@ pub fn logs(config: Config, run: &str, follow: bool) -> i32 {
         let run = service.run(run)?;
         let path = service.log_path(&run.id);
         let mut offset = 0u64;
-        let mut stdout = std::io::stdout();
+        let stdout = std::io::stdout();
         loop {
+            // Streamed in constant memory, however big the log.
             if let Ok(mut file) = std::fs::File::open(&path) {
                 if file.seek(SeekFrom::Start(offset)).is_ok() {
-                    let mut buffer = Vec::new();
-                    if let Ok(n) = file.read_to_end(&mut buffer) {
-                        offset += n as u64;
-                        let _ = stdout.write_all(&buffer);
-                        let _ = stdout.flush();
+                    let mut out = stdout.lock();
+                    if let Ok(n) = std::io::copy(&mut file, &mut out) {
+                        offset += n;
                     }
+                    let _ = out.flush();
                 }
             }
             if !follow {
@@ -824,11 +824,11 @@ pub fn download(config: Config, run: &str, file: &str, out: Option<&Path>) -> i3
                 })?;
             }
             None => {
-                let bytes = std::fs::read(&path).map_err(|e| ServiceError::Io {
+                let mut file = std::fs::File::open(&path).map_err(|e| ServiceError::Io {
                     path: path.clone(),
                     source: e,
                 })?;
-                let _ = std::io::stdout().write_all(&bytes);
+                let _ = std::io::copy(&mut file, &mut std::io::stdout().lock());
             }
         }
         Ok(0)

@@ -16,6 +16,7 @@
 //! - `queue`: the [`Engine`], its runtime and its FIFO queue.
 
 mod cancel;
+pub mod log;
 pub mod process;
 mod queue;
 pub mod reaper;
@@ -65,6 +66,9 @@ pub struct RunJob {
     pub step_timeout: Option<Duration>,
     /// How long the whole run may take; `None` for no limit.
     pub run_timeout: Option<Duration>,
+    /// The most bytes the log keeps (its first and last half); `None` for no
+    /// limit. See [`log`].
+    pub log_limit: Option<u64>,
 }
 
 impl RunJob {
@@ -85,6 +89,7 @@ impl RunJob {
             workers: None,
             step_timeout: None,
             run_timeout: None,
+            log_limit: None,
         }
     }
 

@@ -17,6 +17,7 @@ mod maintenance;
 mod ranking;
 mod recovery;
 mod repository;
+mod results;
 mod runs;
 
 pub use check::{is_template_archive, load_template};

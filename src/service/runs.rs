@@ -14,7 +14,7 @@ use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
 use crate::paths::join_inside;
 use crate::store::{NewRun, RunFile, RunFilter, RunRecord, RunState, SubmissionRecord};
-use crate::template::{ResultSchema, ResultValue, Template};
+use crate::template::{ResultValue, Template};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -264,6 +264,7 @@ impl Shared {
         job.workers = workers;
         job.step_timeout = self.config.step_timeout;
         job.run_timeout = self.config.run_timeout;
+        job.log_limit = self.config.limits.log_bytes;
         job
     }
 }
@@ -426,7 +427,9 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
 
     let is_postproc = run.submission_id.is_none();
     let results = match (&template.results, is_postproc) {
-        (Some(schema), false) => read_results(&run_dir, schema)?,
+        (Some(schema), false) => {
+            super::results::read_results(&run_dir, schema, shared.config.limits.result_bytes)?
+        }
         _ => Vec::new(),
     };
     // Declared workflow outputs must exist.
@@ -495,25 +498,6 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
     Ok((files, results))
 }
 
-/// Read the result file and extract the schema's columns.
-pub(crate) fn read_results(
-    run_dir: &Path,
-    schema: &ResultSchema,
-) -> Result<Vec<(String, Option<ResultValue>)>, String> {
-    let path = run_dir.join(&schema.file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("result file '{}' cannot be read: {e}", schema.file))?;
-    let is_yaml = schema.file.ends_with(".yaml") || schema.file.ends_with(".yml");
-    let document: Value = if is_yaml {
-        serde_yaml::from_str(&text)
-            .map_err(|e| format!("result file '{}' is not valid YAML: {e}", schema.file))?
-    } else {
-        serde_json::from_str(&text)
-            .map_err(|e| format!("result file '{}' is not valid JSON: {e}", schema.file))?
-    };
-    schema.extract(&document)
-}
-
 fn read_expanded(run_dir: &Path) -> Option<SerialWorkflow> {
     let text = std::fs::read_to_string(run_dir.join(META_DIR).join(WORKFLOW_FILE)).ok()?;
     serde_json::from_str(&text).ok()
@@ -573,7 +557,7 @@ fn remove_static_copies(shared: &Shared, run_id: &str) {
         let original = static_dir.join(&relative);
         let same = match (std::fs::metadata(&copy), std::fs::metadata(&original)) {
             (Ok(a), Ok(b)) if a.is_file() && a.len() == b.len() => {
-                std::fs::read(&copy).ok() == std::fs::read(&original).ok()
+                super::files::same_contents(&copy, &original)
             }
             _ => false,
         };
