@@ -129,8 +129,39 @@ pub enum StoreError {
     /// Data in the file that this code did not write, or a file damaged outside it.
     #[error("the database holds unreadable data: {0}")]
     Corrupt(String),
+    /// SQLite could not grow its files (`SQLITE_FULL`).
+    #[error("no space left on device while writing the database")]
+    DiskFull,
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match &error {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                StoreError::DiskFull
+            }
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the error is a full disk (which freeing space can cure).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull => true,
+            StoreError::Open { source, .. } => matches!(
+                source,
+                rusqlite::Error::SqliteFailure(failure, _)
+                    if failure.code == rusqlite::ErrorCode::DiskFull
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// A run the engine cannot execute, or an engine setting it cannot use. The
@@ -262,6 +293,8 @@ pub enum ServiceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no space left on device while writing `{}`", path.display())]
+    DiskFull { path: PathBuf },
     #[error("{0}")]
     UnsafePath(String),
     #[error("archive `{}` cannot be read: {message}", path.display())]

@@ -147,8 +147,17 @@ async fn run_steps(
             };
             worker::run_step(step, step_worker, &mut context).await
         };
-        log.close_step().map_err(Stop::failed)?;
-        result?;
+        // A log that could not be written (a full disk) is the first thing to
+        // tell; how the step itself went follows.
+        match (log.close_step(), result) {
+            (Ok(()), result) => result?,
+            (Err(error), Err(Stop::Failed(messages))) => {
+                let mut all = vec![error.to_string()];
+                all.extend(messages);
+                return Err(Stop::Failed(all));
+            }
+            (Err(error), _) => return Err(Stop::failed(error)),
+        }
         for output in &step.outputs {
             if !exists(&job.run_dir, step, output)? {
                 return Err(Stop::failed(EngineError::MissingOutput {

@@ -12,6 +12,11 @@ use std::path::{Path, PathBuf};
 const SKIPPED: [&str; 4] = [".git", "__pycache__", ".hg", ".svn"];
 
 pub(crate) fn io_error(path: &Path, source: io::Error) -> ServiceError {
+    if crate::error::is_disk_full(&source) {
+        return ServiceError::DiskFull {
+            path: path.to_path_buf(),
+        };
+    }
     ServiceError::Io {
         path: path.to_path_buf(),
         source,

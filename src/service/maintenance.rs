@@ -179,8 +179,18 @@ impl Service {
                 run.state.as_str()
             )));
         }
-        self.shared.store.delete_run(&run.id)?;
         let dir = self.shared.run_dir(&run.id);
+        let store = &self.shared.store;
+        match self.shared.write_with_reserve(|| store.delete_run(&run.id)) {
+            Ok(()) => {}
+            // Even the reserve is gone: the run's own files are what can be
+            // freed, and they are to go anyway.
+            Err(e) if e.is_disk_full() => {
+                let _ = std::fs::remove_dir_all(&dir);
+                store.delete_run(&run.id)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let _ = std::fs::remove_dir_all(dir);
         Ok(run)
     }

@@ -19,6 +19,7 @@ mod recovery;
 mod repository;
 mod results;
 mod runs;
+mod space;
 
 pub use check::{is_template_archive, load_template};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
@@ -78,6 +79,10 @@ pub(crate) struct Shared {
     pub worker_config_error: Option<(String, String)>,
     /// Expanded workflows of the runs this process executes (until they end).
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
+    /// Runs of this process that ended but whose end the store could not take
+    /// (a full disk even without the reserve), with their messages: `wait`
+    /// reports them as ERROR with these.
+    pub unrecorded: Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl Shared {
@@ -178,6 +183,7 @@ impl Service {
             std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
         }
         let store = Arc::new(Store::open(&config.database)?);
+        space::ensure_reserve(&config.home);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
         // A broken worker configuration must not lock the user out of the app
         // (the settings screen is where it gets fixed): it is kept and reported
@@ -213,6 +219,7 @@ impl Service {
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
             workflows: Mutex::new(Default::default()),
+            unrecorded: Mutex::new(Default::default()),
             worker_config_error,
         });
         let service = Service { shared, engine };
@@ -378,7 +385,21 @@ impl Service {
                 .map_err(|_| ServiceError::Invalid("internal lock poisoned".into()))?;
             if finished.contains(run_id) {
                 drop(finished);
-                return self.run(run_id);
+                let mut run = self.run(run_id)?;
+                let unrecorded = self
+                    .shared
+                    .unrecorded
+                    .lock()
+                    .ok()
+                    .and_then(|u| u.get(run_id).cloned());
+                if let Some(messages) = unrecorded {
+                    if run.state.is_active() {
+                        run.state = RunState::Error;
+                        run.messages = messages;
+                        run.finished_at = Some(chrono::Utc::now());
+                    }
+                }
+                return Ok(run);
             }
             if !owned {
                 // A run of another process (or one already done): the store tells.

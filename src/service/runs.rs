@@ -304,7 +304,7 @@ pub(crate) fn supervise(
         match event {
             EngineEvent::Started { run_id } => {
                 let run_id = run_id.to_string();
-                let _ = shared.store.start_run(&run_id);
+                let _ = shared.write_with_reserve(|| shared.store.start_run(&run_id));
                 shared.emit(ServiceEvent::RunChanged { run_id });
             }
             EngineEvent::StepStarted {
@@ -383,27 +383,53 @@ fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
     let store = &shared.store;
     // First, so that "all files of the run folder" lists what the run made.
     remove_static_copies(shared, run_id);
-    let result = match outcome {
-        RunOutcome::Canceled => store
-            .finish_canceled(run_id, &[super::CANCELED.to_string()])
-            .map(|_| RunState::Canceled),
-        RunOutcome::Error(messages) => store
-            .finish_error(run_id, &messages)
-            .map(|_| RunState::Error),
+    // Every write here may meet a disk the run just filled: it gets the
+    // reserve (see `space`).
+    let (state, messages, result) = match outcome {
+        RunOutcome::Canceled => {
+            let messages = vec![super::CANCELED.to_string()];
+            let result = shared.write_with_reserve(|| store.finish_canceled(run_id, &messages));
+            (RunState::Canceled, messages, result)
+        }
+        RunOutcome::Error(messages) => {
+            let result = shared.write_with_reserve(|| store.finish_error(run_id, &messages));
+            (RunState::Error, messages, result)
+        }
         RunOutcome::Success => match collect_success(shared, run_id) {
-            Ok((files, results)) => store
-                .finish_success(run_id, &files, &results)
-                .map(|_| RunState::Success),
-            Err(message) => store
-                .finish_error(run_id, &[message])
-                .map(|_| RunState::Error),
+            Ok((files, results)) => {
+                let result =
+                    shared.write_with_reserve(|| store.finish_success(run_id, &files, &results));
+                (RunState::Success, Vec::new(), result)
+            }
+            Err(message) => {
+                let messages = vec![message];
+                let result = shared.write_with_reserve(|| store.finish_error(run_id, &messages));
+                (RunState::Error, messages, result)
+            }
         },
     };
-    let state = result.unwrap_or(RunState::Error);
     if let Ok(mut workflows) = shared.workflows.lock() {
         workflows.remove(run_id);
     }
-    state
+    match result {
+        Ok(_) => state,
+        Err(error) => {
+            // Not recorded: keep the outcome for whoever waits on the run here,
+            // with the reason it is not in the store.
+            let mut messages = if state == RunState::Success {
+                Vec::new()
+            } else {
+                messages
+            };
+            messages.push(format!(
+                "the end of this run could not be recorded: {error}"
+            ));
+            if let Ok(mut unrecorded) = shared.unrecorded.lock() {
+                unrecorded.insert(run_id.to_string(), messages);
+            }
+            RunState::Error
+        }
+    }
 }
 
 type Collected = (Vec<RunFile>, Vec<(String, Option<ResultValue>)>);
