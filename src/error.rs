@@ -16,6 +16,13 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
+    /// A template document larger than the configured limit.
+    #[error("`{}` is {size} bytes, more than the limit of {limit} bytes for a template document (`document_limit_mb` in settings.json or FLOWDESK_DOCUMENT_LIMIT_MB)", path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     /// The folder has neither a manifest nor a given spec file.
     #[error("`{}` has no manifest (flowserv.json, flowserv.yaml or flowserv.yml); give the template file with --specfile", folder.display())]
     NoManifest { folder: PathBuf },
@@ -315,6 +322,25 @@ pub enum ServiceError {
         "file argument '{name}': '{file}' is neither an uploaded file nor a readable local file"
     )]
     MissingFileArgument { name: String, file: String },
+    #[error(
+        "the database `{}` is {state}, but the home folder holds {workflows} benchmark folder(s) and {runs} run folder(s): it was damaged or removed. {}",
+        path.display(),
+        match backup {
+            Some(time) => format!("Restore the last backup (taken {time}) with `flowdesk doctor --restore`, or move `workflows/` and `runs/` away to start afresh."),
+            None => "There is no backup to restore; move `workflows/` and `runs/` away to start afresh.".to_string(),
+        }
+    )]
+    EmptyDatabase {
+        path: PathBuf,
+        /// "empty" or "missing".
+        state: &'static str,
+        workflows: usize,
+        runs: usize,
+        /// When the backup was taken, if there is one.
+        backup: Option<String>,
+    },
+    #[error("another flowdesk process is using `{}`; close it first", .0.display())]
+    HomeBusy(PathBuf),
     #[error("{0}")]
     Invalid(String),
 }

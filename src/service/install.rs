@@ -84,10 +84,15 @@ impl Service {
             .shared
             .config
             .home
-            .join("tmp")
+            .join(super::home::TMP_DIR)
             .join(format!("install-{}", new_id(12)));
+        // Locked while in use: start-up removes only the scratch folders of
+        // installs that died (see `home`).
+        let lock =
+            super::lock::RunLock::try_acquire(&scratch).map_err(|e| io_error(&scratch, e))?;
         let result = self.install_inner(source, options, &scratch);
         let _ = std::fs::remove_dir_all(&scratch);
+        drop(lock);
         result
     }
 

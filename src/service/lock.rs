@@ -34,6 +34,17 @@ impl RunLock {
         }
     }
 
+    /// Like [`RunLock::try_acquire`] for a folder that must already exist.
+    pub fn try_acquire_existing(path: &Path) -> std::io::Result<Option<RunLock>> {
+        if !path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not a folder",
+            ));
+        }
+        Self::try_acquire(path)
+    }
+
     /// The descriptor, so a child process can inherit the lock.
     pub fn raw_fd(&self) -> i32 {
         self.file.as_raw_fd()

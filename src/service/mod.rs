@@ -10,7 +10,9 @@
 
 mod check;
 mod detach;
+pub mod doctor;
 pub mod files;
+pub mod home;
 mod install;
 mod lock;
 mod maintenance;
@@ -147,10 +149,24 @@ impl Default for OpenOptions {
     }
 }
 
+/// Take a backup once this many writes have gone by since the last one.
+pub(crate) const BACKUP_EVERY: u64 = 500;
+
 /// The service: open one per process.
 pub struct Service {
     pub(crate) shared: Arc<Shared>,
     pub(crate) engine: Arc<Engine>,
+    /// Held (shared) while the service is open; see `home`.
+    _home_lock: home::HomeLock,
+}
+
+impl Drop for Service {
+    /// A clean exit leaves a backup of what this process changed.
+    fn drop(&mut self) {
+        if self.shared.store.changes() > 0 {
+            let _ = self.shared.store.backup();
+        }
+    }
 }
 
 impl Service {
@@ -178,12 +194,17 @@ impl Service {
         options: OpenOptions,
     ) -> Result<Service, ServiceError> {
         let install_samples = options.install_samples;
-        std::fs::create_dir_all(&config.home).map_err(|e| files::io_error(&config.home, e))?;
+        home::create_private_dir(&config.home)?;
         if let Some(parent) = config.database.parent() {
             std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
         }
+        let home_lock = home::lock_home(&config.home, false)?
+            .ok_or_else(|| ServiceError::HomeBusy(config.home.clone()))?;
+        home::check_database(&config)?;
         let store = Arc::new(Store::open(&config.database)?);
         space::ensure_reserve(&config.home);
+        home::clean_scratch(&config.home);
+        crate::template::set_document_limit(config.limits.document_bytes);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
         // A broken worker configuration must not lock the user out of the app
         // (the settings screen is where it gets fixed): it is kept and reported
@@ -222,7 +243,11 @@ impl Service {
             unrecorded: Mutex::new(Default::default()),
             worker_config_error,
         });
-        let service = Service { shared, engine };
+        let service = Service {
+            shared,
+            engine,
+            _home_lock: home_lock,
+        };
         if options.recover {
             service.recover_interrupted();
         }

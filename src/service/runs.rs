@@ -297,6 +297,10 @@ pub(crate) fn supervise(
                 if let Some(engine) = engine.upgrade() {
                     poll_cancel_requests(&shared, &engine);
                 }
+                // A long session keeps its rolling backup fresh.
+                if shared.store.changes() >= super::BACKUP_EVERY {
+                    let _ = shared.store.backup();
+                }
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
