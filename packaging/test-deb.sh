@@ -204,10 +204,10 @@ else
 fi
 if output=$(as_user flowdesk workflows 2>&1); then
     echo "$output" | sed 's/^/        /'
-    if grep -q 'Hello World' <<<"$output"; then
-        ok "flowdesk workflows lists the bundled 'Hello World' sample"
+    if grep -q 'Hello World (sample)' <<<"$output"; then
+        ok "flowdesk workflows lists the bundled 'Hello World (sample)'"
     else
-        bad "flowdesk workflows does not list 'Hello World'" "$output"
+        bad "flowdesk workflows does not list 'Hello World (sample)'" "$output"
     fi
 else
     bad "flowdesk workflows failed" "$output"
@@ -224,11 +224,11 @@ else
     bad "flowdesk template check on the installed predictor sample" "$output"
 fi
 if command -v python3 >/dev/null 2>&1; then
-    if output=$(as_user flowdesk run 'Hello World' --arg sleeptime=0 --wait </dev/null 2>&1) &&
+    if output=$(as_user flowdesk run 'Hello World (sample)' --arg sleeptime=0 --wait </dev/null 2>&1) &&
         grep -q 'SUCCESS' <<<"$output"; then
-        ok "a run of the installed 'Hello World' sample succeeds"
+        ok "a run of the installed 'Hello World (sample)' succeeds"
     else
-        bad "a run of the installed 'Hello World' sample" "$output"
+        bad "a run of the installed 'Hello World (sample)'" "$output"
     fi
 else
     echo "  note  python3 is not installed: the sample run is skipped"

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod gui;
 pub mod paths;
+pub mod remote;
 pub mod service;
 pub mod store;
 pub mod template;

@@ -50,14 +50,14 @@ fn wait_for_or(
 #[test]
 fn helloworld_end_to_end_with_leaderboard_postproc_export_and_cleanup() {
     let home = Home::new();
-    let id = home.sample("Hello World");
-    assert_eq!(id, "hello_world");
+    let id = home.sample("Hello World (sample)");
+    assert_eq!(id, "hello_world_sample");
     let workflows = home.json(&["workflows"]);
     assert!(workflows
         .as_array()
         .unwrap()
         .iter()
-        .any(|w| w["id"] == "hello_world"));
+        .any(|w| w["id"] == "hello_world_sample"));
 
     // Two submissions: the default one runs the shipped names, the other uploads its own.
     let submission = home.json(&["submission", "create", &id, "team-b"]);
@@ -226,7 +226,7 @@ fn tar_list(path: &Path) -> Vec<String> {
 #[test]
 fn predictor_runs_participant_code_from_a_file_argument() {
     let home = Home::new();
-    let id = home.sample("Predictor");
+    let id = home.sample("Predictor (sample)");
     let better = samples().join("predictor/examples/better_predictor.py");
     let (output, run) = home.run_wait(&[&id, "--file", &format!("code={}", better.display())]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -374,7 +374,7 @@ fn killed_process_leaves_run_interrupted_and_database_intact() {
 #[test]
 fn eight_runs_in_parallel_without_database_locks() {
     let home = Home::new();
-    let id = home.sample("Hello World");
+    let id = home.sample("Hello World (sample)");
     let children: Vec<_> = (0..8)
         .map(|i| {
             home.command(&[
@@ -411,7 +411,7 @@ fn eight_runs_in_parallel_without_database_locks() {
 #[test]
 fn unsafe_targets_and_uploads_are_refused() {
     let home = Home::new();
-    let id = home.sample("Hello World");
+    let id = home.sample("Hello World (sample)");
     let names = home.path().join("n.txt");
     std::fs::write(&names, "A\n").unwrap();
     let output = home.run(&[
@@ -461,9 +461,9 @@ fn first_start_installs_samples_and_archives_install() {
         .iter()
         .map(|w| w["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Hello World"), "{names:?}");
-    assert!(names.contains(&"Predictor"), "{names:?}");
-    home.ok(&["uninstall", "hello_world"]);
+    assert!(names.contains(&"Hello World (sample)"), "{names:?}");
+    assert!(names.contains(&"Predictor (sample)"), "{names:?}");
+    home.ok(&["uninstall", "hello_world_sample"]);
     // A second start does not bring them back.
     assert_eq!(
         home.json(&["workflows"]).as_array().unwrap().len(),

@@ -44,7 +44,7 @@ fn check_prints_parameters_in_form_order_and_schema() {
     let output = check("helloworld");
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.starts_with("Hello World\n"), "{text}");
+    assert!(text.starts_with("Hello World (sample)\n"), "{text}");
     let names = text.find("  names ").unwrap();
     let sleeptime = text.find("  sleeptime ").unwrap();
     let greeting = text.find("  greeting ").unwrap();
@@ -66,7 +66,7 @@ fn check_json_has_parameters_groups_and_schema() {
     let output = flowdesk(&["template", "check", path.to_str().unwrap(), "--json"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(doc["name"], "Predictor");
+    assert_eq!(doc["name"], "Predictor (sample)");
     let params = doc["parameters"].as_array().unwrap();
     let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["code", "method", "threshold"]);
@@ -333,7 +333,7 @@ fn archives_are_checked_like_folders() {
     .unwrap();
     let output = flowdesk(&["template", "check", archive.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).starts_with("Hello World\n"));
+    assert!(stdout(&output).starts_with("Hello World (sample)\n"));
 
     let bad = samples().join("bad/undeclared-reference");
     let archive = dir.path().join("draft.tar.gz");

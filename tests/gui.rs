@@ -105,7 +105,7 @@ fn start_run(harness: &mut Harness<'_, FlowdeskApp>) {
 fn participant_runs_a_benchmark_and_sees_it_ranked() {
     let (_dir, config) = home();
     let mut harness = app(config);
-    select_benchmark(&mut harness, "Hello World");
+    select_benchmark(&mut harness, "Hello World (sample)");
 
     // The form: an invalid value shows its error and keeps Run disabled.
     harness.get_by_label("New run").click();
@@ -308,7 +308,7 @@ fn an_idle_app_stops_repainting() {
         .with_size([1400.0, 900.0])
         .allow_missing_glyphs()
         .build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
-    select_benchmark(&mut harness, "Hello World");
+    select_benchmark(&mut harness, "Hello World (sample)");
     harness.get_by_label("Leaderboard").click();
     step_until(&mut harness, "the leaderboard", |h| {
         has_label_containing(h, "ranked by")
@@ -325,7 +325,7 @@ fn an_idle_app_stops_repainting() {
     );
     // Every screen settles too, and every widget on it has an accessible name
     // (`run` checks both).
-    select_benchmark(&mut harness, "Predictor");
+    select_benchmark(&mut harness, "Predictor (sample)");
     for tab in [
         "Overview",
         "New run",
@@ -364,7 +364,7 @@ fn an_archive_opens_on_the_template_check_screen() {
         .with_size([1400.0, 900.0])
         .build_eframe(move |cc| FlowdeskApp::new(cc, config, Some(opened)));
     step_until(&mut harness, "the checked archive", |h| {
-        has_label_containing(h, "'Hello World' is valid")
+        has_label_containing(h, "'Hello World (sample)' is valid")
     });
     assert!(has_label(&harness, "Greeting (greeting)"));
     // Rewriting the archive re-checks it, as saving a file does for a folder.
@@ -400,7 +400,7 @@ fn a_bad_worker_configuration_is_shown_in_settings() {
     let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
     let mut harness = app(config);
     step_until(&mut harness, "the benchmark list", |h| {
-        has_label(h, "Hello World")
+        has_label(h, "Hello World (sample)")
     });
     harness.get_by_label("Settings").click();
     step_until(&mut harness, "the worker configuration error", |h| {

@@ -12,6 +12,7 @@
 //! finishing.
 
 pub mod backup;
+pub mod cache;
 mod leaderboard;
 mod migrations;
 mod postproc;

@@ -57,6 +57,10 @@ pub struct TemplateFolder {
     /// an inline `workflowSpec`).
     pub spec_name: String,
     pub template: Template,
+    /// What flowServ accepts but is probably a mistake (a `files` source that
+    /// does not exist, a step input nothing provides): shown by `template
+    /// check` and at install, never a reason to refuse the template.
+    pub warnings: Vec<String>,
 }
 
 impl TemplateFolder {
@@ -89,6 +93,7 @@ impl TemplateFolder {
         let mut instructions = None;
         let mut files = None;
         let mut spec: Option<(Value, String, PathBuf)> = None;
+        let mut warnings: Vec<String> = Vec::new();
 
         if let Some((doc, manifest_name)) = &manifest_doc {
             let fail = |m: String| TemplateError::invalid(manifest_name.clone(), m);
@@ -114,16 +119,24 @@ impl TemplateFolder {
                 for (i, item) in items.iter().enumerate() {
                     let entry = Element::new(item, format!("files[{i}]")).map_err(fail)?;
                     let source = entry.required_string(&["source"]).map_err(fail)?;
-                    let target = entry.string(&["target"]).map_err(fail)?.unwrap_or_default();
+                    // flowserv-core 0.9.4 copies to `target = source` when no
+                    // target is given (the user guide's "empty string" default
+                    // describes an older release).
+                    let target = entry
+                        .string(&["target"])
+                        .map_err(fail)?
+                        .unwrap_or_else(|| source.clone());
                     let source_path = join_inside(&basedir, &source, true)
                         .map_err(|e| fail(format!("files[{i}].source: {e}")))?;
-                    if !source_path.exists() {
-                        return Err(fail(format!(
-                            "files[{i}].source: '{source}' does not exist"
-                        )));
-                    }
                     check_relative(&target, true)
                         .map_err(|e| fail(format!("files[{i}].target: {e}")))?;
+                    if !source_path.exists() {
+                        // flowServ copies nothing for it and installs anyway.
+                        warnings.push(format!(
+                            "{manifest_name}: files[{i}].source: '{source}' does not exist; nothing is copied for it"
+                        ));
+                        continue;
+                    }
                     copies.push(CopySpec { source, target });
                 }
                 files = Some(copies);
@@ -215,6 +228,7 @@ impl TemplateFolder {
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| spec_name.clone());
         check_name(&name).map_err(|e| TemplateError::invalid(name_source, e))?;
+        warnings.extend(template.warnings.iter().cloned());
         Ok(TemplateFolder {
             basedir,
             name,
@@ -223,6 +237,7 @@ impl TemplateFolder {
             files,
             spec_name,
             template,
+            warnings,
         })
     }
 }
@@ -325,7 +340,7 @@ mod tests {
                 },
                 CopySpec {
                     source: "spec.yaml".into(),
-                    target: String::new()
+                    target: "spec.yaml".into()
                 }
             ]
         );
@@ -343,10 +358,12 @@ mod tests {
             "name: x\nspecfile: spec.yaml\nfiles:\n  - source: nothere\n",
         )
         .unwrap();
-        let err = TemplateFolder::load(dir.path(), &LoadOptions::default())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("'nothere' does not exist"), "{err}");
+        let loaded = TemplateFolder::load(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.files, Some(vec![]));
+        assert_eq!(
+            loaded.warnings,
+            vec!["flowserv.yaml: files[0].source: 'nothere' does not exist; nothing is copied for it"]
+        );
         fs::write(
             dir.path().join("flowserv.yaml"),
             "name: x\nspecfile: ../spec.yaml\n",

@@ -69,6 +69,10 @@ pub struct Template {
     pub results: Option<ResultSchema>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postproc: Option<PostProcSpec>,
+    /// What flowServ accepts but flowdesk thinks is a mistake, one message each
+    /// (naming the element); never a reason to refuse the template.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Arguments bound to a template: cast values, defaults filled in.
@@ -103,6 +107,7 @@ impl Template {
     /// Validate a template document. `file` names it in messages.
     pub fn from_value(document: Value, file: &str) -> Result<Template, TemplateError> {
         let fail = |message: String| TemplateError::invalid(file, message);
+        let mut warnings: Vec<String> = Vec::new();
         let doc = Element::new(&document, "template").map_err(fail)?;
         let workflow = doc
             .get(&["workflow"])
@@ -146,13 +151,15 @@ impl Template {
             }
         }
         groups.sort_by_key(|g| g.index);
+        // flowServ does not check group names; the form shows such a parameter
+        // without a group.
         for parameter in &parameters {
             if let Some(group) = &parameter.group {
                 if !groups.iter().any(|g| &g.name == group) {
-                    return Err(fail(format!(
-                        "parameter '{}' belongs to group '{group}', which parameterGroups does not declare",
+                    warnings.push(format!(
+                        "{file}: parameter '{}' belongs to group '{group}', which parameterGroups does not declare",
                         parameter.name
-                    )));
+                    ));
                 }
             }
         }
@@ -216,6 +223,7 @@ impl Template {
             outputs,
             results,
             postproc,
+            warnings,
         })
     }
 
@@ -504,8 +512,12 @@ mod tests {
     #[test]
     fn groups_outputs_and_references_are_validated() {
         let base = json!({"steps": [{"action": {"commands": ["x"]}}]});
-        let err = load(json!({"workflow": base, "parameters": [{"name": "a", "dtype": "int", "group": "nogroup"}]})).unwrap_err();
-        assert!(err.contains("group 'nogroup'"), "{err}");
+        // flowServ does not check group names: a warning, not a refusal.
+        let t = load(json!({"workflow": base, "parameters": [{"name": "a", "dtype": "int", "group": "nogroup"}]})).unwrap();
+        assert_eq!(
+            t.warnings,
+            vec!["t.yaml: parameter 'a' belongs to group 'nogroup', which parameterGroups does not declare"]
+        );
         let t = load(json!({
             "workflow": base,
             "parameterGroups": [{"name": "g2", "title": "Second", "index": 2}, {"name": "g1", "title": "First", "index": 1}],
