@@ -304,6 +304,9 @@ pub enum ServiceError {
     DiskFull { path: PathBuf },
     #[error("{0}")]
     UnsafePath(String),
+    /// A template beyond the install limits; the message names the limit.
+    #[error("{0}")]
+    TemplateTooLarge(String),
     #[error("archive `{}` cannot be read: {message}", path.display())]
     BadArchive { path: PathBuf, message: String },
     #[error("no benchmark '{0}' is installed (see `flowdesk workflows`)")]

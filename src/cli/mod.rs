@@ -200,7 +200,7 @@ pub fn run(cli: Cli) -> i32 {
         return 0;
     };
     if let Command::Template(command) = command {
-        return template::run(command);
+        return template::run(command, cli.home);
     }
     let config = match Config::resolve(cli.home) {
         Ok(config) => config,

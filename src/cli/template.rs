@@ -2,6 +2,7 @@
 //! template.
 
 use super::{fail, parse_assignment, table};
+use crate::config::{Config, Limits};
 use crate::template::spec::display_value;
 use crate::template::{ExpandOptions, LoadOptions, TemplateFolder};
 use crate::workflow::Action;
@@ -49,33 +50,44 @@ pub struct Source {
 }
 
 impl Source {
-    /// Load the folder, or the archive unpacked by the service.
-    fn load(&self) -> Result<TemplateFolder, crate::error::ServiceError> {
-        crate::service::load_template(
+    /// Load the folder, or the archive unpacked by the service, checking its
+    /// files with the install limits.
+    fn load(&self, limits: &Limits) -> Result<TemplateFolder, crate::error::ServiceError> {
+        crate::service::load_template_with(
             &self.folder,
             &LoadOptions {
                 manifest: self.manifest.clone(),
                 specfile: self.specfile.clone(),
                 ..LoadOptions::default()
             },
+            limits,
         )
     }
 }
 
-pub fn run(command: TemplateCommand) -> i32 {
+/// `home` is the `--home` flag: its settings give the limits an install there
+/// would use.
+pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
+    let limits = match Config::resolve(home) {
+        Ok(config) => config.limits,
+        Err(_) => match Limits::from_env() {
+            Ok(limits) => limits,
+            Err(e) => return fail(e),
+        },
+    };
     match command {
-        TemplateCommand::Check { source, json } => check(&source, json),
+        TemplateCommand::Check { source, json } => check(&source, json, &limits),
         TemplateCommand::Expand {
             source,
             args,
             files,
             json,
-        } => expand(&source, &args, &files, json),
+        } => expand(&source, &args, &files, json, &limits),
     }
 }
 
-fn check(source: &Source, as_json: bool) -> i32 {
-    let folder = match source.load() {
+fn check(source: &Source, as_json: bool, limits: &Limits) -> i32 {
+    let folder = match source.load(limits) {
         Ok(folder) => folder,
         Err(e) => return fail(e),
     };
@@ -210,8 +222,14 @@ fn non_empty(text: String) -> String {
     }
 }
 
-fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> i32 {
-    let folder = match source.load() {
+fn expand(
+    source: &Source,
+    args: &[String],
+    files: &[String],
+    as_json: bool,
+    limits: &Limits,
+) -> i32 {
+    let folder = match source.load(limits) {
         Ok(folder) => folder,
         Err(e) => return fail(e),
     };

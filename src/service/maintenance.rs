@@ -117,12 +117,16 @@ impl Service {
                 file.display()
             )));
         }
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                ServiceError::Invalid(format!("`{}` has no file name", file.display()))
-            })?;
+        let name = file.file_name().ok_or_else(|| {
+            ServiceError::Invalid(format!("`{}` has no file name", file.display()))
+        })?;
+        let name = super::tree::utf8_name(name, file)?.to_string();
+        if let Some(bad) = name.chars().find(|c| c.is_control()) {
+            return Err(ServiceError::Invalid(format!(
+                "`{}`: the file name holds the control character {bad:?}; rename the file first",
+                super::tree::shown(file)
+            )));
+        }
         let id = new_id(12);
         let dir = self.upload_dir(&submission).join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;

@@ -22,8 +22,9 @@ mod repository;
 mod results;
 mod runs;
 mod space;
+pub mod tree;
 
-pub use check::{is_template_archive, load_template};
+pub use check::{is_template_archive, load_template, load_template_with};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use repository::RepositoryEntry;

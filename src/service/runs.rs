@@ -110,6 +110,20 @@ impl Service {
                 }
                 local
             };
+            // The run folder's metadata folder (log, lock, cancel requests) is
+            // flowdesk's: no argument may write into it.
+            let target = crate::paths::check_relative(&file.target, false)
+                .map_err(|e| ServiceError::UnsafePath(format!("parameter '{name}': {e}")))?;
+            if target
+                .components()
+                .next()
+                .is_some_and(|c| c.as_os_str() == META_DIR)
+            {
+                return Err(ServiceError::UnsafePath(format!(
+                    "parameter '{name}': target '{}' is inside `{META_DIR}/`, which is reserved for flowdesk's own files",
+                    file.target
+                )));
+            }
             file_copies.push((source, file.target.clone()));
         }
 
