@@ -3,6 +3,7 @@
 //! scripts; failures print one line and exit non-zero.
 
 mod commands;
+mod doctor;
 mod template;
 
 use crate::config::Config;
@@ -157,6 +158,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the home folder: database, backup, runs left by dead processes,
+    /// leftover processes, orphaned run folders, temporary folders, permissions.
+    Doctor {
+        /// Repair what can be repaired without losing anything.
+        #[arg(long, conflicts_with = "restore")]
+        fix: bool,
+        /// Replace the database with its last backup.
+        #[arg(long)]
+        restore: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
@@ -252,6 +265,7 @@ pub fn run(cli: Cli) -> i32 {
             json,
         } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref(), json),
         Command::Repo { json } => commands::repo(config, json),
+        Command::Doctor { fix, restore, json } => doctor::run(config, fix, restore, json),
         Command::Execute { run } => commands::execute(config, &run),
         Command::Open(_) => 0,
     }

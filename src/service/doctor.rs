@@ -551,7 +551,7 @@ fn check_reserve(config: &Config, fix: bool, report: &mut Report) {
     }
     report.problem(
         "reserve",
-        "the space kept to record the end of runs on a full disk is used up (the disk was full)",
+        "there is no reserve (the room kept to record the end of runs on a full disk): the disk was full, or this home folder is older than the reserve",
         fix && path.is_file(),
     );
 }
