@@ -459,3 +459,48 @@ fn a_url_that_is_not_flowserv_or_not_there_is_named() {
     let api = ServerApi::connect(ServerUrl::parse(&server.root()).unwrap(), None, None).unwrap();
     assert_eq!(api.url().key(), server.url());
 }
+
+#[test]
+fn the_poller_follows_a_run_to_its_end_and_reports_only_changes() {
+    use flowdesk::remote::poll::{PollEvent, Poller, Watch};
+    let server = server::shared();
+    let api = Arc::new(signed_in(server, "poller"));
+    let group = api.create_group("helloworld", "team poll", &[]).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let poller = Poller::start(
+        api.clone(),
+        Arc::new(move |event| {
+            let _ = tx.send(event);
+        }),
+    );
+    poller.set_watch(Some(Watch::Group(group.id.clone())));
+    let next = || rx.recv_timeout(Duration::from_secs(60)).expect("an event");
+    match next() {
+        PollEvent::Changed(Watch::Group(id)) => assert_eq!(id, group.id),
+        other => panic!("first the watched submission: {other:?}"),
+    }
+    let run = api.start_run(&group.id, &[]).unwrap();
+    poller.follow_run(&run.id);
+    // The run is followed to its end; the submission's run list changes.
+    let mut ended = None;
+    let mut group_changed = false;
+    while ended.is_none() || !group_changed {
+        match next() {
+            PollEvent::RunEnded { id, state } => {
+                assert_eq!(id, run.id);
+                ended = Some(state);
+            }
+            PollEvent::Changed(Watch::Group(_)) => group_changed = ended.is_some() || group_changed,
+            PollEvent::Run(handle) => assert_eq!(handle.id, run.id),
+            PollEvent::Failed { message, .. } => panic!("{message}"),
+            PollEvent::Changed(_) | PollEvent::Online => {}
+        }
+    }
+    assert_eq!(ended.as_deref(), Some("SUCCESS"));
+    assert!(
+        poller.followed().is_empty(),
+        "an ended run is no longer polled"
+    );
+    let status = poller.status();
+    assert!(status.last_success.is_some() && status.failure.is_none());
+}

@@ -4,6 +4,7 @@
 
 mod commands;
 mod doctor;
+mod servers;
 mod template;
 
 use crate::config::Config;
@@ -170,6 +171,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to a flowServ server (the token is kept; the password is not).
+    Login(servers::SignInArgs),
+    /// Register a user on a flowServ server and sign in.
+    Register(servers::SignInArgs),
+    /// Sign out of a server (default: the one signed in to).
+    Logout {
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the servers added and who is signed in to each.
+    Servers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
@@ -266,6 +282,10 @@ pub fn run(cli: Cli) -> i32 {
         } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref(), json),
         Command::Repo { json } => commands::repo(config, json),
         Command::Doctor { fix, restore, json } => doctor::run(config, fix, restore, json),
+        Command::Login(args) => servers::login(config, args),
+        Command::Register(args) => servers::register(config, args),
+        Command::Logout { url, json } => servers::logout(config, url, json),
+        Command::Servers { json } => servers::servers(config, json),
         Command::Execute { run } => commands::execute(config, &run),
         Command::Open(_) => 0,
     }
