@@ -371,6 +371,11 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = child.id() as libc::pid_t;
+        // Until it executes, the child still has this process's environment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while tag_of(pid).is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert_eq!(tag_of(pid), Some(PathBuf::from("/some/run dir")));
         let found = find_tagged(&[PathBuf::from("/some/run dir")]);
         assert_eq!(found, [(pid, PathBuf::from("/some/run dir"))]);

@@ -332,7 +332,6 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::ffi::OsStrExt as _;
 
     fn budget() -> Budget {
         Budget::install(&Limits::default())
