@@ -19,6 +19,7 @@ fn echo_run(c: &mut Criterion) {
     .expect("engine");
     let workflow = SerialWorkflow {
         variables: serde_json::Map::new(),
+        python: None,
         inputs: Vec::new(),
         outputs: vec!["result.json".to_string()],
         steps: vec![Step {

@@ -406,3 +406,29 @@ pub fn samples_dir() -> Option<PathBuf> {
         .into_iter()
         .find(|c| c.join("README.md").is_file() || c.is_dir() && c.join("helloworld").is_dir())
 }
+
+/// Where flowdesk's implementation of flowServ's helper modules is (the folder
+/// that holds the `flowserv` package, for `PYTHONPATH`): `FLOWDESK_HELPERS`, the
+/// installed package's share folder, or `assets/python` of a source checkout,
+/// found the way [`samples_dir`] finds the samples.
+pub fn helpers_dir() -> Option<PathBuf> {
+    let is_helpers = |dir: &Path| dir.join("flowserv").join("__init__.py").is_file();
+    if let Some(dir) = env_path("FLOWDESK_HELPERS") {
+        return is_helpers(&dir).then_some(dir);
+    }
+    let exe = std::env::current_exe().ok()?;
+    let exe_dir = exe.parent()?;
+    let mut candidates = vec![
+        exe_dir.join("../share/flowdesk/python"),
+        PathBuf::from("/usr/share/flowdesk/python"),
+    ];
+    let mut dir = Some(exe_dir);
+    while let Some(d) = dir {
+        candidates.push(d.join("assets").join("python"));
+        dir = d.parent();
+    }
+    candidates
+        .into_iter()
+        .find(|c| is_helpers(c))
+        .map(|c| c.canonicalize().unwrap_or(c))
+}

@@ -191,10 +191,6 @@ pub enum EngineError {
     },
     #[error("no space left on device while writing `{}`", path.display())]
     DiskFull { path: PathBuf },
-    #[error("step '{step}': input file `{path}` does not exist in the run folder")]
-    MissingInput { step: String, path: String },
-    #[error("step '{step}': output file `{path}` was not created by the step")]
-    MissingOutput { step: String, path: String },
     #[error("step '{step}': {source}")]
     BadPath {
         step: String,

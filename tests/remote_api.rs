@@ -116,7 +116,7 @@ fn benchmarks_are_listed_with_parameters_the_form_can_use() {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            flowdesk::template::Parameter::from_value(p, &format!("parameters[{i}]")).unwrap()
+            flowdesk::template::Parameter::from_value(p, &format!("parameters[{i}]"), i).unwrap()
         })
         .collect();
     let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();

@@ -13,10 +13,13 @@
 //! A write error (a full disk) is kept and reported when the step ends; the
 //! command itself is not disturbed by it.
 
+use super::process::Stream;
+use super::{EngineEvent, EventCallback};
 use crate::error::EngineError;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the two markers start with, so readers can find them.
 pub const TRUNCATED: &str = "[flowdesk] log truncated:";
@@ -164,6 +167,61 @@ impl RunLog {
         }
         tail.current_bytes += size;
         writeln!(tail.current, "{time} {step} {stream} {text}")
+    }
+
+    /// A warning of flowdesk's own in the step's log and the live log (on
+    /// stderr, marked as ours).
+    pub(crate) fn warning(
+        &mut self,
+        run_id: &Arc<str>,
+        step: &Arc<str>,
+        on_event: &EventCallback,
+        text: &str,
+    ) {
+        self.line(
+            run_id,
+            step,
+            on_event,
+            Stream::Stderr,
+            format!("flowdesk: warning: {text}"),
+        );
+    }
+
+    /// A note of flowdesk's own (on stdout, marked as ours).
+    pub(crate) fn note(
+        &mut self,
+        run_id: &Arc<str>,
+        step: &Arc<str>,
+        on_event: &EventCallback,
+        text: &str,
+    ) {
+        self.line(
+            run_id,
+            step,
+            on_event,
+            Stream::Stdout,
+            format!("flowdesk: {text}"),
+        );
+    }
+
+    fn line(
+        &mut self,
+        run_id: &Arc<str>,
+        step: &Arc<str>,
+        on_event: &EventCallback,
+        stream: Stream,
+        line: String,
+    ) {
+        let now = chrono::Utc::now();
+        let time = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.write(step, stream.as_str(), &time, &line);
+        on_event(EngineEvent::Log {
+            run_id: run_id.clone(),
+            step: step.clone(),
+            stream,
+            time: now,
+            line,
+        });
     }
 
     pub(crate) fn flush(&mut self) {

@@ -476,64 +476,74 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
         }
         _ => Vec::new(),
     };
-    // Declared workflow outputs must exist.
+    // The run's files are what the template lists (`outputs`, or for
+    // post-processing `postproc.outputs`, each under its key), else the
+    // workflow's declared outputs, as flowServ's `store_run_files`; all files of
+    // the run folder only when neither is declared. A listed file the run did
+    // not produce is an error (flowServ fails storing it).
     let workflow_outputs = expanded
         .as_ref()
         .map(|w| w.outputs.clone())
         .unwrap_or_default();
-    for output in &workflow_outputs {
-        if !run_dir.join(output).exists() {
-            return Err(format!(
-                "the workflow did not produce its output '{output}'"
-            ));
-        }
-    }
-    let listed: Option<Vec<String>> = if is_postproc {
+    let listed: Option<Vec<(String, String)>> = if is_postproc {
         template
             .postproc
             .as_ref()
             .and_then(|p| p.outputs.as_ref())
-            .map(|o| o.iter().map(|o| o.source.clone()).collect())
+            .map(|o| {
+                o.iter()
+                    .map(|o| (o.source.clone(), o.key.clone()))
+                    .collect()
+            })
     } else {
-        template.output_files()
+        template.outputs.as_ref().map(|o| {
+            o.iter()
+                .map(|o| (o.source.clone(), o.key.clone()))
+                .collect()
+        })
     };
-    let listed = listed.or(if workflow_outputs.is_empty() {
-        None
-    } else {
-        Some(workflow_outputs)
+    let listed = listed.or_else(|| {
+        (!workflow_outputs.is_empty()).then(|| {
+            workflow_outputs
+                .iter()
+                .map(|o| (o.clone(), o.clone()))
+                .collect()
+        })
     });
-    let mut paths: Vec<String> = Vec::new();
+    // (path, key)
+    let mut paths: Vec<(String, String)> = Vec::new();
     match listed {
         Some(sources) => {
-            for source in sources {
+            for (source, key) in sources {
                 let path = run_dir.join(&source);
                 if path.is_dir() {
                     for file in list_files(&path, &[]) {
-                        paths.push(format!("{}/{file}", source.trim_end_matches('/')));
+                        let file = format!("{}/{file}", source.trim_end_matches('/'));
+                        paths.push((file.clone(), file));
                     }
                 } else if path.is_file() {
-                    paths.push(source);
+                    paths.push((source, key));
+                } else {
+                    return Err(format!(
+                        "the workflow did not produce its output '{source}'"
+                    ));
                 }
             }
         }
-        None => paths = list_files(&run_dir, &[META_DIR]),
-    }
-    // Executed notebooks are run files even when the template lists its outputs
-    // without them: they are the record of what the notebook did.
-    for step in expanded.iter().flat_map(|w| &w.steps) {
-        if let crate::workflow::Action::Notebook { output, .. } = &step.action {
-            if run_dir.join(output).is_file() {
-                paths.push(output.clone());
-            }
+        None => {
+            paths = list_files(&run_dir, &[META_DIR])
+                .into_iter()
+                .map(|p| (p.clone(), p))
+                .collect()
         }
     }
     paths.sort();
-    paths.dedup();
+    paths.dedup_by(|a, b| a.0 == b.0);
     let mut files = Vec::with_capacity(paths.len());
-    for path in paths {
+    for (path, key) in paths {
         let (sha256, size) = sha256_file(&run_dir.join(&path)).map_err(|e| e.to_string())?;
         files.push(RunFile {
-            key: path.clone(),
+            key,
             path,
             size,
             sha256,

@@ -2,7 +2,9 @@
 //! select, file, float, int, string, list, record, actor) and the casting of user
 //! arguments to them, following `flowserv.model.parameter.*`.
 
-use super::doc::{kind, parse_bool, python_float, scalar_string, Element};
+use super::doc::{
+    kind, python_float, python_float_text, python_int, python_str, scalar_string, Element,
+};
 use crate::error::ArgumentError;
 use crate::paths::check_relative;
 use serde::Serialize;
@@ -147,6 +149,22 @@ impl Range {
         Ok(range)
     }
 
+    /// Whether `value` passes `RangeConstraint.validate`: it is refused only
+    /// when a comparison with a bound says so, which a NaN never does.
+    pub fn admits(&self, value: f64) -> bool {
+        let below_min = match self.min.value {
+            None => false,
+            Some(min) if self.min.closed => min > value,
+            Some(min) => min >= value,
+        };
+        let above_max = match self.max.value {
+            None => false,
+            Some(max) if self.max.closed => value > max,
+            Some(max) => value >= max,
+        };
+        !below_min && !above_max
+    }
+
     pub fn contains(&self, value: f64) -> bool {
         let above_min = match self.min.value {
             None => true,
@@ -202,8 +220,10 @@ pub struct FileArgument {
 }
 
 impl Parameter {
-    /// Parse one declaration. `element` names it for messages, e.g. `parameters[1]`.
-    pub fn from_value(value: &Value, element: &str) -> Result<Parameter, String> {
+    /// Parse one declaration. `element` names it for messages, e.g.
+    /// `parameters[1]`; `position` is its place in its list, the `index` it gets
+    /// when it declares none (flowServ's `ParameterIndex.from_dict`).
+    pub fn from_value(value: &Value, element: &str, position: usize) -> Result<Parameter, String> {
         let doc = Element::new(value, element)?;
         let name = doc.required_string(&["name"])?;
         let doc = Element {
@@ -240,7 +260,7 @@ impl Parameter {
                     .get(&["para", "parameter"])
                     .ok_or_else(|| doc.error("a list parameter needs 'para', the declaration of its items"))?;
                 ParameterType::List {
-                    para: Box::new(Parameter::from_value(para, &format!("{} para", doc.name))?),
+                    para: Box::new(Parameter::from_value(para, &format!("{} para", doc.name), 0)?),
                 }
             }
             "record" => {
@@ -261,7 +281,7 @@ impl Parameter {
                         }
                         _ => field.clone(),
                     };
-                    let field = Parameter::from_value(&declaration, &field_name)?;
+                    let field = Parameter::from_value(&declaration, &field_name, i)?;
                     if parsed.iter().any(|p| p.name == field.name) {
                         return Err(doc.error(format!("record field '{}' is declared twice", field.name)));
                     }
@@ -277,34 +297,51 @@ impl Parameter {
             }
         };
         let label = doc.string(&["label"])?.unwrap_or_else(|| name.clone());
+        let has_default = ["defaultValue", "default"]
+            .iter()
+            .any(|key| doc.map.contains_key(*key));
         let parameter = Parameter {
             label,
-            index: doc.int(&["index"])?.unwrap_or(0),
-            required: doc.bool(&["isRequired", "required"])?.unwrap_or(false),
+            index: doc.int(&["index"])?.unwrap_or(position as i64),
+            // 0.9.4: a parameter without `defaultValue` is required unless it
+            // says otherwise.
+            required: doc
+                .bool(&["isRequired", "required"])?
+                .unwrap_or(!has_default),
             default: doc.get(&["defaultValue", "default"]).cloned(),
             help: doc.string(&["description", "help"])?,
             group: doc.string(&["group", "module"])?,
             name,
             dtype,
         };
-        // A default must itself be a valid value (file defaults are template paths).
-        if let Some(default) = &parameter.default {
-            match &parameter.dtype {
-                ParameterType::File { .. } => {
-                    let path = scalar_string(default).ok_or_else(|| {
-                        doc.error("'defaultValue' of a file parameter must be a path")
-                    })?;
-                    check_relative(&path, false)
-                        .map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
-                }
-                _ => {
-                    parameter.cast(default).map_err(|e| {
-                        doc.error(format!("'defaultValue' is not valid: {}", strip_name(&e)))
-                    })?;
-                }
-            }
+        // File defaults are paths in the template folder (and targets in the
+        // run folder): they must stay inside it. Other defaults are checked
+        // only when a run uses them, as flowServ does (`default_problem`).
+        if let (Some(default), ParameterType::File { .. }) = (&parameter.default, &parameter.dtype)
+        {
+            let path = scalar_string(default)
+                .ok_or_else(|| doc.error("'defaultValue' of a file parameter must be a path"))?;
+            check_relative(&path, false).map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
         }
         Ok(parameter)
+    }
+
+    /// Why the declared default cannot be used, if it cannot: flowServ does not
+    /// check defaults when it loads a template, so flowdesk does not refuse the
+    /// template either; a run that needs the default fails then.
+    pub fn default_problem(&self) -> Option<String> {
+        let default = self.default.as_ref()?;
+        let problem = match &self.dtype {
+            ParameterType::File { .. } => return None,
+            ParameterType::Actor => crate::workflow::steps::actor_step(default).err(),
+            _ => self.cast(default).err().map(|e| strip_name(&e)),
+        };
+        problem.map(|p| {
+            format!(
+                "'defaultValue' is not valid: {p}; a run without a value for '{}' fails",
+                self.name
+            )
+        })
     }
 
     /// Human-readable type with its constraints, for form hints and `template check`.
@@ -349,94 +386,87 @@ impl Parameter {
         None
     }
 
-    /// Cast a user-provided value to this parameter's type, following the
-    /// reference's `cast()` of each type. File parameters are handled by
-    /// [`Parameter::cast_file`]; for them this checks only the shape.
+    /// Cast a user-provided value to this parameter's type with the rules of
+    /// the reference's `cast()` of each type (Python's `int()`, `float()`,
+    /// `str()`; flowServ's boolean spellings), plus two conveniences for values
+    /// typed as text on a command line or in a form: a select option matches
+    /// by its text, and lists and records may be written as JSON. File
+    /// parameters are handled by [`Parameter::cast_file`]; for them this checks
+    /// only the shape.
     pub fn cast(&self, value: &Value) -> Result<Value, ArgumentError> {
         let fail = |message: String| ArgumentError::invalid(&self.name, message);
         match &self.dtype {
             ParameterType::Bool => match value {
-                Value::Bool(b) => Ok(Value::Bool(*b)),
                 Value::Null => Ok(Value::Bool(false)),
-                Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
-                    Ok(Value::Bool(n.as_i64() == Some(1)))
+                Value::Bool(b) => Ok(Value::Bool(*b)),
+                other => {
+                    let text = python_str(other);
+                    match text.to_lowercase().as_str() {
+                        "1" | "t" | "true" => Ok(Value::Bool(true)),
+                        "" | "0" | "f" | "false" => Ok(Value::Bool(false)),
+                        _ => Err(fail(format!(
+                            "'{text}' is not a boolean; use true or false"
+                        ))),
+                    }
                 }
-                Value::String(s) => parse_bool(s)
-                    .map(Value::Bool)
-                    .ok_or_else(|| fail(format!("'{s}' is not a boolean; use true or false"))),
-                other => Err(fail(format!("expected true or false, got {}", kind(other)))),
             },
-            ParameterType::String => scalar_string(value)
-                .map(Value::String)
-                .ok_or_else(|| fail(format!("expected a text value, got {}", kind(value)))),
+            ParameterType::String => Ok(Value::String(python_str(value))),
             ParameterType::Int { range } => {
+                if let Some(infinite) = infinity(value) {
+                    return self.check_range(range, infinite, float_value(infinite));
+                }
                 let number = match value {
-                    Value::Number(n) if n.is_i64() || n.is_u64() => n
-                        .as_i64()
-                        .ok_or_else(|| fail(format!("{n} is too large for an integer")))?,
+                    Value::Bool(b) => *b as i64,
+                    Value::Number(n) if n.is_i64() => n.as_i64().unwrap_or(0),
+                    Value::Number(n) if n.is_u64() => {
+                        return Err(fail(format!("{n} is too large for an integer")))
+                    }
+                    // Python's int() of a float cuts off the fraction.
                     Value::Number(n) => {
                         let f = n.as_f64().unwrap_or(f64::NAN);
-                        if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                            f as i64
-                        } else {
-                            return Err(fail(format!("{n} is not an integer")));
+                        if f.abs() >= 9.2e18 {
+                            return Err(fail(format!("{n} is too large for an integer")));
                         }
+                        f.trunc() as i64
                     }
-                    Value::String(s) => s
-                        .trim()
-                        .parse::<i64>()
-                        .map_err(|_| fail(format!("'{s}' is not an integer")))?,
+                    Value::String(s) => {
+                        python_int(s).ok_or_else(|| fail(format!("'{s}' is not an integer")))?
+                    }
                     other => return Err(fail(format!("expected an integer, got {}", kind(other)))),
                 };
-                if let Some(range) = range {
-                    if !range.contains(number as f64) {
-                        return Err(fail(format!("{number} is outside the range {range}")));
-                    }
-                }
-                Ok(Value::Number(number.into()))
+                self.check_range(range, number as f64, Value::Number(number.into()))
             }
             ParameterType::Float { range } => {
                 let number = match value {
+                    Value::Bool(b) => *b as i64 as f64,
                     Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-                    Value::String(s) => {
-                        parse_float(s).ok_or_else(|| fail(format!("'{s}' is not a number")))?
-                    }
+                    Value::String(s) => python_float_text(s)
+                        .ok_or_else(|| fail(format!("'{s}' is not a number")))?,
                     other => return Err(fail(format!("expected a number, got {}", kind(other)))),
                 };
-                if number.is_nan() {
-                    return Err(fail("NaN is not a valid number".to_string()));
-                }
-                if let Some(range) = range {
-                    if !range.contains(number) {
-                        return Err(fail(format!(
-                            "{} is outside the range {range}",
-                            python_float(number)
-                        )));
-                    }
-                }
-                Ok(float_value(number))
+                self.check_range(range, number, float_value(number))
             }
             ParameterType::Select { values } => {
-                let given = scalar_string(value).ok_or_else(|| {
-                    fail(format!(
-                        "expected one of the listed values, got {}",
-                        kind(value)
-                    ))
-                })?;
-                values
-                    .iter()
-                    .find(|o| scalar_string(&o.value).as_deref() == Some(given.as_str()))
-                    .map(|o| o.value.clone())
-                    .ok_or_else(|| {
-                        fail(format!(
-                            "'{given}' is not one of {}",
-                            values
-                                .iter()
-                                .map(|o| format!("'{}'", super::doc::python_str(&o.value)))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })
+                // Python's `==`: 1, 1.0 and True are equal; "1" is not 1.
+                if values.iter().any(|o| python_eq(&o.value, value)) {
+                    return Ok(value.clone());
+                }
+                if let Value::String(text) = value {
+                    if let Some(option) = values.iter().find(|o| {
+                        !o.value.is_string() && scalar_string(&o.value).as_deref() == Some(text)
+                    }) {
+                        return Ok(option.value.clone());
+                    }
+                }
+                Err(fail(format!(
+                    "'{}' is not one of {}",
+                    python_str(value),
+                    values
+                        .iter()
+                        .map(|o| format!("'{}'", python_str(&o.value)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
             }
             ParameterType::File { .. } => {
                 self.cast_file(value)?;
@@ -474,56 +504,62 @@ impl Parameter {
                     Value::String(s) => {
                         parsed = parse_json_text(s).ok_or_else(|| {
                             fail(format!(
-                                "'{s}' is not a record; write it as JSON, e.g. {{\"a\": 1}}"
+                                "'{s}' is not a record; write it as JSON, e.g. [{{\"name\": \"a\", \"value\": 1}}]"
                             ))
                         })?;
                         &parsed
                     }
                     other => other,
                 };
-                // Accept flowServ's list of {name, value} as well as a plain mapping.
-                let mut given: Map<String, Value> = Map::new();
+                // flowServ's list of {name, value}, or a plain mapping.
+                let mut given: Vec<(String, Value)> = Vec::new();
                 match value {
-                    Value::Object(map) => given = map.clone(),
+                    Value::Object(map) => {
+                        given.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())))
+                    }
                     Value::Array(items) => {
                         for item in items {
-                            let name =
-                                item.get("name").and_then(Value::as_str).ok_or_else(|| {
-                                    fail(
+                            let name = item.get("name").and_then(Value::as_str);
+                            let field_value = item.get("value");
+                            match (name, field_value) {
+                                (Some(name), Some(v)) => given.push((name.to_string(), v.clone())),
+                                _ => {
+                                    return Err(fail(
                                         "record items must have a 'name' and a 'value'".to_string(),
-                                    )
-                                })?;
-                            given.insert(
-                                name.to_string(),
-                                item.get("value").cloned().unwrap_or(Value::Null),
-                            );
+                                    ))
+                                }
+                            }
                         }
                     }
                     other => return Err(fail(format!("expected a record, got {}", kind(other)))),
                 }
                 let mut result = Map::new();
-                for key in given.keys() {
-                    if !fields.iter().any(|f| &f.name == key) {
-                        return Err(fail(format!("record has no field '{key}'")));
-                    }
+                for (key, v) in &given {
+                    let field = fields
+                        .iter()
+                        .find(|f| &f.name == key)
+                        .ok_or_else(|| fail(format!("record has no field '{key}'")))?;
+                    let cast = field
+                        .cast(v)
+                        .map_err(|e| fail(format!("field '{}': {}", field.name, strip_name(&e))))?;
+                    result.insert(field.name.clone(), cast);
                 }
+                // Missing fields: their cast default, else an error if required.
                 for field in fields {
-                    match given.get(&field.name).filter(|v| !v.is_null()) {
-                        Some(v) => {
-                            let cast = field.cast(v).map_err(|e| {
+                    if result.contains_key(&field.name) {
+                        continue;
+                    }
+                    match &field.default {
+                        Some(default) => {
+                            let cast = field.cast(default).map_err(|e| {
                                 fail(format!("field '{}': {}", field.name, strip_name(&e)))
                             })?;
                             result.insert(field.name.clone(), cast);
                         }
-                        None => match field.effective_default() {
-                            Some(default) => {
-                                result.insert(field.name.clone(), default);
-                            }
-                            None if field.required => {
-                                return Err(fail(format!("field '{}' is required", field.name)))
-                            }
-                            None => {}
-                        },
+                        None if field.required => {
+                            return Err(fail(format!("field '{}' is required", field.name)))
+                        }
+                        None => {}
                     }
                 }
                 Ok(Value::Object(result))
@@ -539,10 +575,33 @@ impl Parameter {
                     }
                     other => other,
                 };
-                crate::workflow::steps::check_actor(step).map_err(fail)?;
+                crate::workflow::steps::actor_step(step).map_err(fail)?;
                 Ok(step.clone())
             }
         }
+    }
+
+    /// Check a number against a range the way `RangeConstraint.validate` does
+    /// (a comparison with NaN is false, so NaN passes every range).
+    fn check_range(
+        &self,
+        range: &Option<Range>,
+        number: f64,
+        value: Value,
+    ) -> Result<Value, ArgumentError> {
+        if let Some(range) = range {
+            if !range.admits(number) {
+                let shown = match &value {
+                    Value::Number(n) if !n.is_f64() => n.to_string(),
+                    _ => python_float(number),
+                };
+                return Err(ArgumentError::invalid(
+                    &self.name,
+                    format!("{shown} is outside the range {range}"),
+                ));
+            }
+        }
+        Ok(value)
     }
 
     /// Cast a file argument: a source (local path or file id), given as a string or
@@ -646,13 +705,39 @@ fn parse_options(doc: &Element<'_>) -> Result<Vec<SelectOption>, String> {
         .collect()
 }
 
-fn parse_float(text: &str) -> Option<f64> {
-    let t = text.trim().to_ascii_lowercase();
-    match t.as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
-        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
-        "nan" | "+nan" | "-nan" => None,
-        _ => t.parse::<f64>().ok(),
+/// `Numeric.cast` turns exactly the texts `inf` and `-inf` into infinities
+/// before anything else (for int parameters too).
+fn infinity(value: &Value) -> Option<f64> {
+    match value.as_str() {
+        Some("inf") => Some(f64::INFINITY),
+        Some("-inf") => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// Python's `==` of two JSON values: numbers and booleans compare by value
+/// (`True == 1 == 1.0`), text only with text.
+pub(crate) fn python_eq(a: &Value, b: &Value) -> bool {
+    fn number(v: &Value) -> Option<f64> {
+        match v {
+            Value::Bool(b) => Some(*b as i64 as f64),
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| python_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| python_eq(v, w)))
+        }
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
     }
 }
 
@@ -682,11 +767,11 @@ mod tests {
     use serde_json::json;
 
     fn para(v: Value) -> Parameter {
-        Parameter::from_value(&v, "parameters[0]").unwrap()
+        Parameter::from_value(&v, "parameters[0]", 0).unwrap()
     }
 
     fn para_err(v: Value) -> String {
-        Parameter::from_value(&v, "parameters[0]").unwrap_err()
+        Parameter::from_value(&v, "parameters[0]", 0).unwrap_err()
     }
 
     fn cast_err(p: &Parameter, v: Value) -> String {
@@ -709,7 +794,13 @@ mod tests {
         assert_eq!(p.dtype, ParameterType::String);
         assert!(p.required);
         assert_eq!(p.label, "B");
-        assert!(!para(json!({"name": "c", "dtype": "bool"})).required);
+        // 0.9.4: required unless a defaultValue is declared; index = position.
+        assert!(para(json!({"name": "c", "dtype": "bool"})).required);
+        assert!(!para(json!({"name": "c", "dtype": "bool", "defaultValue": false})).required);
+        assert!(!para(json!({"name": "c", "dtype": "bool", "isRequired": false})).required);
+        let p = Parameter::from_value(&json!({"name": "d", "dtype": "int"}), "parameters[4]", 4)
+            .unwrap();
+        assert_eq!(p.index, 4);
         assert!(para_err(json!({"name": "c"})).contains("'dtype' is missing"));
         assert!(para_err(json!({"dtype": "int"})).contains("'name' is missing"));
         assert!(
@@ -722,21 +813,30 @@ mod tests {
     #[test]
     fn bool_casting() {
         let p = para(json!({"name": "flag", "dtype": "bool"}));
-        for t in ["true", "TRUE", "1", "t", "yes", "y"] {
+        // flowServ's Bool.cast: the text of the value, in any case.
+        for t in ["true", "TRUE", "1", "t", "T"] {
             assert_eq!(p.cast(&json!(t)).unwrap(), json!(true), "{t}");
         }
-        for f in ["false", "0", "f", "", "no", "n"] {
+        for f in ["false", "0", "f", "", "False"] {
             assert_eq!(p.cast(&json!(f)).unwrap(), json!(false), "{f}");
         }
         assert_eq!(p.cast(&json!(true)).unwrap(), json!(true));
         assert_eq!(p.cast(&json!(1)).unwrap(), json!(true));
+        assert_eq!(p.cast(&json!(0)).unwrap(), json!(false));
         assert_eq!(p.cast(&Value::Null).unwrap(), json!(false));
         assert_eq!(
             cast_err(&p, json!("maybe")),
             "parameter 'flag': 'maybe' is not a boolean; use true or false"
         );
-        assert!(cast_err(&p, json!(2)).contains("expected true or false"));
-        assert!(cast_err(&p, json!([true])).contains("a list"));
+        for bad in [
+            json!("yes"),
+            json!(" true"),
+            json!(2),
+            json!(1.0),
+            json!([true]),
+        ] {
+            assert!(p.cast(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -746,6 +846,14 @@ mod tests {
         assert_eq!(p.cast(&json!(" 3 ")).unwrap(), json!(3));
         assert_eq!(p.cast(&json!(0)).unwrap(), json!(0));
         assert_eq!(p.cast(&json!(4.0)).unwrap(), json!(4));
+        // Python's int(): a float loses its fraction, a bool is 0 or 1,
+        // underscores may group digits; a text with a point is refused.
+        assert_eq!(p.cast(&json!(2.7)).unwrap(), json!(2));
+        assert_eq!(p.cast(&json!(true)).unwrap(), json!(1));
+        assert_eq!(
+            p.cast(&json!("+1_0")).unwrap_err().to_string(),
+            "parameter 'n': 10 is outside the range [0,10)"
+        );
         assert_eq!(
             cast_err(&p, json!(10)),
             "parameter 'n': 10 is outside the range [0,10)"
@@ -755,9 +863,11 @@ mod tests {
             cast_err(&p, json!("3.5")),
             "parameter 'n': '3.5' is not an integer"
         );
-        assert!(cast_err(&p, json!(2.5)).contains("not an integer"));
         assert!(cast_err(&p, json!("abc")).contains("'abc' is not an integer"));
-        assert!(cast_err(&p, json!(true)).contains("expected an integer"));
+        assert!(cast_err(&p, json!("1__0")).contains("not an integer"));
+        assert!(cast_err(&p, json!([1])).contains("expected an integer"));
+        // `inf` is an infinity for int parameters too.
+        assert!(cast_err(&p, json!("inf")).contains("inf is outside"));
         let unbounded = para(json!({"name": "n", "dtype": "int"}));
         assert_eq!(unbounded.cast(&json!("-99999")).unwrap(), json!(-99999));
     }
@@ -773,7 +883,10 @@ mod tests {
             "parameter 'x': 0.0 is outside the range (0,]"
         );
         assert!(cast_err(&p, json!("-inf")).contains("outside the range"));
-        assert!(cast_err(&p, json!("nan")).contains("not a number"));
+        // NaN passes every range, as in flowServ (every comparison is false).
+        assert_eq!(p.cast(&json!("nan")).unwrap(), json!("nan"));
+        assert_eq!(p.cast(&json!(" Infinity ")).unwrap(), json!("inf"));
+        assert_eq!(p.cast(&json!(true)).unwrap(), json!(1.0));
         assert!(cast_err(&p, json!("1,5")).contains("'1,5' is not a number"));
         let free = para(json!({"name": "x", "dtype": "float"}));
         assert_eq!(free.cast(&json!("-inf")).unwrap(), json!("-inf"));
@@ -824,7 +937,9 @@ mod tests {
             p.cast(&json!("phasecontrast")).unwrap(),
             json!("phasecontrast")
         );
+        // Python's ==, and a text matching a numeric option by its text.
         assert_eq!(p.cast(&json!("3")).unwrap(), json!(3));
+        assert_eq!(p.cast(&json!(3.0)).unwrap(), json!(3.0));
         assert_eq!(p.effective_default(), Some(json!("brightfield")));
         assert_eq!(
             cast_err(&p, json!("Phase")),
@@ -835,10 +950,11 @@ mod tests {
             para_err(json!({"name": "m", "dtype": "select", "values": []}))
                 .contains("must not be empty")
         );
-        assert!(para_err(
-            json!({"name": "m", "dtype": "select", "values": ["a"], "defaultValue": "b"})
-        )
-        .contains("'defaultValue' is not valid"));
+        let p = para(json!({"name": "m", "dtype": "select", "values": ["a"], "defaultValue": "b"}));
+        assert!(p
+            .default_problem()
+            .unwrap()
+            .contains("'defaultValue' is not valid"));
     }
 
     #[test]
@@ -847,7 +963,11 @@ mod tests {
         assert_eq!(p.cast(&json!("x y")).unwrap(), json!("x y"));
         assert_eq!(p.cast(&json!(5)).unwrap(), json!("5"));
         assert_eq!(p.cast(&json!(true)).unwrap(), json!("True"));
-        assert!(cast_err(&p, json!({"a": 1})).contains("expected a text value"));
+        assert_eq!(p.cast(&json!(1.0)).unwrap(), json!("1.0"));
+        assert_eq!(
+            p.cast(&json!({"a": [1, "b"]})).unwrap(),
+            json!("{'a': [1, 'b']}")
+        );
     }
 
     #[test]
@@ -918,7 +1038,7 @@ mod tests {
         let p = para(json!({"name": "r", "dtype": "record", "fields": [
             {"name": "a", "dtype": "int", "isRequired": true},
             {"name": "b", "dtype": "string", "defaultValue": "x"},
-            {"name": "c", "para": {"dtype": "bool"}}
+            {"name": "c", "para": {"dtype": "bool", "isRequired": false}}
         ]}));
         assert_eq!(
             p.cast(&json!({"a": "1"})).unwrap(),
@@ -958,15 +1078,27 @@ mod tests {
     }
 
     #[test]
-    fn defaults_must_be_valid() {
-        assert!(
-            para_err(json!({"name": "n", "dtype": "int", "defaultValue": "x"}))
-                .contains("'defaultValue' is not valid: 'x' is not an integer")
+    fn defaults_are_checked_only_when_used() {
+        // flowServ loads such templates; flowdesk warns and fails the run that
+        // needs the default.
+        let p = para(json!({"name": "n", "dtype": "int", "defaultValue": "x"}));
+        assert_eq!(
+            p.default_problem().unwrap(),
+            "'defaultValue' is not valid: 'x' is not an integer; a run without a value for 'n' fails"
         );
-        assert!(para_err(
-            json!({"name": "n", "dtype": "int", "range": "[0,1]", "defaultValue": 5})
-        )
-        .contains("outside the range"));
+        let p = para(json!({"name": "n", "dtype": "int", "range": "[0,1]", "defaultValue": 5}));
+        assert!(p.default_problem().unwrap().contains("outside the range"));
+        // Any actor step form flowServ takes: a step, or flowServ GUI's list.
+        for default in [
+            json!({"environment": "python:3.9", "commands": ["python m.py"]}),
+            json!(["container", {"image": "python:3.9", "commands": ["python m.py"]}]),
+        ] {
+            let p = para(json!({"name": "a", "dtype": "actor", "defaultValue": default}));
+            assert_eq!(p.default_problem(), None);
+        }
+        let p = para(json!({"name": "a", "dtype": "actor", "defaultValue": "nope"}));
+        assert!(p.default_problem().is_some());
+        // File defaults are paths: they must stay inside the template.
         assert!(
             para_err(json!({"name": "f", "dtype": "file", "defaultValue": "../x"}))
                 .contains("'defaultValue'")

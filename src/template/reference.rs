@@ -5,8 +5,12 @@
 //!
 //! The user guide also prints references as `${[[name]]}`; that spelling is
 //! accepted as the same reference.
+//!
+//! Conditionals follow flowserv-core 0.9.4: the branches are taken as written
+//! (trimmed, quotes kept), a missing `: b` branch is `None`, and the condition
+//! holds when the argument's text is `true` in any case.
 
-use super::doc::{parse_bool, python_str};
+use super::doc::python_str;
 use crate::error::ArgumentError;
 use serde_json::{Map, Value};
 
@@ -15,11 +19,12 @@ use serde_json::{Map, Value};
 pub enum Reference {
     /// `$[[name]]`
     Value(String),
-    /// `$[[name ? then : otherwise]]`: `then` if the argument is true.
+    /// `$[[name ? then : otherwise]]`: `then` if the argument is true;
+    /// `otherwise` is `None` for `$[[name ? then]]`.
     Conditional {
         name: String,
         then: String,
-        otherwise: String,
+        otherwise: Option<String>,
     },
 }
 
@@ -79,15 +84,6 @@ pub fn find(text: &str) -> Result<Vec<Found>, String> {
 }
 
 fn parse_body(body: &str) -> Result<Reference, String> {
-    let unquote = |s: &str| {
-        let s = s.trim();
-        for q in ['\'', '"'] {
-            if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
-                return s[1..s.len() - 1].to_string();
-            }
-        }
-        s.to_string()
-    };
     match body.split_once('?') {
         None => {
             let name = body.trim();
@@ -98,18 +94,19 @@ fn parse_body(body: &str) -> Result<Reference, String> {
         }
         Some((name, branches)) => {
             let name = name.trim();
-            let (then, otherwise) = branches.split_once(':').ok_or_else(|| {
-                format!("conditional reference '$[[{body}]]' needs the form 'name ? a : b'")
-            })?;
             if name.is_empty() {
                 return Err(format!(
                     "conditional reference '$[[{body}]]' has no parameter name"
                 ));
             }
+            let (then, otherwise) = match branches.split_once(':') {
+                Some((then, otherwise)) => (then, Some(otherwise.trim().to_string())),
+                None => (branches, None),
+            };
             Ok(Reference::Conditional {
                 name: name.to_string(),
-                then: unquote(then),
-                otherwise: unquote(otherwise),
+                then: then.trim().to_string(),
+                otherwise,
             })
         }
     }
@@ -190,14 +187,16 @@ fn expand_string(text: &str, arguments: &Map<String, Value>) -> Result<Value, Ar
                 then,
                 otherwise,
             } => {
-                let flag = match arguments.get(name) {
-                    None | Some(Value::Null) => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(Value::String(s)) => parse_bool(s).unwrap_or(!s.is_empty()),
-                    Some(Value::Number(n)) => n.as_f64() != Some(0.0),
-                    Some(_) => true,
+                // flowServ: `str(value).lower() == 'true'`; no value is an error.
+                let value = arguments
+                    .get(name)
+                    .ok_or_else(|| ArgumentError::NoValue { name: name.clone() })?;
+                let branch = if python_str(value).to_lowercase() == "true" {
+                    Some(then)
+                } else {
+                    otherwise.as_ref()
                 };
-                Ok(Value::String(if flag { then } else { otherwise }.clone()))
+                Ok(branch.map_or(Value::Null, |b| Value::String(b.clone())))
             }
         }
     };
@@ -226,18 +225,27 @@ mod tests {
 
     #[test]
     fn finds_plain_conditional_and_braced_references() {
-        let found = find("a $[[x]] b $[[flag ? on : 'off']] ${[[y]]}").unwrap();
-        assert_eq!(found.len(), 3);
+        let found = find("a $[[x]] b $[[flag ? on : 'off']] ${[[y]]} $[[f ? only]]").unwrap();
+        assert_eq!(found.len(), 4);
         assert_eq!(found[0].reference, Reference::Value("x".into()));
+        // Branches are taken as written: trimmed, quotes kept (flowServ).
         assert_eq!(
             found[1].reference,
             Reference::Conditional {
                 name: "flag".into(),
                 then: "on".into(),
-                otherwise: "off".into()
+                otherwise: Some("'off'".into())
             }
         );
         assert_eq!(found[2].reference, Reference::Value("y".into()));
+        assert_eq!(
+            found[3].reference,
+            Reference::Conditional {
+                name: "f".into(),
+                then: "only".into(),
+                otherwise: None
+            }
+        );
         assert!(find("[[not a ref]] $ [[x]]").unwrap().is_empty());
     }
 
@@ -245,7 +253,7 @@ mod tests {
     fn malformed_references_are_errors() {
         assert!(find("$[[x").unwrap_err().contains("unterminated"));
         assert!(find("$[[]]").unwrap_err().contains("empty"));
-        assert!(find("$[[x ? a]]").unwrap_err().contains("name ? a : b"));
+        assert!(find("$[[ ? a]]").unwrap_err().contains("no parameter name"));
         assert!(find("${[[x]]").unwrap_err().contains("unterminated"));
     }
 
@@ -261,23 +269,41 @@ mod tests {
     }
 
     #[test]
-    fn conditionals_follow_the_boolean_argument() {
-        let spec = json!(["$[[v ? --verbose : --quiet]]", "x $[[v ? 'a b' : \"c\"]]"]);
+    fn conditionals_follow_the_text_of_the_argument() {
+        let spec = json!(["$[[v ? --verbose : --quiet]]", "x $[[v ? 'a b' : c]]"]);
         assert_eq!(
             expand(&spec, &args(json!({"v": true}))).unwrap(),
-            json!(["--verbose", "x a b"])
+            json!(["--verbose", "x 'a b'"])
         );
         assert_eq!(
             expand(&spec, &args(json!({"v": false}))).unwrap(),
             json!(["--quiet", "x c"])
         );
+        // `str(value).lower() == 'true'`: only a true value or the text true.
+        for (value, branch) in [
+            (json!("TRUE"), "y"),
+            (json!("yes"), "n"),
+            (json!(1), "n"),
+            (json!(0), "n"),
+        ] {
+            assert_eq!(
+                expand(&json!("$[[v ? y : n]]"), &args(json!({ "v": value }))).unwrap(),
+                json!(branch)
+            );
+        }
+        // No else branch: None, which a longer string shows as `None`.
         assert_eq!(
-            expand(&spec, &args(json!({}))).unwrap(),
-            json!(["--quiet", "x c"])
+            expand(&json!("$[[v ? on]]"), &args(json!({"v": false}))).unwrap(),
+            Value::Null
         );
         assert_eq!(
-            expand(&json!("$[[v ? y : n]]"), &args(json!({"v": "true"}))).unwrap(),
-            json!("y")
+            expand(&json!("-x $[[v ? on]]"), &args(json!({"v": false}))).unwrap(),
+            json!("-x None")
+        );
+        // A conditional on a parameter without a value is an error, as in flowServ.
+        assert_eq!(
+            expand(&json!("$[[v ? a : b]]"), &args(json!({}))),
+            Err(ArgumentError::NoValue { name: "v".into() })
         );
     }
 

@@ -2,7 +2,7 @@
 //! columns (typed, optionally nested via `path`) and the default leaderboard order.
 //! Follows `flowserv.model.template.schema`.
 
-use super::doc::{kind, python_str, Element};
+use super::doc::{kind, python_float_text, python_int, python_str, Element};
 use crate::paths::check_relative;
 use serde::Serialize;
 use serde_json::Value;
@@ -72,9 +72,6 @@ impl ResultSchema {
         let columns_doc = doc
             .list(&["schema", "columns"])?
             .ok_or_else(|| doc.error("'schema' (the list of result columns) is missing"))?;
-        if columns_doc.is_empty() {
-            return Err(doc.error("'schema' must list at least one column"));
-        }
         let mut columns: Vec<ResultColumn> = Vec::new();
         for (i, column) in columns_doc.iter().enumerate() {
             let col = Element::new(column, format!("results.schema[{i}]"))?;
@@ -99,10 +96,18 @@ impl ResultSchema {
             if columns.iter().any(|c| c.name == name) {
                 return Err(col.error(format!("column '{name}' is declared twice")));
             }
+            let label = col
+                .string(&["label", "title"])?
+                .unwrap_or_else(|| name.clone());
+            // flowServ refuses two columns with one label (`not unique column name`).
+            if let Some(other) = columns.iter().find(|c| c.label == label) {
+                return Err(col.error(format!(
+                    "label '{label}' is also the label of column '{}'",
+                    other.name
+                )));
+            }
             columns.push(ResultColumn {
-                label: col
-                    .string(&["label", "title"])?
-                    .unwrap_or_else(|| name.clone()),
+                label,
                 dtype,
                 required: col.bool(&["required", "isRequired"])?.unwrap_or(true),
                 path: col.string(&["path"])?,
@@ -194,66 +199,63 @@ impl ResultSchema {
 }
 
 impl ResultColumn {
-    /// The keys leading to the value: `path` split on `/`, or the column name.
+    /// The keys leading to the value: `path` split on `/` (every part, empty
+    /// ones too, as flowServ's `jpath`), or the column name.
     pub fn json_path(&self) -> Vec<&str> {
         match &self.path {
-            Some(path) => path.split('/').filter(|p| !p.is_empty()).collect(),
+            Some(path) => path.split('/').collect(),
             None => vec![self.name.as_str()],
         }
     }
 
+    /// The value at the column's path, as flowServ's `util.jquery` finds it:
+    /// through mappings only, and an empty mapping holds nothing.
     pub fn lookup<'a>(&self, document: &'a Value) -> Option<&'a Value> {
         let mut current = document;
         for key in self.json_path() {
             current = match current {
-                Value::Object(map) => map.get(key)?,
-                Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+                Value::Object(map) if !map.is_empty() => map.get(key)?,
                 _ => return None,
             };
         }
         Some(current)
     }
 
-    /// Cast a result value to the column type (`ResultColumn.cast`).
+    /// Cast a result value to the column type as `ResultColumn.cast` does:
+    /// Python's `int()` (a float loses its fraction, a boolean is 0 or 1),
+    /// `float()` and `str()`.
     pub fn cast(&self, value: &Value) -> Result<ResultValue, String> {
         match self.dtype {
             ColumnType::Int => match value {
+                Value::Bool(b) => Ok(ResultValue::Int(*b as i64)),
                 Value::Number(n) if n.is_i64() => Ok(ResultValue::Int(n.as_i64().unwrap_or(0))),
                 Value::Number(n) => match n.as_f64() {
-                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                        Ok(ResultValue::Int(f as i64))
+                    Some(f) if f.is_finite() && f.abs() < 9.2e18 => {
+                        Ok(ResultValue::Int(f.trunc() as i64))
                     }
-                    _ => Err(format!("{n} is not an integer")),
+                    _ => Err(format!("{n} is too large for an integer")),
                 },
-                Value::String(s) => s
-                    .trim()
-                    .parse::<i64>()
+                Value::String(s) => python_int(s)
                     .map(ResultValue::Int)
-                    .map_err(|_| format!("'{s}' is not an integer")),
-                Value::Bool(b) => Ok(ResultValue::Int(*b as i64)),
+                    .ok_or_else(|| format!("'{s}' is not an integer")),
                 other => Err(format!("expected an integer, found {}", kind(other))),
             },
             ColumnType::Float => match value {
+                Value::Bool(b) => Ok(ResultValue::Float(*b as i64 as f64)),
                 Value::Number(n) => n
                     .as_f64()
                     .map(ResultValue::Float)
                     .ok_or_else(|| format!("{n} is not a number")),
-                Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                    "inf" | "infinity" => Ok(ResultValue::Float(f64::INFINITY)),
-                    "-inf" | "-infinity" => Ok(ResultValue::Float(f64::NEG_INFINITY)),
-                    t => t
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|f| !f.is_nan())
-                        .map(ResultValue::Float)
-                        .ok_or_else(|| format!("'{s}' is not a number")),
+                Value::String(s) => match python_float_text(s) {
+                    Some(f) if f.is_nan() => {
+                        Err(format!("'{s}' is not a number that can be ranked"))
+                    }
+                    Some(f) => Ok(ResultValue::Float(f)),
+                    None => Err(format!("'{s}' is not a number")),
                 },
                 other => Err(format!("expected a number, found {}", kind(other))),
             },
-            ColumnType::String => match value {
-                Value::Array(_) | Value::Object(_) => Ok(ResultValue::String(value.to_string())),
-                other => Ok(ResultValue::String(python_str(other))),
-            },
+            ColumnType::String => Ok(ResultValue::String(python_str(value))),
         }
     }
 }
@@ -334,7 +336,7 @@ mod tests {
         let err = schema(json!({"file": "../r.json", "schema": [{"name": "a", "type": "int"}]}))
             .unwrap_err();
         assert!(err.contains("'../r.json'"), "{err}");
-        assert!(schema(json!({"schema": []})).is_err());
+        assert!(schema(json!({"schema": [{"name": "a", "type": "int"}]})).is_err());
     }
 
     #[test]
@@ -365,8 +367,44 @@ mod tests {
             "{err}"
         );
         let err = s
-            .extract(&json!({"accuracy": {"mean": 0.5}, "n": 1.5}))
+            .extract(&json!({"accuracy": {"mean": 0.5}, "n": "1.5"}))
             .unwrap_err();
         assert!(err.contains("column 'n'"), "{err}");
+        // Python's int() and str(): 2.7 is 2, True is 1, a mapping prints as Python.
+        let values = s
+            .extract(&json!({"accuracy": {"mean": true}, "n": 2.7, "note": {"a": [1]}}))
+            .unwrap();
+        assert_eq!(
+            values,
+            vec![
+                ("acc".into(), Some(ResultValue::Float(1.0))),
+                ("n".into(), Some(ResultValue::Int(2))),
+                (
+                    "note".into(),
+                    Some(ResultValue::String("{'a': [1]}".into()))
+                )
+            ]
+        );
+        // flowServ's jquery: mappings only; a list is not indexed.
+        let listed = schema(json!({"file": "r.json", "schema": [
+            {"name": "x", "label": "X", "type": "int", "path": "a/0", "required": false}
+        ]}))
+        .unwrap();
+        assert_eq!(
+            listed.extract(&json!({"a": [5]})).unwrap(),
+            vec![("x".into(), None)]
+        );
+    }
+
+    #[test]
+    fn labels_are_unique_and_an_empty_schema_loads() {
+        let err = schema(json!({"file": "r.json", "schema": [
+            {"name": "a", "label": "Same", "type": "int"},
+            {"name": "b", "label": "Same", "type": "int"}
+        ]}))
+        .unwrap_err();
+        assert!(err.contains("label 'Same'"), "{err}");
+        let empty = schema(json!({"file": "r.json", "schema": []})).unwrap();
+        assert!(empty.effective_order().is_empty());
     }
 }

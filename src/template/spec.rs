@@ -5,14 +5,13 @@
 //! it is loaded, not when someone runs it. Binding arguments and expanding the
 //! workflow happen later, per run.
 
-use super::doc::{kind, python_str, Element};
+use super::doc::{kind, python_str, python_truthy, Element};
 use super::parameter::{FileArgument, Parameter, ParameterType};
 use super::reference;
 use super::schema::ResultSchema;
 use crate::error::{ArgumentError, TemplateError};
 use crate::paths::check_relative;
 use crate::workflow::steps::{self, Action, SerialWorkflow};
-use crate::workflow::vars;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -117,13 +116,16 @@ impl Template {
         let mut parameters: Vec<Parameter> = Vec::new();
         if let Some(items) = doc.list(&["parameters"]).map_err(fail)? {
             for (i, item) in items.iter().enumerate() {
-                let parameter =
-                    Parameter::from_value(item, &format!("parameters[{i}]")).map_err(fail)?;
+                let element = format!("parameters[{i}]");
+                let parameter = Parameter::from_value(item, &element, i).map_err(fail)?;
                 if parameters.iter().any(|p| p.name == parameter.name) {
                     return Err(fail(format!(
-                        "parameters[{i}]: parameter '{}' is declared twice",
+                        "{element}: parameter '{}' is declared twice",
                         parameter.name
                     )));
+                }
+                if let Some(problem) = parameter.default_problem() {
+                    warnings.push(format!("{file}: {element} '{}': {problem}", parameter.name));
                 }
                 parameters.push(parameter);
             }
@@ -172,6 +174,11 @@ impl Template {
             None => None,
             Some(value) => Some(ResultSchema::from_value(value).map_err(fail)?),
         };
+        if results.as_ref().is_some_and(|r| r.columns.is_empty()) {
+            warnings.push(format!(
+                "{file}: results.schema lists no columns, so the leaderboard has nothing to rank by"
+            ));
+        }
         let postproc = match doc.get(&["postproc"]) {
             None => None,
             Some(value) => Some(parse_postproc(value).map_err(fail)?),
@@ -205,11 +212,12 @@ impl Template {
             let mut names = Vec::new();
             reference::collect(&postproc.workflow, &mut names)
                 .map_err(|e| fail(format!("postproc.workflow: {e}")))?;
+            // flowServ installs such a template; only its post-processing fails.
             for name in &names {
                 if name != POSTPROC_RUNS && name != POSTPROC_RESULTS_FILE {
-                    return Err(fail(format!(
-                        "postproc.workflow references '{name}'; post-processing workflows can only reference $[[runs]]"
-                    )));
+                    warnings.push(format!(
+                        "{file}: postproc.workflow references '{name}'; post-processing workflows can only reference $[[runs]], so post-processing will fail"
+                    ));
                 }
             }
             steps::parse(&postproc.workflow, false).map_err(|e| fail(format!("postproc.{e}")))?;
@@ -267,10 +275,20 @@ impl Template {
                             .insert(parameter.name.clone(), Value::String(file.target.clone()));
                         bound.files.push((parameter.name.clone(), file));
                     }
+                    // flowServ's client fills in only defaults Python finds true
+                    // (and casts them); a false one (0, '', false) reaches the
+                    // workflow as written.
+                    Some(default) if !python_truthy(&default) => {
+                        bound.values.insert(parameter.name.clone(), default);
+                    }
                     Some(default) => {
-                        bound
-                            .values
-                            .insert(parameter.name.clone(), parameter.cast(&default)?);
+                        let cast = parameter.cast(&default).map_err(|e| {
+                            ArgumentError::invalid(
+                                &parameter.name,
+                                format!("its defaultValue is not valid: {}", error_message(&e)),
+                            )
+                        })?;
+                        bound.values.insert(parameter.name.clone(), cast);
                     }
                     None if parameter.required => {
                         return Err(ArgumentError::Missing(parameter.name.clone()))
@@ -292,8 +310,49 @@ impl Template {
         arguments: &BoundArguments,
         options: &ExpandOptions,
     ) -> Result<SerialWorkflow, ArgumentError> {
-        let expanded = reference::expand(&self.workflow, &arguments.values)?;
-        finish_expansion(&expanded, &arguments.values, options)
+        let workflow = self.without_unset_actor_steps(arguments);
+        let expanded = reference::expand(&workflow, &arguments.values)?;
+        finish_expansion(&expanded, options)
+    }
+
+    /// The workflow without the steps whose action is an optional actor
+    /// parameter that has no value: flowServ skips them.
+    fn without_unset_actor_steps(&self, arguments: &BoundArguments) -> Value {
+        let mut workflow = self.workflow.clone();
+        let unset = |action: &Value| -> bool {
+            let Some(text) = action.as_str() else {
+                return false;
+            };
+            let Ok(found) = reference::find(text) else {
+                return false;
+            };
+            match found.as_slice() {
+                [only] if only.start == 0 && only.end == text.len() => {
+                    let name = only.reference.name();
+                    self.parameter(name).is_some_and(|p| {
+                        matches!(p.dtype, ParameterType::Actor)
+                            && !p.required
+                            && !arguments.values.contains_key(name)
+                    })
+                }
+                _ => false,
+            }
+        };
+        let steps = match &mut workflow {
+            Value::Object(map) if map.get("workflow").is_some_and(Value::is_object) => map
+                .get_mut("workflow")
+                .and_then(|w| w.get_mut("specification"))
+                .and_then(|s| s.get_mut("steps")),
+            Value::Object(map) => map.get_mut("steps"),
+            _ => None,
+        };
+        if let Some(Value::Array(steps)) = steps {
+            steps.retain(|step| {
+                let action = step.get("action").unwrap_or(&Value::Null);
+                !unset(action)
+            });
+        }
+        workflow
     }
 
     /// Expand the post-processing workflow with `$[[runs]]` bound to `runs_folder`.
@@ -310,7 +369,7 @@ impl Template {
         );
         Some(
             reference::expand(&postproc.workflow, &values)
-                .and_then(|expanded| finish_expansion(&expanded, &values, options)),
+                .and_then(|expanded| finish_expansion(&expanded, options)),
         )
     }
 
@@ -324,27 +383,12 @@ impl Template {
 
 fn finish_expansion(
     expanded: &Value,
-    arguments: &Map<String, Value>,
     options: &ExpandOptions,
 ) -> Result<SerialWorkflow, ArgumentError> {
     let mut workflow = steps::parse(expanded, true).map_err(|message| ArgumentError::Invalid {
         name: "workflow".into(),
         message,
     })?;
-    // Variables: `python`, then the arguments, then the workflow's own parameters.
-    let mut variables = Map::new();
-    variables.insert("python".into(), Value::String(options.python.clone()));
-    for (k, v) in arguments {
-        variables.insert(k.clone(), v.clone());
-    }
-    for (k, v) in &workflow.variables {
-        // Workflow parameters may refer to other variables (`${python}`).
-        let value = match v {
-            Value::String(s) => Value::String(vars::substitute(s, &variables)),
-            other => other.clone(),
-        };
-        variables.insert(k.clone(), value);
-    }
     for path in workflow.inputs.iter().chain(workflow.outputs.iter()) {
         check_relative(path, false)
             .map_err(|e| ArgumentError::invalid("workflow", e.to_string()))?;
@@ -364,8 +408,18 @@ fn finish_expansion(
             });
         }
     }
-    workflow.variables = variables;
+    // The variables commands see are the workflow's own `parameters` (flowServ's
+    // run context); `${python}` is the worker's, not one of them.
+    workflow.python = Some(options.python.clone());
     Ok(workflow)
+}
+
+/// An argument error's message without the parameter name in front.
+fn error_message(error: &ArgumentError) -> String {
+    match error {
+        ArgumentError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn parse_outputs(value: &Value, element: &str) -> Result<Vec<OutputFile>, String> {
@@ -408,12 +462,12 @@ fn parse_postproc(value: &Value) -> Result<PostProcSpec, String> {
             for file in &files {
                 check_relative(file, false).map_err(|e| inputs.error(format!("'files': {e}")))?;
             }
-            let runs = inputs
-                .string(&["runs"])?
-                .unwrap_or_else(|| POSTPROC_RUNS.to_string());
-            let normalized =
+            // flowserv-core 0.9.4 puts the runs folder at `runs/` whatever
+            // `inputs.runs` says, and `$[[runs]]` stands for that.
+            if let Some(runs) = inputs.string(&["runs"])? {
                 check_relative(&runs, false).map_err(|e| inputs.error(format!("'runs': {e}")))?;
-            (files, normalized.to_string_lossy().into_owned())
+            }
+            (files, POSTPROC_RUNS.to_string())
         }
     };
     let outputs = match doc.get(&["outputs"]) {
@@ -593,21 +647,26 @@ mod tests {
         }))
         .unwrap();
         let postproc = t.postproc.as_ref().unwrap();
-        assert_eq!(postproc.runs, ".runs");
+        // flowServ 0.9.4 always uses `runs/`, whatever `inputs.runs` says.
+        assert_eq!(postproc.runs, "runs");
         assert_eq!(postproc.input_files, vec!["results/a.json"]);
         let wf = t.expand_postproc(&options()).unwrap().unwrap().preview();
         match &wf.steps[0].action {
             Action::Container { commands, .. } => {
-                assert_eq!(commands[0], "/opt/py plot.py .runs out")
+                assert_eq!(commands[0], "/opt/py plot.py runs out")
             }
             other => panic!("{other:?}"),
         }
-        let err = load(json!({
+        let t = load(json!({
             "workflow": workflow,
             "postproc": {"workflow": {"steps": [{"action": {"commands": ["x $[[other]]"]}}]}}
         }))
-        .unwrap_err();
-        assert!(err.contains("can only reference $[[runs]]"), "{err}");
+        .unwrap();
+        assert!(
+            t.warnings[0].contains("can only reference $[[runs]]"),
+            "{:?}",
+            t.warnings
+        );
         let err = load(json!({
             "workflow": workflow,
             "postproc": {"workflow": {"steps": []}, "inputs": {"runs": "../runs"}}

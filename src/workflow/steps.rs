@@ -23,9 +23,14 @@ use serde_json::{Map, Value};
 /// A normalized serial workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SerialWorkflow {
-    /// Workflow variables: the arguments, overlaid by the workflow's own
-    /// `parameters` (after reference expansion). Commands see these as `${name}`.
+    /// Workflow variables: the workflow's own `parameters` after reference
+    /// expansion (flowServ's run context; template arguments reach commands
+    /// only through them). Commands see these as `${name}`.
     pub variables: Map<String, Value>,
+    /// The interpreter `${python}` stands for (the worker's variable, so it wins
+    /// over a workflow parameter of that name); the configured one when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
     /// Files the workflow needs (relative to the run folder).
     pub inputs: Vec<String>,
     /// Files the workflow produces.
@@ -41,17 +46,66 @@ impl SerialWorkflow {
     /// stay as written here.
     pub fn preview(&self) -> SerialWorkflow {
         let mut workflow = self.clone();
+        let variables = self.command_variables(&self.variables, &[]);
         for step in &mut workflow.steps {
             if let Action::Container { commands, env, .. } = &mut step.action {
                 for command in commands.iter_mut() {
-                    *command = vars::substitute(command, &self.variables);
+                    *command = vars::substitute(command, &variables).trim().to_string();
                 }
                 for value in env.values_mut() {
-                    *value = vars::substitute(value, &self.variables);
+                    *value = vars::substitute(value, &variables);
                 }
             }
         }
         workflow
+    }
+
+    /// The interpreter `${python}` stands for.
+    pub fn interpreter(&self) -> String {
+        self.python
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(crate::config::default_python)
+    }
+
+    /// What container commands see: `context` (the workflow variables, with
+    /// the results of earlier code steps), then the default worker's `python`
+    /// and `java` (which win, as in flowServ), then `fixed` (a configured
+    /// worker's own variables).
+    pub fn command_variables(
+        &self,
+        context: &Map<String, Value>,
+        fixed: &[(String, String)],
+    ) -> Map<String, Value> {
+        command_variables(context, &self.interpreter(), fixed)
+    }
+}
+
+/// See [`SerialWorkflow::command_variables`]; `python` is what `${python}`
+/// stands for on the worker that runs the step.
+pub fn command_variables(
+    context: &Map<String, Value>,
+    python: &str,
+    fixed: &[(String, String)],
+) -> Map<String, Value> {
+    let mut variables = context.clone();
+    variables.insert("python".into(), Value::String(python.to_string()));
+    variables.insert("java".into(), Value::String(java()));
+    for (key, value) in fixed {
+        variables.insert(key.clone(), Value::String(value.clone()));
+    }
+    variables
+}
+
+/// flowServ's `java_jvm()`: `$JAVA_HOME/bin/java`, else `java`.
+fn java() -> String {
+    match std::env::var_os("JAVA_HOME").filter(|v| !v.is_empty()) {
+        Some(home) => std::path::Path::new(&home)
+            .join("bin")
+            .join("java")
+            .to_string_lossy()
+            .into_owned(),
+        None => "java".to_string(),
     }
 }
 
@@ -128,6 +182,7 @@ fn parse_flowserv(doc: &Element<'_>, bound: bool) -> Result<SerialWorkflow, Stri
     }
     finish(SerialWorkflow {
         variables,
+        python: None,
         inputs,
         outputs,
         steps,
@@ -192,6 +247,7 @@ fn parse_reana(doc: &Element<'_>, bound: bool) -> Result<SerialWorkflow, String>
     }
     finish(SerialWorkflow {
         variables,
+        python: None,
         inputs,
         outputs,
         steps,
@@ -256,19 +312,27 @@ fn parse_action(value: &Value, bound: bool) -> Result<Action, String> {
             "the action '{text}' is not a step; expected 'commands', 'notebook' or 'func'"
         ));
     }
+    // The form flowServ's own GUI gives actor values: `['container', {image, commands}]`.
+    if let Value::Array(items) = value {
+        return match items.as_slice() {
+            [Value::String(kind), config] if kind == "container" => {
+                let config = Element::new(config, "action")?;
+                Ok(Action::Container {
+                    image: config
+                        .string(&["image", "environment"])?
+                        .unwrap_or_default(),
+                    commands: command_list(config.get(&["commands"]))?,
+                    env: string_map(config.get(&["env"]), "env")?,
+                })
+            }
+            _ => {
+                Err("an actor value as a list must be ['container', {image, commands}]".to_string())
+            }
+        };
+    }
     let doc = Element::new(value, "action")?;
     if let Some(commands) = doc.get(&["commands"]) {
-        let commands = match commands {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .map(|c| {
-                    scalar_string(c)
-                        .ok_or_else(|| "'commands' must be a list of text lines".to_string())
-                })
-                .collect::<Result<_, _>>()?,
-            other => return Err(format!("'commands' must be a list, not {}", kind(other))),
-        };
+        let commands = command_list(Some(commands))?;
         return Ok(Action::Container {
             image: doc.string(&["environment", "image"])?.unwrap_or_default(),
             commands,
@@ -305,9 +369,26 @@ fn parse_action(value: &Value, bound: bool) -> Result<Action, String> {
     Err("the action has neither 'commands' nor 'notebook' nor 'func'".to_string())
 }
 
-/// Check that an actor argument is a valid step action.
-pub fn check_actor(value: &Value) -> Result<(), String> {
-    parse_action(value, true).map(|_| ())
+/// The step an actor value (argument or default) stands for: a step
+/// serialization (`environment` + `commands`, `notebook` or `func`), or
+/// `['container', {image, commands}]`.
+pub fn actor_step(value: &Value) -> Result<Action, String> {
+    parse_action(value, true)
+}
+
+fn command_list(value: Option<&Value>) -> Result<Vec<String>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|c| {
+                scalar_string(c)
+                    .ok_or_else(|| "'commands' must be a list of text lines".to_string())
+            })
+            .collect(),
+        Some(other) => Err(format!("'commands' must be a list, not {}", kind(other))),
+    }
 }
 
 /// flowServ's `output_notebook`: `x.ipynb` → `x.out.ipynb`.

@@ -158,3 +158,60 @@ pub fn start_slow_run(home: &Home, id: &str, what: &str) -> (String, Vec<i32>) {
         .collect();
     (run_id, pids)
 }
+
+/// A Python that can import flowserv-core 0.9.4, the oracle of the
+/// compatibility tests: `FLOWDESK_ORACLE_PYTHON`, else `target/pyenv/bin/python`
+/// (made by `.ci/run`). `None` means skip — or fail under CI, where it must be
+/// there.
+pub fn flowserv_python(test: &str) -> Option<PathBuf> {
+    let candidate = std::env::var_os("FLOWDESK_ORACLE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python"));
+    let works = Command::new(&candidate)
+        .args(["-c", "import flowserv.client, flowserv.version as v; assert v.__version__ == '0.9.4', v.__version__"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if works {
+        return Some(candidate);
+    }
+    let why = format!(
+        "`{}` cannot import flowserv-core 0.9.4: .ci/run installs it with \
+         `target/pyenv/bin/pip install flowserv-core==0.9.4 \"pyyaml-include<2\" \"SQLAlchemy<2\"`",
+        candidate.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {why}");
+    }
+    eprintln!("note: skipping {test}: {why}");
+    None
+}
+
+/// Whether `python` can import a module called flowserv.
+pub fn imports_flowserv(python: &str) -> bool {
+    Command::new(python)
+        .args(["-c", "import flowserv"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A `python3` on `PATH` that cannot import flowserv (under `.ci/run`, the
+/// first `python3` on `PATH` is the test virtualenv's, which has flowServ).
+pub fn python_without_flowserv(test: &str) -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")])
+        .map(|dir| dir.join("python3"))
+        .filter(|candidate| candidate.is_file())
+        .map(|candidate| candidate.to_string_lossy().into_owned())
+        .find(|candidate| !imports_flowserv(candidate));
+    if found.is_none() {
+        let why = "every python3 on PATH can import flowserv";
+        if std::env::var_os("CI").is_some() {
+            panic!("{test}: {why}");
+        }
+        eprintln!("note: skipping {test}: {why}");
+    }
+    found
+}

@@ -23,9 +23,11 @@ use std::time::{Duration, Instant};
 pub const API_PATH: &str = "/flowserv/api/v1";
 
 /// Benchmarks every test server has: (id, name, sample folder). flowserv-core
-/// 0.8.1 runs only the REANA serial syntax, so a slow run is Hello World with
-/// a long names file and the longest sleep (see `slow_names`).
-pub const BENCHMARKS: &[(&str, &str, &str)] = &[("helloworld", "Hello World", "helloworld")];
+/// 0.8.1 runs only the REANA serial syntax (the Hello World of
+/// `features/reana-serial`), so a slow run is Hello World with a long names
+/// file and the longest sleep (see `slow_names`).
+pub const BENCHMARKS: &[(&str, &str, &str)] =
+    &[("helloworld", "Hello World", "features/reana-serial")];
 
 /// A names file that keeps a Hello World run with `sleeptime=10` busy for
 /// about `seconds` seconds (one second per name).

@@ -3,17 +3,16 @@
 Usage: summarize.py RUNS_DIR OUTPUT_JSON
 
 RUNS_DIR is the runs folder that flowServ (and flowdesk) prepare for a
-post-processing workflow. It contains
-  - runs.json: a JSON list, in rank order, of objects
-      {"id": <run id>, "name": <submission name>, "files": [<file keys>]}
-  - one sub-folder per run id holding the requested run files at their
-    relative paths, e.g. RUNS_DIR/<id>/results/analytics.json.
+post-processing workflow: runs.json lists the ranked runs in rank order, and
+one sub-folder per run id holds the requested run files. The script reads it
+with flowServ's own helpers, `flowserv.service.postproc.client.Runs` and
+`flowserv.util.read_object`, as post-processing code written for flowServ
+does (flowdesk provides them when the interpreter has no flowServ).
 
 Writes OUTPUT_JSON (an object with the list of ranked runs and their values)
 and a CSV file next to it with the same name and extension .csv (columns
-rank,run,avg_count,max_len). A missing or empty runs folder gives an empty
-summary; runs whose analytics file is missing or unreadable are listed under
-"skipped" and left out of the table.
+rank,run,avg_count,max_len). Runs whose analytics file is missing or
+unreadable are listed under "skipped" and left out of the table.
 """
 
 import csv
@@ -21,36 +20,25 @@ import json
 import os
 import sys
 
+from flowserv.service.postproc.client import Runs
+import flowserv.util as util
+
 RESULT_FILE = 'results/analytics.json'
-
-
-def read_runs(runs_dir):
-    """Read the ranked run list from runs.json (empty list if missing)."""
-    filename = os.path.join(runs_dir, 'runs.json')
-    if not os.path.isfile(filename):
-        return []
-    with open(filename, 'r') as f:
-        runs = json.load(f)
-    return runs if isinstance(runs, list) else []
 
 
 def main(runs_dir, outfile):
     summary, skipped = [], []
-    for rank, run in enumerate(read_runs(runs_dir), start=1):
-        run_id = str(run.get('id'))
-        # Use the analytics file listed for the run (default path otherwise).
-        files = [f for f in run.get('files', []) if f.endswith('analytics.json')]
-        path = os.path.join(runs_dir, run_id, files[0] if files else RESULT_FILE)
+    for rank, run in enumerate(Runs(runs_dir), start=1):
+        path = run.get_file(RESULT_FILE)
         try:
-            with open(path, 'r') as f:
-                values = json.load(f)
-        except (OSError, ValueError) as ex:
-            skipped.append({'rank': rank, 'run': run_id, 'error': str(ex)})
+            values = util.read_object(path)
+        except (OSError, TypeError, ValueError) as ex:
+            skipped.append({'rank': rank, 'run': run.run_id, 'error': str(ex)})
             continue
         summary.append({
             'rank': rank,
-            'run': run_id,
-            'name': run.get('name'),
+            'run': run.run_id,
+            'name': run.name,
             'avg_count': values.get('avg_count'),
             'max_len': values.get('max_len'),
             'max_line': values.get('max_line')

@@ -82,19 +82,17 @@ pub(super) async fn run(
         _ => {}
     }
 
-    let python = super::python(context.variables);
+    let python = context.python.to_string();
     let command = format!(
         "{python} -c {} {} {}",
         shell_quote(DRIVER),
         shell_quote(&input.to_string_lossy()),
         shell_quote(&output.to_string_lossy())
     );
-    // The run folder comes first on the module path, before anything inherited.
-    let mut path = context.run_dir.to_string_lossy().into_owned();
-    if let Some(inherited) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
-        path.push(':');
-        path.push_str(&inherited.to_string_lossy());
-    }
+    // The run folder comes first on the module path, then flowdesk's flowServ
+    // helper modules (when used), then anything inherited.
+    let path = super::helpers::python_path(Some(context.run_dir), &context.tools.helpers)
+        .unwrap_or_default();
     // Unbuffered output, so the function's prints reach the log as they happen;
     // no bytecode, so the run folder keeps no compiled copies of the template's
     // modules. A worker or run `env` can still set them otherwise.

@@ -229,10 +229,10 @@ pub(super) async fn run_commands(
 ) -> Result<(), Stop> {
     let docker = docker_program(step, context)?;
     // `${python}` is the container's interpreter, not this machine's.
-    let variables = command_variables(context.variables, worker, &[("python", "python")]);
+    let variables = command_variables(context.variables, worker, "python");
     let env = environment(worker, context.run_env, step_env, &variables);
     for command in commands {
-        let command = vars::substitute(command, &variables);
+        let command = vars::substitute(command, &variables).trim().to_string();
         in_container(step, &docker, image, &command, &env, context).await?;
     }
     Ok(())

@@ -21,6 +21,7 @@
 mod code;
 mod config;
 mod docker;
+pub(crate) mod helpers;
 mod notebook;
 mod subprocess;
 
@@ -29,7 +30,6 @@ pub use config::{WorkerConfig, WorkerKind, WorkerSpec};
 use super::process::{self, Exit, Limits};
 use super::runner::{StepContext, Stop};
 use crate::error::EngineError;
-use crate::template::doc::python_str;
 use crate::workflow::{vars, Action, Step};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -44,6 +44,8 @@ pub(crate) struct Tools {
     pub docker: Option<PathBuf>,
     /// How to call papermill, as the start of a shell command.
     pub papermill: Option<String>,
+    /// Where `import flowserv` comes from (see `helpers`).
+    pub helpers: helpers::Helpers,
 }
 
 /// The worker of each step, and the tools they need; fails with the first step
@@ -51,7 +53,7 @@ pub(crate) struct Tools {
 pub(crate) async fn prepare(
     steps: &[Step],
     config: &WorkerConfig,
-    variables: &Map<String, Value>,
+    python: &str,
     run_dir: &std::path::Path,
     cancel: &super::CancelToken,
 ) -> Result<(Vec<WorkerSpec>, Tools), Stop> {
@@ -81,17 +83,20 @@ pub(crate) async fn prepare(
         .zip(&workers)
         .find(|(_, w)| w.kind == WorkerKind::Notebook);
     if let Some((step, _)) = needs_papermill {
-        let python = python(variables);
-        match notebook::find_papermill(&python, run_dir, cancel).await {
+        match notebook::find_papermill(python, run_dir, cancel).await {
             Some(command) => tools.papermill = Some(command),
             None if cancel.is_cancelled() => return Err(Stop::Canceled),
             None => {
                 return Err(Stop::failed(EngineError::NoPapermill {
                     step: step.name.clone(),
-                    python,
+                    python: python.to_string(),
                 }))
             }
         }
+    }
+    tools.helpers = helpers::resolve(steps, python, run_dir, cancel).await;
+    if cancel.is_cancelled() {
+        return Err(Stop::Canceled);
     }
     Ok((workers, tools))
 }
@@ -167,31 +172,21 @@ pub(crate) async fn run_step(
     }
 }
 
-/// What `${python}` stands for in this run.
-pub(crate) fn python(variables: &Map<String, Value>) -> String {
-    variables
-        .get("python")
-        .map(python_str)
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(crate::config::default_python)
-}
-
-/// The `${var}` values for a container step's commands: the workflow's variables
-/// (code step results included), then `defaults` of the worker kind, then the
-/// worker's own `variables`, which are fixed as in flowServ.
+/// The `${var}` values for a container step's commands: the workflow's
+/// variables (code step results included), then `python` (the interpreter on
+/// the worker) and `java`, then the worker's own `variables`, which are fixed
+/// as in flowServ.
 fn command_variables(
     context: &Map<String, Value>,
     worker: &WorkerSpec,
-    defaults: &[(&str, &str)],
+    python: &str,
 ) -> Map<String, Value> {
-    let mut variables = context.clone();
-    for (key, value) in defaults {
-        variables.insert(key.to_string(), Value::String(value.to_string()));
-    }
-    for (key, value) in &worker.variables {
-        variables.insert(key.clone(), Value::String(value.clone()));
-    }
-    variables
+    let fixed: Vec<(String, String)> = worker
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    crate::workflow::steps::command_variables(context, python, &fixed)
 }
 
 /// Environment variables for a step: the worker's, then the run's, then the
@@ -373,7 +368,7 @@ mod tests {
         .unwrap();
         assert_eq!(worker.kind, WorkerKind::Subprocess);
         worker.variables.insert("n".into(), "7".into());
-        let variables = command_variables(&context, &worker, &[("python", "python")]);
+        let variables = command_variables(&context, &worker, "python");
         assert_eq!(
             vars::substitute("${python} run.py ${n} $$n", &variables),
             "python run.py 7 $n"

@@ -80,13 +80,22 @@ pub(super) async fn run(
     let papermill = context.tools.papermill.clone().ok_or_else(|| {
         Stop::failed(EngineError::NoPapermill {
             step: step.name.clone(),
-            python: super::python(context.variables),
+            python: context.python.to_string(),
         })
     })?;
     prepare_output(step, output, context)?;
     let parameters = parameters(&step.action, context.variables);
     let command = command_line(&papermill, notebook, output, &parameters);
-    let env = environment(worker, context.run_env, &IndexMap::new(), context.variables);
+    let mut env: Vec<(String, String)> = Vec::new();
+    if let Some(path) = super::helpers::python_path(None, &context.tools.helpers) {
+        env.push(("PYTHONPATH".to_string(), path));
+    }
+    env.extend(environment(
+        worker,
+        context.run_env,
+        &IndexMap::new(),
+        context.variables,
+    ));
     let args = ["-c".to_string(), command.clone()];
     let exit = launch(step, "sh", &args, &env, context).await?;
     finish_command(step, &command, exit, context)
@@ -270,8 +279,9 @@ mod tests {
                 "-p",
                 "x",
                 "1.0",
-                "-y",
-                "{\"big\": 1.0e+20}",
+                "-p",
+                "big",
+                "1e+20",
                 "-p",
                 "flag",
                 "True",

@@ -1,0 +1,2 @@
+"""Post-processing helpers: the layout of the runs folder (`base`) and the
+classes that read it (`client`)."""

@@ -1,0 +1,325 @@
+"""The oracle of the differential suite (tests/conformance.rs): answers
+questions about templates with flowserv-core 0.9.4 itself.
+
+One process answers many cases, so that Python and flowServ are imported once:
+it reads one JSON object per line on stdin and writes one JSON object per line
+on stdout, in the same order. Every case carries an `id` that the answer
+repeats. A case that makes flowServ raise is answered with the exception, never
+with a crash of this process.
+
+Operations (`op`):
+
+- `template`: load a template document with `WorkflowTemplate.from_dict`;
+  answer the parameter declarations as flowServ sees them (in form order), the
+  groups, outputs and result schema, or the error.
+- `cast`: one parameter declaration and one argument value; answer what the
+  parameter's `cast` returns, or the error.
+- `expand`: a template document and arguments; answer the steps flowServ's
+  serial engine executes for them, with the commands as the subprocess worker
+  would run them (`${python}` stands for the fixed text PYTHON), the workflow
+  variables and the declared outputs; or the error.
+- `run`: a template folder and a list of runs (arguments, submission);
+  install it with `flowserv.client.Flowserv`, start each run synchronously, and
+  answer each run's state, messages, result values and files, both rankings
+  (all runs, best per submission) and the post-processing run.
+
+Values Python has but JSON lacks are written as `{"$float": "inf"}` (also
+`-inf`, `nan`), file arguments as `{"$file": target}` and actor values as
+their step serialization.
+"""
+
+import copy
+import json
+import math
+import os
+import sys
+import tempfile
+import traceback
+
+from flowserv.client import Flowserv
+from flowserv.controller.worker.subprocess import SubprocessWorker
+from flowserv.model.parameter.actor import ActorValue
+from flowserv.model.parameter.files import IOValue
+from flowserv.model.template.base import WorkflowTemplate
+from flowserv.model.template.parameter import ParameterIndex
+from flowserv.volume.fs import FSFile
+
+import flowserv.controller.serial.workflow.parser as parser
+
+
+PYTHON = 'PYTHON'
+
+
+def encode(value):
+    """A Python value as JSON, with markers for what JSON cannot hold."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return {'$float': 'nan'}
+        if math.isinf(value):
+            return {'$float': 'inf' if value > 0 else '-inf'}
+        return value
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, ActorValue):
+        return encode(value.spec)
+    if isinstance(value, IOValue):
+        return {'$file': str(value)}
+    return {'$repr': repr(value)}
+
+
+def error_text(ex):
+    return '{}: {}'.format(type(ex).__name__, ex)
+
+
+def declarations(template):
+    result = list()
+    for para in template.parameters.sorted():
+        doc = {
+            'name': para.name,
+            'dtype': para.dtype,
+            'index': para.index,
+            'required': bool(para.required),
+            'default': encode(para.default),
+            'group': para.group,
+            'label': para.display_name(),
+        }
+        constraint = getattr(para, 'constraint', None)
+        if constraint is not None:
+            doc['range'] = [
+                encode(constraint.left_boundary['value']),
+                constraint.left_boundary['open'],
+                encode(constraint.right_boundary['value']),
+                constraint.right_boundary['open'],
+            ]
+        if para.is_file():
+            doc['target'] = para.target
+        if para.is_select():
+            doc['values'] = [encode(v.get('value')) for v in para.values]
+        result.append(doc)
+    return result
+
+
+def op_template(case):
+    template = WorkflowTemplate.from_dict(copy.deepcopy(case['doc']), validate=True)
+    groups = None
+    if template.parameter_groups is not None:
+        groups = [g.to_dict() for g in sorted(template.parameter_groups, key=lambda g: g.index)]
+    schema = None
+    if template.result_schema is not None:
+        schema = template.result_schema.to_dict()
+        schema['defaultOrder'] = [c.to_dict() for c in template.result_schema.get_default_order()]
+    outputs = None
+    if template.outputs is not None:
+        outputs = [f.to_dict() for f in template.outputs]
+    return {
+        'parameters': declarations(template),
+        'groups': groups,
+        'results': encode(schema),
+        'outputs': encode(outputs),
+    }
+
+
+def op_cast(case):
+    index = ParameterIndex.from_dict([copy.deepcopy(case['decl'])], validate=True)
+    para = list(index.values())[0]
+    return {'value': encode(para.cast(case['value']))}
+
+
+class Recorder(SubprocessWorker):
+    """The default container worker, recording the commands it would run."""
+
+    def __init__(self):
+        super(Recorder, self).__init__(variables={'python': PYTHON, 'java': 'java'})
+        self.commands = list()
+
+    def run(self, step, env, rundir):
+        self.commands = list(step.commands)
+        return None
+
+
+class Store(object):
+    basedir = '.'
+
+
+def file_value(para, value):
+    """A file argument as the app client hands it to the service: a handle
+    and the target (the client never passes one, the run service may)."""
+    if isinstance(value, dict):
+        return para.cast((FSFile(value.get('value', '')), value.get('as')))
+    return para.cast((FSFile(str(value)), None))
+
+
+def bind(template, arguments):
+    """What `Workflow.start_run` and `LocalRunService.start_run` do with the
+    arguments before the engine sees them."""
+    args = template.parameters.set_defaults(arguments=arguments)
+    run_args = dict()
+    for key, val in args.items():
+        para = template.parameters.get(key)
+        if para is None:
+            raise KeyError("unknown parameter '{}'".format(key))
+        if para.is_file():
+            run_args[key] = file_value(para, val)
+        elif para.is_actor() and isinstance(val, dict):
+            run_args[key] = para.cast(ActorValue(spec=val))
+        else:
+            run_args[key] = para.cast(val)
+    template.validate_arguments(run_args)
+    return run_args
+
+
+def op_expand(case):
+    template = WorkflowTemplate.from_dict(copy.deepcopy(case['doc']), validate=True)
+    try:
+        run_args = bind(template, case.get('arguments', {}))
+    except Exception as ex:
+        return {'ok': False, 'stage': 'arguments', 'error': error_text(ex)}
+    try:
+        steps, variables, outputs = parser.parse_template(template=template, arguments=run_args)
+    except Exception as ex:
+        return {'ok': False, 'stage': 'parse', 'error': error_text(ex)}
+    result = list()
+    for step in steps:
+        doc = {'name': step.name, 'inputs': step.inputs, 'outputs': step.outputs}
+        if step.is_container_step():
+            worker = Recorder()
+            try:
+                worker.exec(step=step, context=dict(variables), store=Store())
+            except Exception as ex:
+                return {'ok': False, 'stage': 'commands', 'step': step.name, 'error': error_text(ex)}
+            doc.update({'type': 'container', 'image': step.image, 'commands': worker.commands})
+        elif step.is_notebook_step():
+            doc.update({'type': 'notebook', 'notebook': step.notebook, 'output': step.output})
+        else:
+            doc.update({'type': 'code', 'arg': step.arg})
+        result.append(doc)
+    return {
+        'steps': result,
+        'variables': {k: str(v) for k, v in variables.items()},
+        'outputs': encode(outputs),
+    }
+
+
+def run_document(doc):
+    files = sorted(f['name'] for f in doc.get('files', []))
+    return {
+        'state': doc['state'],
+        'messages': doc.get('messages', []),
+        'files': files,
+    }
+
+
+def op_run(case):
+    folder = os.path.abspath(case['folder'])
+    basedir = tempfile.mkdtemp(prefix='oracle-')
+    client = Flowserv(basedir=basedir, open_access=True, clear=True)
+    # A code step's module is imported by the server process; an operator
+    # puts the template's folder on the module path for it.
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    cwd = os.getcwd()
+    # The client uploads file arguments (and file defaults) from paths
+    # relative to the working directory.
+    os.chdir(folder)
+    try:
+        workflow_id = client.install(source=folder)
+        groups = {None: workflow_id}
+        runs = list()
+        run_ids = list()
+        for spec in case['runs']:
+            submission = spec.get('submission')
+            if submission not in groups:
+                groups[submission] = client.create_submission(workflow_id=workflow_id, name=submission)
+            app = client.submission(workflow_id=workflow_id, group_id=groups[submission])
+            arguments = dict()
+            for key, value in spec.get('arguments', {}).items():
+                para = app.parameters().get(key)
+                if para is not None and para.is_actor() and isinstance(value, dict):
+                    value = ActorValue(spec=value)
+                arguments[key] = value
+            try:
+                run = app.start_run(arguments)
+            except Exception as ex:
+                runs.append({'state': 'REFUSED', 'error': error_text(ex)})
+                run_ids.append(None)
+                continue
+            runs.append(run_document(run.doc))
+            run_ids.append(run.run_id)
+        app = client.open(workflow_id)
+        with client.service() as api:
+            ranking = dict()
+            for name, include_all in [('all', True), ('best', False)]:
+                try:
+                    doc = api.workflows().get_ranking(workflow_id=workflow_id, include_all=include_all)
+                except Exception as ex:
+                    ranking[name] = {'error': error_text(ex)}
+                    continue
+                if doc is None:
+                    ranking[name] = None
+                    continue
+                entries = list()
+                for entry in doc['ranking']:
+                    run_id = entry['run']['id']
+                    entries.append({
+                        'run': run_ids.index(run_id) if run_id in run_ids else None,
+                        'results': {r['name']: encode(r['value']) for r in entry['results']},
+                    })
+                ranking[name] = entries
+        postproc = app.get_postproc_results()
+        return {
+            'runs': runs,
+            'ranking': ranking,
+            'postproc': run_document(postproc.doc) if postproc is not None else None,
+        }
+    finally:
+        os.chdir(cwd)
+
+
+OPERATIONS = {
+    'template': op_template,
+    'cast': op_cast,
+    'expand': op_expand,
+    'run': op_run,
+}
+
+
+def answer(case):
+    try:
+        result = OPERATIONS[case['op']](case)
+    except Exception as ex:
+        return {'id': case.get('id'), 'ok': False, 'error': error_text(ex)}
+    result.setdefault('ok', True)
+    result['id'] = case.get('id')
+    return result
+
+
+def main():
+    # flowServ logs to stderr; the answers are the only thing on stdout.
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            case = json.loads(line)
+        except ValueError as ex:
+            result = {'id': None, 'ok': False, 'error': 'bad case: {}'.format(ex)}
+        else:
+            result = answer(case)
+        out.write(json.dumps(result, allow_nan=False) + '\n')
+        out.flush()
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)
