@@ -11,8 +11,9 @@ use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, settings, template_check,
 };
 use crate::config::Config;
+use crate::model::RunState;
 use crate::service::{InstallOptions, InstallSource, ServiceEvent};
-use crate::store::{Leaderboard, RunRecord, RunState, WorkflowRecord};
+use crate::service::{Leaderboard, RunRecord, WorkflowRecord};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -388,8 +389,15 @@ impl FlowdeskApp {
 
     fn handle_event(&mut self, event: ServiceEvent) {
         match event {
-            ServiceEvent::Log { run_id, .. } => {
+            ServiceEvent::LogGrew { run_id } => {
                 self.run_detail.log_appended(&run_id);
+            }
+            ServiceEvent::Problem { run_id, message } => {
+                let text = match run_id {
+                    Some(id) => format!("Run {id}: a problem in the background"),
+                    None => "A problem in the background".to_string(),
+                };
+                self.notify(text, true, Some(message));
             }
             ServiceEvent::RunChanged { run_id } => {
                 self.schedule_runs_refresh();

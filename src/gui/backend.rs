@@ -5,10 +5,10 @@
 
 use crate::config::{Config, Settings};
 use crate::service::{InstallOptions, InstallSource, RunRequest, Service, ServiceEvent};
-use crate::store::{Leaderboard, RunFile, RunFilter, RunRecord, SubmissionRecord, WorkflowRecord};
-use crate::template::{
-    ExpandOptions, LoadOptions, ResultValue, SortColumn, Template, TemplateFolder,
+use crate::service::{
+    Leaderboard, RunFile, RunFilter, RunRecord, SubmissionRecord, WorkflowRecord,
 };
+use crate::template::{LoadOptions, ResultValue, SortColumn, Template, TemplateFolder};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -309,9 +309,9 @@ fn handle(ctx: &mut Context, request: Request) {
                 .leaderboard(&workflow_id, &order, all)
                 .and_then(|board| {
                     let postproc = match service.postproc_run(&workflow_id)? {
-                        Some(run) if run.state == crate::store::RunState::Success => {
+                        Some(run) if run.state == crate::model::RunState::Success => {
                             Some(PostprocOutputs {
-                                files: service.store().run_files(&run.id)?,
+                                files: service.run_files(&run.id)?,
                                 run_dir: service.run_dir(&run.id),
                                 run,
                             })
@@ -339,8 +339,8 @@ fn handle(ctx: &mut Context, request: Request) {
                     None => "post-processing".to_string(),
                 };
                 Ok(RunDetail {
-                    files: service.store().run_files(&run.id)?,
-                    results: service.store().run_results(&run.id)?,
+                    files: service.run_files(&run.id)?,
+                    results: service.run_results(&run.id)?,
                     run_dir: service.run_dir(&run.id),
                     log_path: service.log_path(&run.id),
                     submission,
@@ -423,13 +423,7 @@ fn handle(ctx: &mut Context, request: Request) {
                 .and_then(|record| service.template(&record))
                 .map_err(|e| e.to_string())
                 .and_then(|template| {
-                    let options = ExpandOptions {
-                        python: service.config().python.clone(),
-                    };
-                    template
-                        .bind(&arguments)
-                        .and_then(|bound| template.expand(&bound, &options))
-                        .map(|workflow| workflow.preview())
+                    crate::service::preview(&template, &arguments, &service.expand_options())
                         .map_err(|e| e.to_string())
                 });
             ctx.send(Response::Preview {

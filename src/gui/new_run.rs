@@ -6,8 +6,8 @@
 use super::app::{Action, AppState};
 use super::backend::{Request, WorkflowDetail};
 use super::dialogs::DialogPurpose;
+use crate::service::RunRecord;
 use crate::service::RunRequest;
-use crate::store::RunRecord;
 use crate::template::{python_str, Parameter, ParameterType, Template};
 use crate::workflow::Action as StepAction;
 use serde_json::{json, Map, Value};

@@ -6,7 +6,7 @@ use super::app::{Action, AppState};
 use super::backend::{result_text, Request, RunRow};
 use super::dialogs::DialogPurpose;
 use super::widgets::state_badge::state_badge;
-use crate::store::RunState;
+use crate::model::RunState;
 use crate::template::spec::display_value;
 use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};

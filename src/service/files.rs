@@ -35,42 +35,6 @@ pub fn copy_tree(root: &Path, source: &Path, target: &Path) -> Result<u64, Servi
     )
 }
 
-/// Whether two files hold the same bytes, compared piece by piece (data files
-/// of a template may be large).
-pub fn same_contents(a: &Path, b: &Path) -> bool {
-    let (Ok(mut a), Ok(mut b)) = (fs::File::open(a), fs::File::open(b)) else {
-        return false;
-    };
-    let mut left = vec![0u8; 64 * 1024];
-    let mut right = vec![0u8; 64 * 1024];
-    loop {
-        let Ok(n) = read_full(&mut a, &mut left) else {
-            return false;
-        };
-        let Ok(m) = read_full(&mut b, &mut right) else {
-            return false;
-        };
-        if n != m || left[..n] != right[..m] {
-            return false;
-        }
-        if n == 0 {
-            return true;
-        }
-    }
-}
-
-/// Fill `buffer` as far as the file allows; the count is short only at its end.
-fn read_full(file: &mut fs::File, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
-}
-
 /// SHA-256 of a file as lowercase hex, and its size.
 pub fn sha256_file(path: &Path) -> Result<(String, u64), ServiceError> {
     let mut file = fs::File::open(path).map_err(|e| io_error(path, e))?;
