@@ -1,11 +1,12 @@
-//! `flowdesk doctor`: check a home folder after a crash, a full disk or a
+//! `flowdesk doctor`: check the home folder after a crash, a full disk or a
 //! damaged file, repair what is safe (`--fix`), or put the last backup of the
-//! database back (`--restore`). It works on a home folder the other commands
-//! refuse to open, so it goes to the service's doctor directly.
+//! database back (`--restore`). It runs before any backend is opened, since it
+//! must work on a home folder the backend refuses (an emptied database).
 
-use super::fail;
+use super::{fail, print_json};
+use crate::client::doctor::{self, DoctorReport};
+use crate::client::ClientError;
 use crate::config::Config;
-use crate::service::doctor::{self, Report};
 
 pub fn run(config: Config, fix: bool, restore: bool, as_json: bool) -> i32 {
     let report = if restore {
@@ -17,40 +18,39 @@ pub fn run(config: Config, fix: bool, restore: bool, as_json: bool) -> i32 {
         Ok(report) => report,
         Err(e) => return fail(e),
     };
-    if as_json {
-        let document = serde_json::json!({
+    let printed = if as_json {
+        print_json(&serde_json::json!({
             "healthy": report.healthy(),
-            "findings": report.findings,
-        });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&document).unwrap_or_default()
-        );
+            "checks": report.checks,
+        }))
     } else {
-        print(&report, fix || restore);
-    }
-    if report.healthy() {
-        0
-    } else {
-        super::EXIT_USER_ERROR
+        print(&report, fix || restore)
+    };
+    match printed {
+        Err(ClientError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(e),
+        Ok(()) if report.healthy() => 0,
+        Ok(()) => super::EXIT_USER_ERROR,
     }
 }
 
-fn print(report: &Report, repaired: bool) {
-    for finding in &report.findings {
-        let mark = match (finding.ok, finding.fixed) {
+fn print(report: &DoctorReport, repaired: bool) -> Result<(), ClientError> {
+    for check in &report.checks {
+        let mark = match (check.ok, check.fixed) {
             (true, _) => "ok     ",
             (false, true) => "fixed  ",
             (false, false) => "PROBLEM",
         };
-        println!("{mark} {}: {}", finding.check, finding.message);
+        say!("{mark} {}: {}", check.name, check.detail);
     }
-    let open = report.findings.iter().filter(|f| !f.ok && !f.fixed).count();
+    let open = report.checks.iter().filter(|c| !c.ok && !c.fixed).count();
+    say!("");
     if open == 0 {
-        println!("\nthe home folder is healthy");
+        say!("the home folder is healthy");
     } else if repaired {
-        println!("\n{open} problem(s) need your attention (see above)");
+        say!("{open} problem(s) need your attention (see above)");
     } else {
-        println!("\n{open} problem(s); `flowdesk doctor --fix` repairs what it safely can");
+        say!("{open} problem(s); `flowdesk doctor --fix` repairs what it safely can");
     }
+    Ok(())
 }

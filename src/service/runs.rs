@@ -616,7 +616,9 @@ fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
                     // Not recorded at all: keep the end for whoever waits on
                     // the run here, with the reason it is not in the store.
                     let mut messages = messages;
-                    messages.push(format!("the end of this run could not be recorded: {again}"));
+                    messages.push(format!(
+                        "the end of this run could not be recorded: {again}"
+                    ));
                     if let Ok(mut unrecorded) = shared.unrecorded.lock() {
                         unrecorded.insert(run_id.to_string(), messages);
                     }
