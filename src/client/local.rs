@@ -728,3 +728,8 @@ fn copy(source: &mut impl Read, out: &mut dyn Write, path: &Path) -> Result<u64,
     out.flush().map_err(ClientError::Output)?;
     Ok(total)
 }
+
+/// Show a folder of this computer in the desktop's file manager.
+pub fn reveal(path: &Path) -> Result<(), ClientError> {
+    open::that_detached(path).map_err(|e| ClientError::io(path, e))
+}
