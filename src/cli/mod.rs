@@ -13,6 +13,7 @@ macro_rules! say {
 }
 
 mod commands;
+mod doctor;
 mod servers;
 mod template;
 
@@ -211,6 +212,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the home folder: database, backup, runs left by dead processes,
+    /// leftover processes, orphaned run folders, temporary folders, permissions.
+    Doctor {
+        /// Repair what can be repaired without losing anything.
+        #[arg(long, conflicts_with = "restore")]
+        fix: bool,
+        /// Replace the database with its last backup.
+        #[arg(long)]
+        restore: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
@@ -267,6 +280,7 @@ pub fn run(cli: Cli) -> i32 {
     // Commands that need no backend of this computer.
     match command {
         Command::Execute { run } => return execute(config, &run),
+        Command::Doctor { fix, restore, json } => return doctor::run(config, fix, restore, json),
         Command::Login(args) => return servers::login(config, args),
         Command::Register(args) => return servers::register(config, args),
         Command::Logout { url, json } => {
@@ -318,17 +332,25 @@ pub fn run(cli: Cli) -> i32 {
         };
     }
     // A command ends soon after its work; post-processing it starts must not.
-    let client = match LocalClient::open_with(
+    // `cancel` recovers after it acted: a run whose owner died is what it
+    // cancels, and it ends CANCELED, not interrupted.
+    let cancels = matches!(command, Command::Cancel { .. });
+    let local = match LocalClient::open_with(
         config,
         LocalOptions {
             install_samples: true,
             executor: std::env::current_exe().ok(),
+            recover: !cancels,
         },
     ) {
         Ok(client) => client,
         Err(e) => return report(e),
     };
-    match dispatch(&client, command) {
+    let outcome = dispatch(&local, command);
+    if cancels {
+        local.recover();
+    }
+    match outcome {
         Ok(code) => code,
         Err(e) => report(e),
     }
@@ -339,6 +361,7 @@ fn dispatch(client: &dyn Client, command: Command) -> Result<i32, ClientError> {
     match command {
         Command::Template(_)
         | Command::Execute { .. }
+        | Command::Doctor { .. }
         | Command::Login(_)
         | Command::Register(_)
         | Command::Logout { .. }
@@ -399,6 +422,7 @@ fn execute(config: Config, run_id: &str) -> i32 {
         LocalOptions {
             install_samples: false,
             executor: std::env::current_exe().ok(),
+            recover: true,
         },
     ) {
         Ok(client) => client,

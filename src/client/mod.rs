@@ -16,6 +16,7 @@
 //! backend: [`templates`] does it for both faces.
 
 pub mod capabilities;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod format;

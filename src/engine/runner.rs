@@ -8,6 +8,7 @@
 //! limit and what is left of the run's.
 
 use super::cancel::CancelToken;
+use super::log::RunLog;
 use super::process::{OutputLine, OutputSink, Stream};
 use super::worker::{self, Deadline, Tools, WorkerConfig};
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
@@ -17,9 +18,7 @@ use crate::workflow::Step;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// How many stderr lines of a failing command end up in the run's messages.
@@ -87,7 +86,7 @@ async fn run_steps(
     if !job.run_dir.is_dir() {
         return Err(Stop::failed(EngineError::NoRunFolder(job.run_dir.clone())));
     }
-    let mut log = RunLog::create(&job.log_path).map_err(Stop::failed)?;
+    let mut log = RunLog::create(&job.log_path, job.log_limit).map_err(Stop::failed)?;
     let run_deadline = job.run_timeout.map(|limit| Deadline {
         at: tokio::time::Instant::now() + limit,
         limit,
@@ -169,8 +168,17 @@ async fn run_steps(
             };
             worker::run_step(step, step_worker, &mut context).await
         };
-        log.close_step().map_err(Stop::failed)?;
-        result?;
+        // A log that could not be written (a full disk) is the first thing to
+        // tell; how the step itself went follows.
+        match (log.close_step(), result) {
+            (Ok(()), result) => result?,
+            (Err(error), Err(Stop::Failed(messages))) => {
+                let mut all = vec![error.to_string()];
+                all.extend(messages);
+                return Err(Stop::Failed(all));
+            }
+            (Err(error), _) => return Err(Stop::failed(error)),
+        }
         for output in &step.outputs {
             if !exists(&job.run_dir, step, output)? {
                 log.warning(
@@ -194,116 +202,6 @@ fn exists(run_dir: &Path, step: &Step, path: &str) -> Result<bool, Stop> {
         })
     })?;
     Ok(run_dir.join(relative).exists())
-}
-
-/// The run's log file: one file for all steps (each line names its step), so a
-/// run creates as few files as possible. A write error is kept and reported when
-/// the step ends; the command itself is not disturbed by it.
-struct RunLog {
-    path: PathBuf,
-    run: BufWriter<File>,
-    error: Option<EngineError>,
-}
-
-impl RunLog {
-    fn create(path: &Path) -> Result<Self, EngineError> {
-        let error = |source| EngineError::Log {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(error)?;
-        }
-        let file = File::create(path).map_err(error)?;
-        Ok(RunLog {
-            path: path.to_path_buf(),
-            run: BufWriter::with_capacity(32 * 1024, file),
-            error: None,
-        })
-    }
-
-    fn write(&mut self, step: &str, stream: Stream, time: &str, text: &str) {
-        if self.error.is_some() {
-            return;
-        }
-        if let Err(source) = writeln!(self.run, "{time} {step} {stream} {text}") {
-            self.error = Some(EngineError::Log {
-                path: self.path.clone(),
-                source,
-            });
-        }
-    }
-
-    /// A warning of flowdesk's own in the step's log and the live log (on
-    /// stderr, marked as ours).
-    fn warning(
-        &mut self,
-        run_id: &Arc<str>,
-        step: &Arc<str>,
-        on_event: &EventCallback,
-        text: &str,
-    ) {
-        self.line(
-            run_id,
-            step,
-            on_event,
-            Stream::Stderr,
-            format!("flowdesk: warning: {text}"),
-        );
-    }
-
-    /// A note of flowdesk's own (on stdout, marked as ours).
-    fn note(&mut self, run_id: &Arc<str>, step: &Arc<str>, on_event: &EventCallback, text: &str) {
-        self.line(
-            run_id,
-            step,
-            on_event,
-            Stream::Stdout,
-            format!("flowdesk: {text}"),
-        );
-    }
-
-    fn line(
-        &mut self,
-        run_id: &Arc<str>,
-        step: &Arc<str>,
-        on_event: &EventCallback,
-        stream: Stream,
-        line: String,
-    ) {
-        let now = chrono::Utc::now();
-        let time = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.write(step, stream, &time, &line);
-        on_event(EngineEvent::Log {
-            run_id: run_id.clone(),
-            step: step.clone(),
-            stream,
-            time: now,
-            line,
-        });
-    }
-
-    fn flush(&mut self) {
-        if self.error.is_some() {
-            return;
-        }
-        if let Err(source) = self.run.flush() {
-            self.error = Some(EngineError::Log {
-                path: self.path.clone(),
-                source,
-            });
-        }
-    }
-
-    fn close_step(&mut self) -> Result<(), EngineError> {
-        self.flush();
-        self.error.take().map_or(Ok(()), Err)
-    }
-
-    fn finish(mut self) -> Result<(), EngineError> {
-        self.flush();
-        self.error.take().map_or(Ok(()), Err)
-    }
 }
 
 /// Where a step's output lines go: the logs, the event callback, and a tail of
@@ -333,7 +231,8 @@ impl OutputSink for StepSink<'_> {
         let time = line
             .time
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.log.write(&self.step, line.stream, &time, &line.text);
+        self.log
+            .write(&self.step, line.stream.as_str(), &time, &line.text);
         if line.stream == Stream::Stderr {
             if self.stderr_tail.len() == STDERR_TAIL {
                 self.stderr_tail.pop_front();

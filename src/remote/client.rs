@@ -601,6 +601,8 @@ fn run_row(
         started_at: parse_time(run.started_at.as_deref()),
         finished_at: parse_time(run.finished_at.as_deref()),
         progress: None,
+        // The server queues runs its own way and does not say where.
+        queue_position: None,
         arguments: argument_map(&run.arguments),
         messages: run.messages.clone(),
         columns,
