@@ -6,7 +6,7 @@ use super::{parse_assignment, print_json, table};
 use crate::client::format::{optional_duration, time_text, value_json, value_text};
 use crate::client::{
     BenchmarkEdit, CleanupQuery, Client, ClientError, InstallRequest, InstallSource,
-    LeaderboardQuery, LeaderboardRow, RunDetail, RunQuery, RunRequest,
+    LeaderboardQuery, LeaderboardRow, Operation, RunDetail, RunQuery, RunRequest,
 };
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -381,7 +381,7 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
         print_json(&json!({"id": run.id, "state": run.state.as_str()}))?;
     } else {
         let capabilities = client.capabilities();
-        if capabilities.supports(crate::client::Operation::Logs) {
+        if capabilities.supports(Operation::Logs) {
             say!(
                 "run {} started; follow it with `flowdesk logs {} --follow`",
                 run.id,
@@ -668,6 +668,9 @@ pub fn cancel(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let ended = run.state.is_finished();
     if as_json {
         print_json(&json!({"id": run.id, "canceling": !ended, "state": run.state.as_str()}))?;
+    } else if ended && !client.capabilities().supports(Operation::RunFolder) {
+        // A server cancels at once.
+        say!("canceled run {}", run.id);
     } else if ended {
         say!("canceled run {} (the process running it had died)", run.id);
     } else {
