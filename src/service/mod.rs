@@ -20,6 +20,7 @@ mod maintenance;
 mod preview;
 mod ranking;
 mod repository;
+mod run_folder;
 mod runs;
 
 /// The records the service hands out (defined by the store, which stays private).
@@ -32,7 +33,8 @@ pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISS
 pub use lock::RunLock;
 pub use preview::preview;
 pub use repository::RepositoryEntry;
-pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
+pub use run_folder::{PreparedRun, LOG_FILE, META_DIR};
+pub use runs::RunRequest;
 
 use crate::config::Config;
 use crate::engine::{Engine, EngineEvent, WorkerConfig};
