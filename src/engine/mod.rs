@@ -18,15 +18,19 @@
 //! - `queue`: the [`Engine`], its runtime and its FIFO queue.
 
 mod cancel;
+pub mod log;
 pub mod process;
 mod queue;
+pub mod reaper;
 mod runner;
+pub mod slots;
 mod step;
 pub mod worker;
 
 pub use cancel::CancelToken;
 pub use process::{ExitStatus, OutputLine, Stream};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
+pub use slots::SlotPool;
 pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use crate::workflow::SerialWorkflow;
@@ -65,6 +69,9 @@ pub struct RunJob {
     pub step_timeout: Option<Duration>,
     /// How long the whole run may take; `None` for no limit.
     pub run_timeout: Option<Duration>,
+    /// The most bytes the log keeps (its first and last half); `None` for no
+    /// limit. See [`log`].
+    pub log_limit: Option<u64>,
 }
 
 impl RunJob {
@@ -85,6 +92,7 @@ impl RunJob {
             workers: None,
             step_timeout: None,
             run_timeout: None,
+            log_limit: None,
         }
     }
 

@@ -8,7 +8,8 @@
 //! limit and what is left of the run's.
 
 use super::cancel::CancelToken;
-use super::step::{Deadline, RunLog, StepContext, StepSink, Stop};
+use super::log::RunLog;
+use super::step::{Deadline, StepContext, StepSink, Stop};
 use super::worker::{self, WorkerConfig};
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
 use crate::error::EngineError;
@@ -43,7 +44,7 @@ async fn run_steps(
     if !job.run_dir.is_dir() {
         return Err(Stop::failed(EngineError::NoRunFolder(job.run_dir.clone())));
     }
-    let mut log = RunLog::create(&job.log_path).map_err(Stop::failed)?;
+    let mut log = RunLog::create(&job.log_path, job.log_limit).map_err(Stop::failed)?;
     let run_deadline = job.run_timeout.map(|limit| Deadline {
         at: tokio::time::Instant::now() + limit,
         limit,
@@ -125,8 +126,17 @@ async fn run_steps(
             };
             worker::run_step(step, step_worker, &mut context).await
         };
-        log.close_step().map_err(Stop::failed)?;
-        result?;
+        // A log that could not be written (a full disk) is the first thing to
+        // tell; how the step itself went follows.
+        match (log.close_step(), result) {
+            (Ok(()), result) => result?,
+            (Err(error), Err(Stop::Failed(messages))) => {
+                let mut all = vec![error.to_string()];
+                all.extend(messages);
+                return Err(Stop::Failed(all));
+            }
+            (Err(error), _) => return Err(Stop::failed(error)),
+        }
         for output in &step.outputs {
             if !exists(&job.run_dir, step, output)? {
                 log.warning(

@@ -1,10 +1,11 @@
 //! The workers' shared vocabulary, below the runner and every worker: what a
 //! worker gets to run one step ([`StepContext`]), how a step stops early
 //! ([`Stop`]), its time limit ([`Deadline`]), what the preflight found
-//! ([`Tools`]), and where its output lines go ([`StepSink`] into the run's
-//! [`RunLog`]). The runner creates these; workers only use them.
+//! ([`Tools`]), and where its output lines go ([`StepSink`], into the run's
+//! log). The runner creates these; workers only use them.
 
 use super::cancel::CancelToken;
+use super::log::RunLog;
 use super::process::{OutputLine, OutputSink, Stream};
 use super::worker::helpers::Helpers;
 use super::{EngineEvent, EventCallback};
@@ -13,8 +14,6 @@ use crate::workflow::Step;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,122 +111,6 @@ pub(crate) fn seconds(duration: Duration) -> String {
     format!("{}", duration.as_secs_f64())
 }
 
-/// The run's log file: one file for all steps (each line names its step), so a
-/// run creates as few files as possible. A write error is kept and reported when
-/// the step ends; the command itself is not disturbed by it.
-pub(crate) struct RunLog {
-    path: PathBuf,
-    run: BufWriter<File>,
-    error: Option<EngineError>,
-}
-
-impl RunLog {
-    pub(crate) fn create(path: &Path) -> Result<Self, EngineError> {
-        let error = |source| EngineError::Log {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(error)?;
-        }
-        let file = File::create(path).map_err(error)?;
-        Ok(RunLog {
-            path: path.to_path_buf(),
-            run: BufWriter::with_capacity(32 * 1024, file),
-            error: None,
-        })
-    }
-
-    fn write(&mut self, step: &str, stream: Stream, time: &str, text: &str) {
-        if self.error.is_some() {
-            return;
-        }
-        if let Err(source) = writeln!(self.run, "{time} {step} {stream} {text}") {
-            self.error = Some(EngineError::Log {
-                path: self.path.clone(),
-                source,
-            });
-        }
-    }
-
-    /// A warning of flowdesk's own in the step's log and the live log (on
-    /// stderr, marked as ours).
-    pub(crate) fn warning(
-        &mut self,
-        run_id: &Arc<str>,
-        step: &Arc<str>,
-        on_event: &EventCallback,
-        text: &str,
-    ) {
-        self.line(
-            run_id,
-            step,
-            on_event,
-            Stream::Stderr,
-            format!("flowdesk: warning: {text}"),
-        );
-    }
-
-    /// A note of flowdesk's own (on stdout, marked as ours).
-    pub(crate) fn note(
-        &mut self,
-        run_id: &Arc<str>,
-        step: &Arc<str>,
-        on_event: &EventCallback,
-        text: &str,
-    ) {
-        self.line(
-            run_id,
-            step,
-            on_event,
-            Stream::Stdout,
-            format!("flowdesk: {text}"),
-        );
-    }
-
-    fn line(
-        &mut self,
-        run_id: &Arc<str>,
-        step: &Arc<str>,
-        on_event: &EventCallback,
-        stream: Stream,
-        line: String,
-    ) {
-        let now = chrono::Utc::now();
-        let time = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.write(step, stream, &time, &line);
-        on_event(EngineEvent::Log {
-            run_id: run_id.clone(),
-            step: step.clone(),
-            stream,
-            time: now,
-            line,
-        });
-    }
-
-    fn flush(&mut self) {
-        if self.error.is_some() {
-            return;
-        }
-        if let Err(source) = self.run.flush() {
-            self.error = Some(EngineError::Log {
-                path: self.path.clone(),
-                source,
-            });
-        }
-    }
-
-    pub(crate) fn close_step(&mut self) -> Result<(), EngineError> {
-        self.flush();
-        self.error.take().map_or(Ok(()), Err)
-    }
-
-    pub(crate) fn finish(mut self) -> Result<(), EngineError> {
-        self.flush();
-        self.error.take().map_or(Ok(()), Err)
-    }
-}
-
 /// Where a step's output lines go: the logs, the event callback, and a tail of
 /// stderr for the error message.
 pub(crate) struct StepSink<'a> {
@@ -255,7 +138,8 @@ impl OutputSink for StepSink<'_> {
         let time = line
             .time
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.log.write(&self.step, line.stream, &time, &line.text);
+        self.log
+            .write(&self.step, line.stream.as_str(), &time, &line.text);
         if line.stream == Stream::Stderr {
             if self.stderr_tail.len() == STDERR_TAIL {
                 self.stderr_tail.pop_front();

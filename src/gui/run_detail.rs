@@ -200,6 +200,12 @@ fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
     ui.horizontal(|ui| {
         ui.heading(format!("Run {}", run.id));
         state_badge(ui, run.state);
+        if let Some(position) = run.queue_position {
+            ui.label(format!(
+                "{} in the queue of runs waiting for a slot",
+                crate::client::format::ordinal(position)
+            ));
+        }
         ui.label(format!("submission {}", run.submission));
         if state.is_loading(Loading::Run) {
             ui.spinner();

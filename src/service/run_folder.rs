@@ -3,7 +3,7 @@
 //! prepared run that holds the folder's lock. Shared by starting runs,
 //! post-processing and handing runs to detached processes.
 
-use super::files::io_error;
+use super::io_error;
 use super::lock::RunLock;
 use crate::engine::WorkerConfig;
 use crate::error::ServiceError;

@@ -432,6 +432,31 @@ impl Store {
         Ok(now)
     }
 
+    /// Recovery: PENDING | RUNNING → `state` (ERROR or CANCELED) for a run whose
+    /// owner is gone. Unlike [`Store::finish_error`] it loses a race quietly: if
+    /// the run has ended meanwhile (its owner finished it after all), or is gone,
+    /// nothing changes and the result is false.
+    pub fn finish_abandoned(
+        &self,
+        id: &str,
+        state: RunState,
+        messages: &[String],
+    ) -> Result<bool, StoreError> {
+        let now = time::now();
+        let conn = self.write();
+        let changed = conn.execute(
+            "UPDATE runs SET state = ?2, finished_at = ?3, messages = ?4
+             WHERE id = ?1 AND state IN ('PENDING', 'RUNNING')",
+            params![
+                id,
+                state.as_str(),
+                time::format(&now),
+                messages_json(messages)
+            ],
+        )?;
+        Ok(changed > 0)
+    }
+
     pub fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
         let conn = self.read();
         let mut statement =

@@ -223,6 +223,7 @@ async fn launch(
         Limits {
             cancel: context.cancel,
             deadline: context.deadline.map(|d| d.at),
+            tag: Some(context.run_dir),
         },
         context.sink,
     )

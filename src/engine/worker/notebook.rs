@@ -53,6 +53,7 @@ pub(super) async fn find_papermill(
         Limits {
             cancel,
             deadline: Some(tokio::time::Instant::now() + PROBE_TIMEOUT),
+            tag: Some(cwd),
         },
         &mut discard,
     )
