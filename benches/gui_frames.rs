@@ -3,16 +3,22 @@
 //! tessellation, measured headless with an `egui::Context`) costs at most 4 ms of
 //! CPU, and the process stays under 300 MB.
 //!
+//! The screens get their data the way the app does: the database is filled,
+//! then the local client lists the runs and ranks them (the real runs-list and
+//! leaderboard code, not a copy).
+//!
 //! Run with `cargo bench --bench gui_frames`. Peak memory (VmHWM) after building
 //! both screens' data and drawing them is printed before the timings.
 
 use chrono::{TimeDelta, Utc};
 use criterion::Criterion;
-use flowdesk::gui::app::AppState;
-use flowdesk::gui::backend::{RunRow, WorkflowDetail};
-use flowdesk::gui::leaderboard::{LeaderboardScreen, Sort as BoardSort};
-use flowdesk::gui::runs::{RunsScreen, Sort as RunsSort};
-use flowdesk::store::{ImportedRun, NewSubmission, NewWorkflow, RunFilter, RunState, Store};
+use flowdesk::client::local::LocalOptions;
+use flowdesk::client::{Client, LeaderboardQuery, LocalClient, RunQuery};
+use flowdesk::config::Config;
+use flowdesk::gui::leaderboard::LeaderboardScreen;
+use flowdesk::gui::runs::RunsScreen;
+use flowdesk::gui::state::{AppState, LeaderboardSort, Persisted, RunsSort, Screen};
+use flowdesk::store::{ImportedRun, NewSubmission, NewWorkflow, RunState, Store};
 use flowdesk::template::{ResultValue, Template};
 use serde_json::json;
 use std::sync::Arc;
@@ -38,7 +44,7 @@ fn template() -> serde_json::Value {
 fn state(dir: &tempfile::TempDir) -> AppState {
     let store = Store::open(&dir.path().join("flowdesk.db")).expect("open");
     let template = Template::from_value(template(), "bench.yaml").expect("template");
-    let record = store
+    store
         .insert_workflow(&NewWorkflow {
             id: "bench".into(),
             name: "Bench".into(),
@@ -92,44 +98,36 @@ fn state(dir: &tempfile::TempDir) -> AppState {
         .collect();
     store.insert_runs_bulk(&runs).expect("runs");
     drop(runs);
-    let schema = template.results.clone().expect("schema");
-    let board = store
-        .leaderboard("bench", &schema, &schema.effective_order(), true)
-        .expect("leaderboard");
-    let names: std::collections::HashMap<String, String> = store
-        .submissions("bench")
-        .expect("submissions")
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    let mut values: std::collections::HashMap<String, Vec<Option<ResultValue>>> = board
-        .iter()
-        .map(|e| (e.run_id, e.values.into_iter().map(|(_, v)| v).collect()))
-        .collect();
-    let rows: Vec<RunRow> = store
-        .runs(&RunFilter {
-            workflow_id: Some("bench".into()),
+    drop(store);
+    let config = Config::resolve(Some(dir.path().to_path_buf())).expect("config");
+    let client = LocalClient::open_with(config, LocalOptions::default()).expect("client");
+    let detail = client.benchmark("bench").expect("benchmark");
+    let rows = client
+        .runs(&RunQuery {
+            benchmark: Some("bench".into()),
             ..Default::default()
         })
         .expect("runs")
-        .into_iter()
-        .map(|run| RunRow {
-            submission: run
-                .submission_id
-                .as_ref()
-                .and_then(|s| names.get(s).cloned())
-                .unwrap_or_default(),
-            values: values.remove(&run.id).unwrap_or_default(),
-            run,
+        .rows;
+    let board = client
+        .leaderboard(&LeaderboardQuery {
+            benchmark: "bench".into(),
+            order: Vec::new(),
+            all_runs: true,
         })
-        .collect();
+        .expect("leaderboard")
+        .expect("a ranked benchmark");
     AppState {
-        detail: Some(WorkflowDetail {
-            submissions: store.submissions("bench").expect("submissions"),
-            record,
-            template,
-        }),
-        runs: rows,
+        persisted: Persisted {
+            leaderboard: LeaderboardSort {
+                column: None,
+                descending: true,
+                all_runs: true,
+            },
+            ..Default::default()
+        },
+        detail: Some(Arc::new(detail)),
+        runs: Arc::new(rows),
         leaderboard: Some(Arc::new(board)),
         ..Default::default()
     }
@@ -179,11 +177,7 @@ fn main() {
     );
     let ctx = egui::Context::default();
     let mut runs = RunsScreen::new(RunsSort::default());
-    let mut board = LeaderboardScreen::new(BoardSort {
-        column: None,
-        descending: true,
-        all_runs: true,
-    });
+    let mut board = LeaderboardScreen::default();
     let mut actions = Vec::new();
     // First frames: the runs table sorts its 100,000 rows once; fonts get loaded.
     let first = std::time::Instant::now();

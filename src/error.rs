@@ -104,13 +104,13 @@ pub enum StoreError {
     #[error("run '{run}' is {from}; it cannot become {to}")]
     InvalidTransition {
         run: String,
-        from: crate::store::RunState,
-        to: crate::store::RunState,
+        from: crate::model::RunState,
+        to: crate::model::RunState,
     },
     #[error("run '{run}' is {state}, not RUNNING; its progress cannot change")]
     NotRunning {
         run: String,
-        state: crate::store::RunState,
+        state: crate::model::RunState,
     },
     #[error("benchmark '{workflow}' has no result schema, so its runs have no results to rank")]
     NoResultSchema { workflow: String },

@@ -2,13 +2,16 @@
 //!
 //! The library holds everything; the binary (`main.rs`) is a thin edge that turns
 //! command-line arguments into calls on it. Data flows one way:
-//! `cli`/`gui` → `service` → (`template`, `workflow`, `engine`, `store`).
+//! `cli`/`gui` → `client` → `service` → (`template`, `workflow`, `engine`,
+//! `store`), with `model` the vocabulary of runs they all share.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod gui;
+pub mod model;
 pub mod paths;
 pub mod remote;
 pub mod service;

@@ -505,3 +505,41 @@ fn first_start_installs_samples_and_archives_install() {
         stderr(&output)
     );
 }
+
+/// `flowdesk runs | head`: a reader that goes away early ends the command
+/// quietly, without a panic message, as other Unix tools do.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let home = Home::new();
+    let id = home.sample("Hello World (sample)");
+    let (_, run) = home.run_wait(&[&id, "--arg", "sleeptime=0"]);
+    let run_id = run["id"].as_str().unwrap().to_string();
+    for args in [
+        vec!["workflows"],
+        vec!["runs", "--json"],
+        vec!["show", &run_id],
+        vec!["logs", &run_id],
+        vec!["download", &run_id, "results/greetings.txt"],
+    ] {
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two new descriptors into the array.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: both descriptors were just created and are owned here only.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // The reader is gone before the command writes anything.
+        drop(read);
+        let output = home
+            .command(&args)
+            .stdout(std::process::Stdio::from(write))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "flowdesk {args:?}: {:?} {}",
+            output.status,
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output), "", "flowdesk {args:?}");
+    }
+}

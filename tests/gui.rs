@@ -5,9 +5,9 @@
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
-use flowdesk::service::{InstallOptions, InstallSource, Service};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,16 +18,15 @@ fn samples() -> PathBuf {
 /// A home folder with the bundled samples and the slow feature template installed.
 fn home() -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
-    std::env::set_var("FLOWDESK_SAMPLES", samples());
-    std::env::set_var("FLOWDESK_PYTHON", "python3");
-    let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    config.python = "python3".into();
     {
-        let service = Service::open(config.clone()).unwrap();
-        service
-            .install(
-                &InstallSource::Folder(samples().join("features/slow")),
-                &InstallOptions::default(),
-            )
+        let client = LocalClient::open(config.clone()).unwrap();
+        client
+            .install(&InstallRequest {
+                source: Some(InstallSource::Folder(samples().join("features/slow"))),
+                ..Default::default()
+            })
             .unwrap();
     }
     (dir, config)
@@ -54,8 +53,8 @@ fn step_until(
         if start.elapsed() > Duration::from_secs(90) {
             let app = harness.state();
             let board = app.state.leaderboard.as_ref().map(|b| b.len());
-            let selected = app.persisted.selected_workflow.clone();
-            let detail = app.state.detail.as_ref().map(|d| d.record.name.clone());
+            let selected = app.state.persisted.selected_workflow.clone();
+            let detail = app.state.detail.as_ref().map(|d| d.benchmark.name.clone());
             panic!(
                 "timed out waiting for {what}; leaderboard rows {board:?}, selected {selected:?}, detail {detail:?}\n{:#?}",
                 harness.root()
@@ -83,7 +82,7 @@ fn select_benchmark(harness: &mut Harness<'_, FlowdeskApp>, name: &str) {
             .state
             .detail
             .as_ref()
-            .is_some_and(|d| d.record.name == name)
+            .is_some_and(|d| d.benchmark.name == name)
             && has_label(h, "New run")
     });
 }
@@ -153,7 +152,7 @@ fn participant_runs_a_benchmark_and_sees_it_ranked() {
         .state
         .runs
         .iter()
-        .map(|r| r.run.id.clone())
+        .map(|r| r.id.clone())
         .collect();
     assert_eq!(run_ids.len(), 2);
     harness.get_by_label(&run_ids[0]).click();
@@ -252,7 +251,7 @@ fn a_long_run_can_be_canceled_from_the_runs_table() {
     step_until(&mut harness, "the run to be running", |h| {
         has_label(h, "RUNNING")
     });
-    let run_id = harness.state().state.runs[0].run.id.clone();
+    let run_id = harness.state().state.runs[0].id.clone();
     harness.get_by_label(&run_id).click();
     harness.step();
     harness

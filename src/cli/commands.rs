@@ -1,19 +1,24 @@
 //! The benchmark commands of the command line: install, submissions, uploads,
-//! runs, logs, leaderboards, export and cleanup. Each is a few lines over
-//! `service::Service`.
+//! runs, logs, leaderboards, export and cleanup. Each is a few lines over the
+//! [`Client`] interface, so the same commands work with any backend.
 
-use super::{fail, parse_assignment, table};
-use crate::config::Config;
-use crate::error::ServiceError;
-use crate::service::{InstallOptions, InstallSource, RunRequest, Service};
-use crate::store::{LeaderboardEntry, RunFilter, RunRecord, RunState};
-use crate::template::{ParameterType, ResultValue, SortColumn, Template};
+use super::{parse_assignment, print_json, table};
+use crate::client::format::{optional_duration, time_text, value_json, value_text};
+use crate::client::{
+    BenchmarkEdit, CleanupQuery, Client, ClientError, InstallRequest, InstallSource,
+    LeaderboardQuery, LeaderboardRow, RunDetail, RunQuery, RunRequest,
+};
+use crate::model::RunState;
+use crate::template::spec::display_value;
+use crate::template::{Parameter, ParameterType, SortColumn};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+type Outcome = Result<i32, ClientError>;
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
@@ -100,21 +105,9 @@ pub enum WorkflowCommand {
     },
 }
 
-fn open(config: Config) -> Result<Service, ServiceError> {
-    let service = Service::open(config)?;
-    // A command ends soon after its work; post-processing it starts must not.
-    if let Ok(program) = std::env::current_exe() {
-        service.set_detached_executor(program);
-    }
-    Ok(service)
-}
-
-pub fn install(config: Config, args: InstallArgs) -> i32 {
-    let service = match open(config) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let options = InstallOptions {
+pub fn install(client: &dyn Client, args: InstallArgs) -> Outcome {
+    let request = InstallRequest {
+        source: Some(InstallSource::detect(&args.source)),
         id: args.id,
         name: args.name,
         description: args.description,
@@ -122,322 +115,280 @@ pub fn install(config: Config, args: InstallArgs) -> i32 {
         specfile: args.specfile,
         manifest: args.manifest,
     };
-    let source = InstallSource::detect(&args.source);
-    let result = match (&source, Path::new(&args.source).exists()) {
-        (InstallSource::Folder(_), false) => {
-            match service.install_from_repository(&args.source, &options) {
-                Ok(Some(workflow)) => Ok(workflow),
-                Ok(None) => service.install(&source, &options),
-                Err(e) => Err(e),
-            }
-        }
-        _ => service.install(&source, &options),
-    };
-    match result {
-        Ok(workflow) => {
-            if args.json {
-                print_json(&json!({"id": workflow.id, "name": workflow.name}));
-            } else {
-                println!("installed '{}' as {}", workflow.name, workflow.id);
-            }
-            0
-        }
-        Err(e) => fail(e),
+    let workflow = client.install(&request)?;
+    if args.json {
+        print_json(&json!({"id": workflow.id, "name": workflow.name}))?;
+    } else {
+        say!("installed '{}' as {}", workflow.name, workflow.id);
     }
+    Ok(0)
 }
 
-pub fn uninstall(config: Config, workflow: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let removed = service.uninstall(workflow)?;
-        if as_json {
-            print_json(&json!({"id": removed.id, "name": removed.name, "uninstalled": true}));
-            return Ok(0);
-        }
-        println!("uninstalled '{}' ({})", removed.name, removed.id);
-        Ok(0)
-    })
+pub fn uninstall(client: &dyn Client, workflow: &str, as_json: bool) -> Outcome {
+    let removed = client.uninstall(workflow)?;
+    if as_json {
+        print_json(&json!({"id": removed.id, "name": removed.name, "uninstalled": true}))?;
+    } else {
+        say!("uninstalled '{}' ({})", removed.name, removed.id);
+    }
+    Ok(0)
 }
 
-pub fn workflows(config: Config, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let workflows = service.workflows()?;
-        if as_json {
-            print_json(&Value::Array(
-                workflows
-                    .iter()
-                    .map(|w| json!({"id": w.id, "name": w.name, "description": w.description, "source": w.source, "createdAt": w.created_at}))
-                    .collect(),
-            ));
-        } else if workflows.is_empty() {
-            println!("no benchmarks installed; add one with `flowdesk install <folder>`");
-        } else {
-            let rows: Vec<Vec<String>> = workflows
+pub fn workflows(client: &dyn Client, as_json: bool) -> Outcome {
+    let workflows = client.benchmarks()?;
+    if as_json {
+        print_json(&Value::Array(
+            workflows
                 .iter()
-                .map(|w| {
-                    vec![
-                        w.id.clone(),
-                        w.name.clone(),
-                        w.description.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            println!("{}", table(&["ID", "NAME", "DESCRIPTION"], &rows));
-        }
-        Ok(0)
-    })
+                .map(|w| json!({"id": w.id, "name": w.name, "description": w.description, "source": w.source, "createdAt": w.created_at}))
+                .collect(),
+        ))?;
+    } else if workflows.is_empty() {
+        say!("no benchmarks installed; add one with `flowdesk install <folder>`");
+    } else {
+        let rows: Vec<Vec<String>> = workflows
+            .iter()
+            .map(|w| {
+                vec![
+                    w.id.clone(),
+                    w.name.clone(),
+                    w.description.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        say!("{}", table(&["ID", "NAME", "DESCRIPTION"], &rows));
+    }
+    Ok(0)
 }
 
-pub fn workflow(config: Config, command: WorkflowCommand) -> i32 {
-    with_service(config, |service| match command {
+pub fn workflow(client: &dyn Client, command: WorkflowCommand) -> Outcome {
+    match command {
         WorkflowCommand::Edit {
             workflow,
             name,
             description,
             instructions,
         } => {
-            let text = match instructions {
+            let instructions = match instructions {
                 Some(path) => Some(
                     std::fs::read_to_string(&path)
-                        .map_err(|e| ServiceError::Io { path, source: e })?,
+                        .map_err(|e| ClientError::Io { path, source: e })?,
                 ),
                 None => None,
             };
-            let updated = service.update_workflow(
+            let updated = client.edit_benchmark(
                 &workflow,
-                name.as_deref(),
-                description.as_deref(),
-                text.as_deref(),
+                &BenchmarkEdit {
+                    name,
+                    description,
+                    instructions,
+                },
             )?;
-            println!("updated '{}' ({})", updated.name, updated.id);
+            say!("updated '{}' ({})", updated.name, updated.id);
             Ok(0)
         }
-    })
+    }
 }
 
-pub fn submissions(config: Config, workflow: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let workflow = service.workflow(workflow)?;
-        let submissions = service.submissions(&workflow)?;
-        if as_json {
-            print_json(&Value::Array(
-                submissions
-                    .iter()
-                    .map(|s| json!({"id": s.id, "name": s.name, "workflow": s.workflow_id, "createdAt": s.created_at}))
-                    .collect(),
-            ));
-        } else {
-            let rows: Vec<Vec<String>> = submissions
+pub fn submissions(client: &dyn Client, workflow: &str, as_json: bool) -> Outcome {
+    let submissions = client.submissions(workflow)?;
+    if as_json {
+        print_json(&Value::Array(
+            submissions
                 .iter()
-                .map(|s| vec![s.id.clone(), s.name.clone(), fmt_time(&s.created_at)])
-                .collect();
-            println!("{}", table(&["ID", "NAME", "CREATED"], &rows));
-        }
-        Ok(0)
-    })
+                .map(|s| json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id, "createdAt": s.created_at}))
+                .collect(),
+        ))?;
+    } else {
+        let rows: Vec<Vec<String>> = submissions
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.name.clone(),
+                    s.created_at.as_ref().map(time_text).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        say!("{}", table(&["ID", "NAME", "CREATED"], &rows));
+    }
+    Ok(0)
 }
 
-pub fn submission(config: Config, command: SubmissionCommand) -> i32 {
-    with_service(config, |service| {
-        match command {
-            SubmissionCommand::Create {
-                workflow,
-                name,
-                json: as_json,
-            } => {
-                let s = service.create_submission(&workflow, &name)?;
-                if as_json {
-                    print_json(&json!({"id": s.id, "name": s.name, "workflow": s.workflow_id}));
-                } else {
-                    println!("created submission '{}' ({})", s.name, s.id);
+pub fn submission(client: &dyn Client, command: SubmissionCommand) -> Outcome {
+    match command {
+        SubmissionCommand::Create {
+            workflow,
+            name,
+            json: as_json,
+        } => {
+            let s = client.create_submission(&workflow, &name)?;
+            if as_json {
+                print_json(&json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id}))?;
+            } else {
+                say!("created submission '{}' ({})", s.name, s.id);
+            }
+        }
+        SubmissionCommand::Rename { submission, name } => {
+            let s = client.rename_submission(&submission, &name)?;
+            say!("renamed submission {} to '{}'", s.id, s.name);
+        }
+        SubmissionCommand::Workers {
+            submission,
+            file,
+            clear: _,
+        } => {
+            let config = match file {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| ClientError::Io {
+                        path: file.clone(),
+                        source: e,
+                    })?;
+                    let value: Value = serde_yaml::from_str(&text).map_err(|e| {
+                        ClientError::Invalid(format!(
+                            "worker configuration `{}`: {e}",
+                            file.display()
+                        ))
+                    })?;
+                    Some(value)
                 }
-            }
-            SubmissionCommand::Rename { submission, name } => {
-                let s = service.rename_submission(&submission, &name)?;
-                println!("renamed submission {} to '{}'", s.id, s.name);
-            }
-            SubmissionCommand::Workers {
-                submission,
-                file,
-                clear: _,
-            } => {
-                let config = match file {
-                    Some(file) => {
-                        let text = std::fs::read_to_string(&file)
-                            .map_err(|e| crate::service::files::io_error(&file, e))?;
-                        let value: Value = serde_yaml::from_str(&text).map_err(|e| {
-                            ServiceError::Invalid(format!(
-                                "worker configuration `{}`: {e}",
-                                file.display()
-                            ))
-                        })?;
-                        Some(value)
-                    }
-                    None => None,
-                };
-                let has_config = config.is_some();
-                let s = service.set_engine_config(&submission, config)?;
-                if has_config {
-                    println!(
-                        "submission '{}' ({}) runs with its own workers",
-                        s.name, s.id
-                    );
-                } else {
-                    println!(
-                        "submission '{}' ({}) runs with the configured workers",
-                        s.name, s.id
-                    );
-                }
-            }
-            SubmissionCommand::Delete { submission } => {
-                let s = service.delete_submission(&submission)?;
-                println!(
-                    "deleted submission '{}' ({}) with its runs and files",
-                    s.name, s.id
+                None => None,
+            };
+            let has_config = config.is_some();
+            let s = client.set_submission_workers(&submission, config)?;
+            if has_config {
+                say!(
+                    "submission '{}' ({}) runs with its own workers",
+                    s.name,
+                    s.id
+                );
+            } else {
+                say!(
+                    "submission '{}' ({}) runs with the configured workers",
+                    s.name,
+                    s.id
                 );
             }
         }
-        Ok(0)
-    })
-}
-
-pub fn upload(config: Config, submission: &str, file: &Path, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let upload = service.upload(submission, file)?;
-        if as_json {
-            print_json(
-                &json!({"id": upload.id, "name": upload.name, "size": upload.size, "sha256": upload.sha256}),
-            );
-        } else {
-            println!(
-                "uploaded '{}' as {} ({} bytes)",
-                upload.name, upload.id, upload.size
+        SubmissionCommand::Delete { submission } => {
+            let s = client.delete_submission(&submission)?;
+            say!(
+                "deleted submission '{}' ({}) with its runs and files",
+                s.name,
+                s.id
             );
         }
-        Ok(0)
-    })
+    }
+    Ok(0)
 }
 
-pub fn uploads(config: Config, submission: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let uploads = service.uploads(submission)?;
-        if as_json {
-            print_json(&Value::Array(
-                uploads
-                    .iter()
-                    .map(|u| json!({"id": u.id, "name": u.name, "size": u.size, "sha256": u.sha256, "createdAt": u.created_at}))
-                    .collect(),
-            ));
-        } else {
-            let rows: Vec<Vec<String>> = uploads
+pub fn upload(client: &dyn Client, submission: &str, file: &Path, as_json: bool) -> Outcome {
+    let upload = client.upload(submission, file)?;
+    if as_json {
+        print_json(
+            &json!({"id": upload.id, "name": upload.name, "size": upload.size, "sha256": upload.sha256}),
+        )?;
+    } else {
+        say!(
+            "uploaded '{}' as {} ({} bytes)",
+            upload.name,
+            upload.id,
+            upload.size
+        );
+    }
+    Ok(0)
+}
+
+pub fn uploads(client: &dyn Client, submission: &str, as_json: bool) -> Outcome {
+    let uploads = client.uploads(submission)?;
+    if as_json {
+        print_json(&Value::Array(
+            uploads
                 .iter()
-                .map(|u| {
-                    vec![
-                        u.id.clone(),
-                        u.name.clone(),
-                        u.size.to_string(),
-                        fmt_time(&u.created_at),
-                    ]
-                })
-                .collect();
-            println!("{}", table(&["ID", "NAME", "BYTES", "UPLOADED"], &rows));
-        }
-        Ok(0)
-    })
+                .map(|u| json!({"id": u.id, "name": u.name, "size": u.size, "sha256": u.sha256, "createdAt": u.created_at}))
+                .collect(),
+        ))?;
+    } else {
+        let rows: Vec<Vec<String>> = uploads
+            .iter()
+            .map(|u| {
+                vec![
+                    u.id.clone(),
+                    u.name.clone(),
+                    u.size.to_string(),
+                    u.created_at.as_ref().map(time_text).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        say!("{}", table(&["ID", "NAME", "BYTES", "UPLOADED"], &rows));
+    }
+    Ok(0)
 }
 
-pub fn run(config: Config, args: RunArgs) -> i32 {
-    with_service(config, |service| {
-        let workflow = service.workflow(&args.workflow)?;
-        let template = service.template(&workflow)?;
-        let mut arguments = Map::new();
-        for arg in &args.args {
-            let (name, value) =
-                parse_assignment(arg).map_err(|e| ServiceError::Invalid(format!("--arg: {e}")))?;
-            arguments.insert(name, Value::String(value));
-        }
-        for file in &args.files {
-            let (name, value) = parse_assignment(file)
-                .map_err(|e| ServiceError::Invalid(format!("--file: {e}")))?;
-            let value = match value.rsplit_once(':') {
-                Some((path, target)) if !target.is_empty() && !Path::new(&value).exists() => {
-                    json!({"value": absolute(path), "as": target})
-                }
-                _ => Value::String(absolute(&value)),
-            };
-            arguments.insert(name, value);
-        }
-        if std::io::stdin().is_terminal() && !args.json {
-            prompt_missing(&template, &mut arguments)?;
-        }
-        let request = RunRequest {
-            workflow: workflow.id.clone(),
-            submission: args.submission.clone(),
-            arguments,
+pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
+    let detail = client.benchmark(&args.workflow)?;
+    let mut arguments = Map::new();
+    for arg in &args.args {
+        let (name, value) =
+            parse_assignment(arg).map_err(|e| ClientError::Invalid(format!("--arg: {e}")))?;
+        arguments.insert(name, Value::String(value));
+    }
+    for file in &args.files {
+        let (name, value) =
+            parse_assignment(file).map_err(|e| ClientError::Invalid(format!("--file: {e}")))?;
+        let value = match value.rsplit_once(':') {
+            Some((path, target)) if !target.is_empty() && !Path::new(&value).exists() => {
+                json!({"value": absolute(path), "as": target})
+            }
+            _ => Value::String(absolute(&value)),
         };
-        if args.wait {
-            let run = service.start_run(&request)?;
-            if !args.json {
-                eprintln!("run {} started", run.id);
-            }
-            let run = service.wait(&run.id)?;
-            if args.json {
-                print_json(&run_json(&service, &run)?);
-            } else {
-                print_run(&service, &run)?;
-            }
-            return Ok(if run.state == RunState::Success { 0 } else { 1 });
+        arguments.insert(name, value);
+    }
+    if std::io::stdin().is_terminal() && !args.json {
+        prompt_missing(&detail.parameters, &mut arguments)?;
+    }
+    let request = RunRequest {
+        benchmark: detail.benchmark.id.clone(),
+        submission: args.submission.clone(),
+        arguments,
+        detach: !args.wait,
+    };
+    let run = client.start_run(&request)?;
+    if args.wait {
+        if !args.json {
+            eprintln!("run {} started", run.id);
         }
-        let prepared = service.prepare_run(&request)?;
-        let run = prepared.run.clone();
-        service.spawn_detached(prepared)?;
+        let run = client.wait(&run.id)?;
         if args.json {
-            print_json(&json!({"id": run.id, "state": run.state.as_str()}));
+            print_json(&run_json(&run))?;
         } else {
-            println!(
-                "run {} started; follow it with `flowdesk logs {} --follow`",
-                run.id, run.id
-            );
+            print_run(&run)?;
         }
-        Ok(0)
-    })
-}
-
-/// The hidden `__execute` command of a detached run.
-pub fn execute(config: Config, run_id: &str) -> i32 {
-    let service = match Service::open_with(config, false) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    if let Ok(program) = std::env::current_exe() {
-        service.set_detached_executor(program);
+        return Ok(if run.run.state == RunState::Success {
+            0
+        } else {
+            1
+        });
     }
-    let fd = match std::env::var("FLOWDESK_LOCK_FD")
-        .ok()
-        .and_then(|v| v.parse::<i32>().ok())
-    {
-        Some(fd) => fd,
-        None => return fail("__execute is started by `flowdesk run`, not by hand"),
-    };
-    // SAFETY: the parent passed us its locked descriptor and nothing else uses it.
-    let lock = unsafe { crate::service::RunLock::from_inherited(fd) };
-    if let Err(e) = service.execute_handed_over(run_id, lock) {
-        let _ = service.store().finish_error(run_id, &[e.to_string()]);
-        return fail(e);
+    if args.json {
+        print_json(&json!({"id": run.id, "state": run.state.as_str()}))?;
+    } else {
+        say!(
+            "run {} started; follow it with `flowdesk logs {} --follow`",
+            run.id,
+            run.id
+        );
     }
-    match service.wait(run_id) {
-        Ok(run) if run.state == RunState::Success => 0,
-        Ok(_) => 1,
-        Err(e) => fail(e),
-    }
+    Ok(0)
 }
 
 /// Ask for parameters the command line did not give, in form order.
 fn prompt_missing(
-    template: &Template,
+    parameters: &[Parameter],
     arguments: &mut Map<String, Value>,
-) -> Result<(), ServiceError> {
+) -> Result<(), ClientError> {
     let stdin = std::io::stdin();
-    for parameter in &template.parameters {
+    for parameter in parameters {
         if arguments.contains_key(&parameter.name)
             || matches!(parameter.dtype, ParameterType::Actor)
         {
@@ -450,10 +401,7 @@ fn prompt_missing(
             prompt.push_str(&format!(" {constraints}"));
         }
         if let Some(default) = &default {
-            prompt.push_str(&format!(
-                " [{}]",
-                crate::template::spec::display_value(default)
-            ));
+            prompt.push_str(&format!(" [{}]", display_value(default)));
         }
         eprint!("{prompt}: ");
         let _ = std::io::stderr().flush();
@@ -461,7 +409,7 @@ fn prompt_missing(
         stdin
             .lock()
             .read_line(&mut line)
-            .map_err(|e| ServiceError::Invalid(format!("reading input: {e}")))?;
+            .map_err(|e| ClientError::Invalid(format!("reading input: {e}")))?;
         let line = line.trim();
         if !line.is_empty() {
             let value = if matches!(parameter.dtype, ParameterType::File { .. }) {
@@ -485,67 +433,72 @@ fn absolute(path: &str) -> String {
         .unwrap_or_else(|_| path.to_string())
 }
 
-pub fn runs(config: Config, workflow: Option<&str>, state: Option<&str>, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let state = match state {
-            Some(s) => Some(parse_state(s)?),
-            None => None,
-        };
-        let workflow_id = match workflow {
-            Some(w) => Some(service.workflow(w)?.id),
-            None => None,
-        };
-        let runs = service.runs(&RunFilter {
-            workflow_id,
-            state,
-            ..Default::default()
-        })?;
-        if as_json {
-            let items: Result<Vec<Value>, ServiceError> =
-                runs.iter().map(|r| run_json(&service, r)).collect();
-            print_json(&Value::Array(items?));
-        } else {
-            let rows: Vec<Vec<String>> = runs
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.workflow_id.clone(),
-                        r.state.as_str().to_string(),
-                        fmt_time(&r.created_at),
-                        r.duration()
-                            .map(|d| format!("{d:.1}s"))
-                            .unwrap_or_else(|| "-".into()),
-                    ]
-                })
-                .collect();
-            println!(
-                "{}",
-                table(&["RUN", "BENCHMARK", "STATE", "CREATED", "DURATION"], &rows)
-            );
+pub fn runs(
+    client: &dyn Client,
+    workflow: Option<&str>,
+    state: Option<&str>,
+    as_json: bool,
+) -> Outcome {
+    let state = match state {
+        Some(s) => Some(parse_state(s)?),
+        None => None,
+    };
+    let runs = client.runs(&RunQuery {
+        benchmark: workflow.map(str::to_string),
+        submission: None,
+        state,
+    })?;
+    if as_json {
+        let mut items = Vec::with_capacity(runs.rows.len());
+        for row in &runs.rows {
+            items.push(run_json(&client.run(&row.id)?));
         }
-        Ok(0)
-    })
+        print_json(&Value::Array(items))?;
+    } else {
+        let rows: Vec<Vec<String>> = runs
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.benchmark_id.clone(),
+                    r.state.as_str().to_string(),
+                    time_text(&r.created_at),
+                    optional_duration(r.duration()),
+                ]
+            })
+            .collect();
+        say!(
+            "{}",
+            table(&["RUN", "BENCHMARK", "STATE", "CREATED", "DURATION"], &rows)
+        );
+    }
+    Ok(0)
 }
 
-fn parse_state(text: &str) -> Result<RunState, ServiceError> {
-    text.to_ascii_uppercase().parse::<RunState>().map_err(|_| {
-        ServiceError::Invalid(format!(
+fn parse_state(text: &str) -> Result<RunState, ClientError> {
+    text.parse::<RunState>().map_err(|_| {
+        ClientError::Invalid(format!(
             "unknown state '{text}'; use PENDING, RUNNING, SUCCESS, ERROR or CANCELED"
         ))
     })
 }
 
-fn run_json(service: &Service, run: &RunRecord) -> Result<Value, ServiceError> {
-    let files = service.store().run_files(&run.id)?;
-    let results = service.store().run_results(&run.id)?;
+/// A run as `show --json` and `run --wait --json` print it.
+pub(crate) fn run_json(detail: &RunDetail) -> Value {
+    let run = &detail.run;
     let mut values = Map::new();
-    for (name, value) in results {
-        values.insert(name, value.map(|v| result_json(&v)).unwrap_or(Value::Null));
+    if run.has_results() {
+        for (column, value) in run.results() {
+            values.insert(
+                column.name.clone(),
+                value.map(value_json).unwrap_or(Value::Null),
+            );
+        }
     }
-    Ok(json!({
+    json!({
         "id": run.id,
-        "workflow": run.workflow_id,
+        "workflow": run.benchmark_id,
         "submission": run.submission_id,
         "state": run.state.as_str(),
         "createdAt": run.created_at,
@@ -553,294 +506,256 @@ fn run_json(service: &Service, run: &RunRecord) -> Result<Value, ServiceError> {
         "finishedAt": run.finished_at,
         "arguments": run.arguments,
         "messages": run.messages,
-        "files": files.iter().map(|f| json!({"key": f.key, "path": f.path, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
+        "files": detail.files.iter().map(|f| json!({"key": f.id, "path": f.name, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
         "results": values,
-    }))
+    })
 }
 
-fn result_json(value: &ResultValue) -> Value {
-    match value {
-        ResultValue::Int(i) => json!(i),
-        ResultValue::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(crate::template::python_float(*f))),
-        ResultValue::String(s) => json!(s),
+/// A run as `show` prints it.
+pub(crate) fn run_text(detail: &RunDetail) -> Vec<String> {
+    let run = &detail.run;
+    let mut lines = vec![format!("run {} ({})", run.id, run.state.as_str())];
+    lines.push(format!("  benchmark: {}", run.benchmark_id));
+    if run.submission_id.is_some() {
+        lines.push(format!("  submission: {}", run.submission));
     }
-}
-
-fn result_text(value: &Option<ResultValue>) -> String {
-    match value {
-        None => "-".into(),
-        Some(ResultValue::Int(i)) => i.to_string(),
-        Some(ResultValue::Float(f)) => format!("{f}"),
-        Some(ResultValue::String(s)) => s.clone(),
-    }
-}
-
-fn print_run(service: &Service, run: &RunRecord) -> Result<(), ServiceError> {
-    println!("run {} ({})", run.id, run.state.as_str());
-    println!("  benchmark: {}", run.workflow_id);
-    if let Some(s) = &run.submission_id {
-        println!("  submission: {s}");
-    }
-    println!("  created:  {}", run.created_at);
+    lines.push(format!("  created:  {}", time_text(&run.created_at)));
     if let Some(t) = &run.started_at {
-        println!("  started:  {t}");
+        lines.push(format!("  started:  {}", time_text(t)));
     }
     if let Some(t) = &run.finished_at {
-        println!("  finished: {t}");
+        lines.push(format!("  finished: {}", time_text(t)));
     }
-    if let Value::Object(args) = &run.arguments {
-        if !args.is_empty() {
-            println!("  arguments:");
-            for (k, v) in args {
-                println!("    {k} = {}", crate::template::spec::display_value(v));
-            }
+    if let Some(duration) = run.duration() {
+        lines.push(format!("  duration: {}", optional_duration(Some(duration))));
+    }
+    if !run.arguments.is_empty() {
+        lines.push("  arguments:".into());
+        for (k, v) in &run.arguments {
+            lines.push(format!("    {k} = {}", display_value(v)));
         }
     }
     for message in &run.messages {
-        println!("  ! {message}");
+        lines.push(format!("  ! {message}"));
     }
-    let results = service.store().run_results(&run.id)?;
-    if !results.is_empty() {
-        println!("  results:");
-        for (name, value) in &results {
-            println!("    {name} = {}", result_text(value));
+    if run.has_results() {
+        lines.push("  results:".into());
+        for (column, value) in run.results() {
+            lines.push(format!("    {} = {}", column.name, value_text(value)));
         }
     }
-    let files = service.store().run_files(&run.id)?;
-    if !files.is_empty() {
-        println!("  files:");
-        for f in &files {
-            println!("    {} ({} bytes)", f.path, f.size);
+    if !detail.files.is_empty() {
+        lines.push("  files:".into());
+        for f in &detail.files {
+            lines.push(format!("    {} ({} bytes)", f.name, f.size));
         }
+    }
+    lines
+}
+
+fn print_run(detail: &RunDetail) -> Result<(), ClientError> {
+    for line in run_text(detail) {
+        say!("{line}");
     }
     Ok(())
 }
 
-pub fn show(config: Config, run: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let run = service.run(run)?;
-        if as_json {
-            print_json(&run_json(&service, &run)?);
-        } else {
-            print_run(&service, &run)?;
-        }
-        Ok(0)
-    })
+pub fn show(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
+    let run = client.run(run)?;
+    if as_json {
+        print_json(&run_json(&run))?;
+    } else {
+        print_run(&run)?;
+    }
+    Ok(0)
 }
 
-pub fn logs(config: Config, run: &str, follow: bool) -> i32 {
-    with_service(config, |service| {
-        let run = service.run(run)?;
-        let path = service.log_path(&run.id);
-        let mut offset = 0u64;
-        let mut stdout = std::io::stdout();
-        loop {
-            if let Ok(mut file) = std::fs::File::open(&path) {
-                if file.seek(SeekFrom::Start(offset)).is_ok() {
-                    let mut buffer = Vec::new();
-                    if let Ok(n) = file.read_to_end(&mut buffer) {
-                        offset += n as u64;
-                        let _ = stdout.write_all(&buffer);
-                        let _ = stdout.flush();
-                    }
-                }
-            }
-            if !follow {
-                break;
-            }
-            let state = service.run(&run.id)?.state;
-            if state.is_finished() {
-                // One last read picks up lines written just before the end.
-                if let Ok(meta) = std::fs::metadata(&path) {
-                    if meta.len() > offset {
-                        continue;
-                    }
-                }
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+pub fn logs(client: &dyn Client, run: &str, follow: bool) -> Outcome {
+    let run_id = client.run(run)?.run.id;
+    let stdout = std::io::stdout();
+    let mut offset = 0u64;
+    loop {
+        offset += client.copy_log(&run_id, offset, &mut stdout.lock())?;
+        if !follow {
+            break;
         }
-        Ok(0)
-    })
+        if client.run(&run_id)?.run.state.is_finished() {
+            // One last read picks up lines written just before the end.
+            client.copy_log(&run_id, offset, &mut stdout.lock())?;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(0)
 }
 
-pub fn cancel(config: Config, run: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let run = service.cancel(run)?;
-        if as_json {
-            print_json(&json!({"id": run.id, "canceling": true}));
-            return Ok(0);
-        }
-        println!("canceling run {}", run.id);
-        Ok(0)
-    })
+pub fn cancel(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
+    let run = client.cancel_run(run)?;
+    if as_json {
+        print_json(&json!({"id": run.id, "canceling": true}))?;
+    } else {
+        say!("canceling run {}", run.id);
+    }
+    Ok(0)
 }
 
-pub fn delete(config: Config, run: &str, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let run = service.delete_run(run)?;
-        if as_json {
-            print_json(&json!({"id": run.id, "deleted": true}));
-            return Ok(0);
-        }
-        println!("deleted run {}", run.id);
-        Ok(0)
-    })
+pub fn delete(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
+    let run = client.delete_run(run)?;
+    if as_json {
+        print_json(&json!({"id": run.id, "deleted": true}))?;
+    } else {
+        say!("deleted run {}", run.id);
+    }
+    Ok(0)
+}
+
+/// Parse `--order col[:asc|desc]`.
+fn parse_order(order: &[String]) -> Result<Vec<SortColumn>, ClientError> {
+    let mut sort = Vec::new();
+    for spec in order {
+        let (name, direction) = match spec.split_once(':') {
+            Some((name, dir)) => (name, dir),
+            None => (spec.as_str(), "desc"),
+        };
+        let sort_desc = match direction.to_ascii_lowercase().as_str() {
+            "desc" | "descending" => true,
+            "asc" | "ascending" => false,
+            other => {
+                return Err(ClientError::Invalid(format!(
+                    "--order {spec}: '{other}' is not asc or desc"
+                )))
+            }
+        };
+        sort.push(SortColumn {
+            name: name.to_string(),
+            sort_desc,
+        });
+    }
+    Ok(sort)
 }
 
 pub fn leaderboard(
-    config: Config,
+    client: &dyn Client,
     workflow: &str,
     all: bool,
     order: &[String],
     as_json: bool,
-) -> i32 {
-    with_service(config, |service| {
-        let mut sort = Vec::new();
-        for spec in order {
-            let (name, direction) = match spec.split_once(':') {
-                Some((name, dir)) => (name, dir),
-                None => (spec.as_str(), "desc"),
-            };
-            let sort_desc = match direction.to_ascii_lowercase().as_str() {
-                "desc" | "descending" => true,
-                "asc" | "ascending" => false,
-                other => {
-                    return Err(ServiceError::Invalid(format!(
-                        "--order {spec}: '{other}' is not asc or desc"
-                    )))
-                }
-            };
-            sort.push(SortColumn {
-                name: name.to_string(),
-                sort_desc,
-            });
-        }
-        let workflow = service.workflow(workflow)?;
-        let template = service.template(&workflow)?;
-        let entries = service
-            .leaderboard(&workflow.id, &sort, all)?
-            .map(|board| board.entries())
-            .unwrap_or_default();
-        if as_json {
-            print_json(&Value::Array(entries.iter().map(entry_json).collect()));
-            return Ok(0);
-        }
-        let Some(schema) = &template.results else {
-            println!(
-                "'{}' has no result schema; its runs are not ranked",
-                workflow.name
-            );
-            return Ok(0);
+) -> Outcome {
+    let query = LeaderboardQuery {
+        benchmark: workflow.to_string(),
+        order: parse_order(order)?,
+        all_runs: all,
+    };
+    let board = client.leaderboard(&query)?;
+    if as_json {
+        let rows: Vec<Value> = match &board {
+            Some(board) => board.rows().map(|row| row_json(board, &row)).collect(),
+            None => Vec::new(),
         };
-        let mut header: Vec<&str> = vec!["RANK", "SUBMISSION", "RUN"];
-        header.extend(schema.columns.iter().map(|c| c.label.as_str()));
-        header.push("DURATION");
-        let rows: Vec<Vec<String>> = entries
-            .iter()
-            .map(|e| {
-                let mut row = vec![
-                    e.rank.to_string(),
-                    e.submission_name.clone(),
-                    e.run_id.clone(),
-                ];
-                row.extend(e.values.iter().map(|(_, v)| result_text(v)));
-                row.push(format!("{:.1}s", e.duration));
-                row
-            })
-            .collect();
-        println!("{}", table(&header, &rows));
-        Ok(0)
-    })
+        print_json(&Value::Array(rows))?;
+        return Ok(0);
+    }
+    let Some(board) = board else {
+        let name = client.benchmark(workflow)?.benchmark.name;
+        say!("'{name}' has no result schema; its runs are not ranked");
+        return Ok(0);
+    };
+    let mut header: Vec<&str> = vec!["RANK", "SUBMISSION", "RUN"];
+    header.extend(board.columns.iter().map(|c| c.label.as_str()));
+    header.push("DURATION");
+    let rows: Vec<Vec<String>> = board
+        .rows()
+        .map(|e| {
+            let mut row = vec![e.rank.to_string(), e.submission.clone(), e.run_id.clone()];
+            row.extend(e.values.iter().map(|v| value_text(v.as_ref())));
+            row.push(optional_duration(Some(e.duration)));
+            row
+        })
+        .collect();
+    say!("{}", table(&header, &rows));
+    Ok(0)
 }
 
-fn entry_json(entry: &LeaderboardEntry) -> Value {
+fn row_json(board: &crate::client::LeaderboardView, row: &LeaderboardRow) -> Value {
     let mut values = Map::new();
-    for (name, value) in &entry.values {
+    for (column, value) in board.columns.iter().zip(&row.values) {
         values.insert(
-            name.clone(),
-            value.as_ref().map(result_json).unwrap_or(Value::Null),
+            column.name.clone(),
+            value.as_ref().map(value_json).unwrap_or(Value::Null),
         );
     }
     json!({
-        "rank": entry.rank,
-        "run": entry.run_id,
-        "submission": entry.submission_name,
-        "submissionId": entry.submission_id,
-        "createdAt": entry.created_at,
-        "startedAt": entry.started_at,
-        "finishedAt": entry.finished_at,
-        "duration": entry.duration,
+        "rank": row.rank,
+        "run": row.run_id,
+        "submission": row.submission,
+        "submissionId": row.submission_id,
+        "createdAt": row.created_at,
+        "startedAt": row.started_at,
+        "finishedAt": row.finished_at,
+        "duration": row.duration,
         "values": values,
     })
 }
 
-pub fn export(config: Config, run: &str, out: &Path, postproc: bool, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let count = if postproc {
-            service.export_postproc(run, out)?
-        } else {
-            service.export_run(run, out)?
-        };
-        if as_json {
-            print_json(&json!({"file": out, "files": count}));
-            return Ok(0);
-        }
-        println!("wrote {} file(s) to {}", count, out.display());
-        Ok(0)
-    })
+pub fn export(
+    client: &dyn Client,
+    run: &str,
+    out: &Path,
+    postproc: bool,
+    as_json: bool,
+) -> Outcome {
+    let count = if postproc {
+        client.export_postproc(run, out)?
+    } else {
+        client.export_run(run, out)?
+    };
+    if as_json {
+        print_json(&json!({"file": out, "files": count}))?;
+    } else {
+        say!("wrote {} file(s) to {}", count, out.display());
+    }
+    Ok(0)
 }
 
-pub fn download(config: Config, run: &str, file: &str, out: Option<&Path>) -> i32 {
-    with_service(config, |service| {
-        let path = service.run_file(run, file)?;
-        match out {
-            Some(out) => {
-                std::fs::copy(&path, out).map_err(|e| ServiceError::Io {
-                    path: out.to_path_buf(),
-                    source: e,
-                })?;
-            }
-            None => {
-                let bytes = std::fs::read(&path).map_err(|e| ServiceError::Io {
-                    path: path.clone(),
-                    source: e,
-                })?;
-                let _ = std::io::stdout().write_all(&bytes);
-            }
+pub fn download(client: &dyn Client, run: &str, file: &str, out: Option<&Path>) -> Outcome {
+    match out {
+        Some(out) => {
+            crate::client::write_file_atomically(out, |writer| {
+                client.copy_run_file(run, file, writer)
+            })?;
         }
-        Ok(0)
-    })
+        None => {
+            client.copy_run_file(run, file, &mut std::io::stdout().lock())?;
+        }
+    }
+    Ok(0)
 }
 
 pub fn cleanup(
-    config: Config,
+    client: &dyn Client,
     before: &str,
     state: Option<&str>,
     workflow: Option<&str>,
     as_json: bool,
-) -> i32 {
-    with_service(config, |service| {
-        let before = parse_date(before)?;
-        let state = match state {
+) -> Outcome {
+    let query = CleanupQuery {
+        before: parse_date(before)?,
+        state: match state {
             Some(s) => Some(parse_state(s)?),
             None => None,
-        };
-        let deleted = service.cleanup(before, state, workflow)?;
-        if as_json {
-            print_json(
-                &json!({"deleted": deleted.iter().map(|r| r.id.clone()).collect::<Vec<_>>()}),
-            );
-            return Ok(0);
-        }
-        println!("deleted {} run(s)", deleted.len());
-        Ok(0)
-    })
+        },
+        benchmark: workflow.map(str::to_string),
+    };
+    let deleted = client.cleanup(&query)?;
+    if as_json {
+        print_json(&json!({ "deleted": deleted }))?;
+    } else {
+        say!("deleted {} run(s)", deleted.len());
+    }
+    Ok(0)
 }
 
-fn parse_date(text: &str) -> Result<DateTime<Utc>, ServiceError> {
+fn parse_date(text: &str) -> Result<DateTime<Utc>, ClientError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -858,53 +773,29 @@ fn parse_date(text: &str) -> Result<DateTime<Utc>, ServiceError> {
             return Ok(t.and_utc());
         }
     }
-    Err(ServiceError::Invalid(format!(
+    Err(ClientError::Invalid(format!(
         "'{text}' is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)"
     )))
 }
 
-pub fn repo(config: Config, as_json: bool) -> i32 {
-    with_service(config, |service| {
-        let entries = service.repository()?;
-        if as_json {
-            print_json(&serde_json::to_value(&entries).unwrap_or(Value::Null));
-        } else if entries.is_empty() {
-            println!("no template repository configured (set \"repository\" in settings.json or FLOWDESK_REPOSITORY)");
-        } else {
-            let rows: Vec<Vec<String>> = entries
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.id.clone(),
-                        e.description.clone().unwrap_or_default(),
-                        e.url.clone(),
-                    ]
-                })
-                .collect();
-            println!("{}", table(&["ID", "DESCRIPTION", "URL"], &rows));
-        }
-        Ok(0)
-    })
-}
-
-fn with_service(config: Config, body: impl FnOnce(Service) -> Result<i32, ServiceError>) -> i32 {
-    match open(config) {
-        Ok(service) => match body(service) {
-            Ok(code) => code,
-            Err(e) => fail(e),
-        },
-        Err(e) => fail(e),
+pub fn repo(client: &dyn Client, as_json: bool) -> Outcome {
+    let entries = client.repository()?;
+    if as_json {
+        print_json(&serde_json::to_value(&entries).unwrap_or(Value::Null))?;
+    } else if entries.is_empty() {
+        say!("no template repository configured (set \"repository\" in settings.json or FLOWDESK_REPOSITORY)");
+    } else {
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.id.clone(),
+                    e.description.clone().unwrap_or_default(),
+                    e.url.clone(),
+                ]
+            })
+            .collect();
+        say!("{}", table(&["ID", "DESCRIPTION", "URL"], &rows));
     }
-}
-
-/// A timestamp for people: UTC, to the second.
-fn fmt_time(time: &DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-fn print_json(value: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
+    Ok(0)
 }

@@ -1,14 +1,27 @@
 //! The headless command line: clap definitions and one function per command,
-//! each a thin face over the library. Output for people by default, `--json` for
-//! scripts; failures print one line and exit non-zero.
+//! each a thin face over the [`Client`] interface. Output for people by default,
+//! `--json` for scripts; failures print one line and exit non-zero. Output to a
+//! pipe that closes early (`flowdesk runs | head`) ends the command quietly, as
+//! other Unix tools do.
+
+/// Print a line to standard output, returning a [`ClientError::Output`] from
+/// the enclosing function when it cannot be written.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::print_line(format_args!($($arg)*))?
+    };
+}
 
 mod commands;
 mod servers;
 mod template;
 
+use crate::client::local::LocalOptions;
+use crate::client::{Client, ClientError, LocalClient};
 use crate::config::Config;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Exit code for a failure caused by the user's input (bad template, bad argument).
@@ -216,65 +229,139 @@ pub fn run(cli: Cli) -> i32 {
         return 0;
     };
     if let Command::Template(command) = command {
-        return template::run(command);
+        return template::run(command, cli.home);
     }
     let config = match Config::resolve(cli.home) {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
+    // Commands that need no backend of this computer.
     match command {
-        Command::Template(_) => 0,
-        Command::Install(args) => commands::install(config, args),
-        Command::Uninstall { workflow, json } => commands::uninstall(config, &workflow, json),
-        Command::Workflows { json } => commands::workflows(config, json),
-        Command::Workflow(command) => commands::workflow(config, command),
-        Command::Submissions { workflow, json } => commands::submissions(config, &workflow, json),
-        Command::Submission(command) => commands::submission(config, command),
+        Command::Execute { run } => return execute(config, &run),
+        Command::Login(args) => return servers::login(config, args),
+        Command::Register(args) => return servers::register(config, args),
+        Command::Logout { url, json } => return servers::logout(config, url, json),
+        Command::Servers { json } => return servers::servers(config, json),
+        _ => {}
+    }
+    // A command ends soon after its work; post-processing it starts must not.
+    let client = match LocalClient::open_with(
+        config,
+        LocalOptions {
+            install_samples: true,
+            executor: std::env::current_exe().ok(),
+        },
+    ) {
+        Ok(client) => client,
+        Err(e) => return report(e),
+    };
+    let client: &dyn Client = &client;
+    let outcome = match command {
+        Command::Template(_)
+        | Command::Execute { .. }
+        | Command::Login(_)
+        | Command::Register(_)
+        | Command::Logout { .. }
+        | Command::Servers { .. }
+        | Command::Open(_) => Ok(0),
+        Command::Install(args) => commands::install(client, args),
+        Command::Uninstall { workflow, json } => commands::uninstall(client, &workflow, json),
+        Command::Workflows { json } => commands::workflows(client, json),
+        Command::Workflow(command) => commands::workflow(client, command),
+        Command::Submissions { workflow, json } => commands::submissions(client, &workflow, json),
+        Command::Submission(command) => commands::submission(client, command),
         Command::Upload {
             submission,
             file,
             json,
-        } => commands::upload(config, &submission, &file, json),
-        Command::Uploads { submission, json } => commands::uploads(config, &submission, json),
-        Command::Run(args) => commands::run(config, args),
+        } => commands::upload(client, &submission, &file, json),
+        Command::Uploads { submission, json } => commands::uploads(client, &submission, json),
+        Command::Run(args) => commands::run(client, args),
         Command::Runs {
             workflow,
             state,
             json,
-        } => commands::runs(config, workflow.as_deref(), state.as_deref(), json),
-        Command::Show { run, json } => commands::show(config, &run, json),
-        Command::Logs { run, follow } => commands::logs(config, &run, follow),
-        Command::Cancel { run, json } => commands::cancel(config, &run, json),
-        Command::Delete { run, json } => commands::delete(config, &run, json),
+        } => commands::runs(client, workflow.as_deref(), state.as_deref(), json),
+        Command::Show { run, json } => commands::show(client, &run, json),
+        Command::Logs { run, follow } => commands::logs(client, &run, follow),
+        Command::Cancel { run, json } => commands::cancel(client, &run, json),
+        Command::Delete { run, json } => commands::delete(client, &run, json),
         Command::Leaderboard {
             workflow,
             all,
             order,
             json,
-        } => commands::leaderboard(config, &workflow, all, &order, json),
+        } => commands::leaderboard(client, &workflow, all, &order, json),
         Command::Export {
             run,
             file,
             postproc,
             json,
-        } => commands::export(config, &run, &file, postproc, json),
+        } => commands::export(client, &run, &file, postproc, json),
         Command::Download { run, file, output } => {
-            commands::download(config, &run, &file, output.as_deref())
+            commands::download(client, &run, &file, output.as_deref())
         }
         Command::Cleanup {
             before,
             state,
             workflow,
             json,
-        } => commands::cleanup(config, &before, state.as_deref(), workflow.as_deref(), json),
-        Command::Repo { json } => commands::repo(config, json),
-        Command::Login(args) => servers::login(config, args),
-        Command::Register(args) => servers::register(config, args),
-        Command::Logout { url, json } => servers::logout(config, url, json),
-        Command::Servers { json } => servers::servers(config, json),
-        Command::Execute { run } => commands::execute(config, &run),
-        Command::Open(_) => 0,
+        } => commands::cleanup(client, &before, state.as_deref(), workflow.as_deref(), json),
+        Command::Repo { json } => commands::repo(client, json),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => report(e),
     }
+}
+
+/// The hidden `__execute` command: run what `flowdesk run` handed over.
+fn execute(config: Config, run_id: &str) -> i32 {
+    let client = match LocalClient::open_with(
+        config,
+        LocalOptions {
+            install_samples: false,
+            executor: std::env::current_exe().ok(),
+        },
+    ) {
+        Ok(client) => client,
+        Err(e) => return report(e),
+    };
+    let fd = match std::env::var("FLOWDESK_LOCK_FD")
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok())
+    {
+        Some(fd) => fd,
+        None => return fail("__execute is started by `flowdesk run`, not by hand"),
+    };
+    // SAFETY: the parent passed us its locked descriptor and nothing else uses it.
+    match unsafe { client.execute_handed_over(run_id, fd) } {
+        Ok(crate::model::RunState::Success) => 0,
+        Ok(_) => 1,
+        Err(e) => report(e),
+    }
+}
+
+/// Report a failed command in one line; a closed output pipe is no failure.
+fn report(error: ClientError) -> i32 {
+    match &error {
+        ClientError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        _ => fail(error),
+    }
+}
+
+/// Write one line to standard output.
+pub(crate) fn print_line(args: std::fmt::Arguments<'_>) -> Result<(), ClientError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{args}").map_err(ClientError::Output)
+}
+
+/// Print a JSON document for scripts.
+pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), ClientError> {
+    print_line(format_args!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    ))
 }
 
 /// Print a failure in one line.

@@ -1,10 +1,11 @@
 //! `flowdesk template check|expand`: what a coordinator runs while writing a
 //! template.
 
-use super::{fail, parse_assignment, table};
+use super::{parse_assignment, table};
+use crate::client::templates::{self, CheckOptions};
+use crate::client::{order_text, ClientError, PreviewAction};
+use crate::config::{Config, ConfigError};
 use crate::template::spec::display_value;
-use crate::template::{ExpandOptions, LoadOptions, TemplateFolder};
-use crate::workflow::Action;
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -49,42 +50,38 @@ pub struct Source {
 }
 
 impl Source {
-    /// Load the folder, or the archive unpacked by the service.
-    fn load(&self) -> Result<TemplateFolder, crate::error::ServiceError> {
-        crate::service::load_template(
-            &self.folder,
-            &LoadOptions {
-                manifest: self.manifest.clone(),
-                specfile: self.specfile.clone(),
-                ..LoadOptions::default()
-            },
-        )
+    fn options(&self) -> CheckOptions {
+        CheckOptions {
+            manifest: self.manifest.clone(),
+            specfile: self.specfile.clone(),
+        }
     }
 }
 
-pub fn run(command: TemplateCommand) -> i32 {
-    match command {
+/// `home` is `--home`: its settings say which Python `${python}` is.
+pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
+    let result = match command {
         TemplateCommand::Check { source, json } => check(&source, json),
         TemplateCommand::Expand {
             source,
             args,
             files,
             json,
-        } => expand(&source, &args, &files, json),
+        } => expand(&source, &args, &files, json, home),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => super::report(e),
     }
 }
 
-fn check(source: &Source, as_json: bool) -> i32 {
-    let folder = match source.load() {
-        Ok(folder) => folder,
-        Err(e) => return fail(e),
-    };
-    let template = &folder.template;
+fn check(source: &Source, as_json: bool) -> Result<i32, ClientError> {
+    let template = templates::check(&source.folder, &source.options())?;
     if as_json {
         let document = json!({
-            "name": folder.name,
-            "description": folder.description,
-            "specfile": folder.spec_name,
+            "name": template.name,
+            "description": template.description,
+            "specfile": template.spec_file,
             "parameters": template.parameters,
             "parameterGroups": template.groups,
             "outputs": template.outputs,
@@ -93,27 +90,21 @@ fn check(source: &Source, as_json: bool) -> i32 {
                 "columns": r.columns,
                 "orderBy": r.effective_order(),
             })),
-            "postproc": template.postproc.as_ref().map(|p| json!({
-                "inputs": p.input_files,
-                "runs": p.runs,
-            })),
+            "postproc": template.postproc,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&document).unwrap_or_default()
-        );
-        return 0;
+        super::print_json(&document)?;
+        return Ok(0);
     }
-    println!("{}", folder.name);
-    println!("  template: {}", folder.spec_name);
-    if let Some(description) = &folder.description {
-        println!("  description: {description}");
+    say!("{}", template.name);
+    say!("  template: {}", template.spec_file);
+    if let Some(description) = &template.description {
+        say!("  description: {description}");
     }
-    println!();
+    say!("");
     if template.parameters.is_empty() {
-        println!("Parameters: none");
+        say!("Parameters: none");
     } else {
-        println!("Parameters (form order):");
+        say!("Parameters (form order):");
         let rows: Vec<Vec<String>> = template
             .parameters
             .iter()
@@ -141,7 +132,7 @@ fn check(source: &Source, as_json: bool) -> i32 {
                 ]
             })
             .collect();
-        println!(
+        say!(
             "{}",
             table(
                 &[
@@ -157,11 +148,11 @@ fn check(source: &Source, as_json: bool) -> i32 {
             )
         );
     }
-    println!();
+    say!("");
     match &template.results {
-        None => println!("Result schema: none (runs are not ranked)"),
+        None => say!("Result schema: none (runs are not ranked)"),
         Some(schema) => {
-            println!("Result schema ({}):", schema.file);
+            say!("Result schema ({}):", schema.file);
             let rows: Vec<Vec<String>> = schema
                 .columns
                 .iter()
@@ -175,21 +166,16 @@ fn check(source: &Source, as_json: bool) -> i32 {
                     ]
                 })
                 .collect();
-            println!(
+            say!(
                 "{}",
                 table(&["NAME", "TYPE", "REQUIRED", "PATH", "LABEL"], &rows)
             );
-            let order: Vec<String> = schema
-                .effective_order()
-                .iter()
-                .map(|s| format!("{} {}", s.name, if s.sort_desc { "desc" } else { "asc" }))
-                .collect();
-            println!("  order by: {}", order.join(", "));
+            say!("  order by: {}", order_text(&schema.effective_order()));
         }
     }
     if let Some(postproc) = &template.postproc {
-        println!();
-        println!(
+        say!("");
+        say!(
             "Post-processing: runs folder '{}', files per run: {}",
             postproc.runs,
             if postproc.input_files.is_empty() {
@@ -199,7 +185,7 @@ fn check(source: &Source, as_json: bool) -> i32 {
             }
         );
     }
-    0
+    Ok(0)
 }
 
 fn non_empty(text: String) -> String {
@@ -210,113 +196,79 @@ fn non_empty(text: String) -> String {
     }
 }
 
-fn expand(source: &Source, args: &[String], files: &[String], as_json: bool) -> i32 {
-    let folder = match source.load() {
-        Ok(folder) => folder,
-        Err(e) => return fail(e),
-    };
+fn expand(
+    source: &Source,
+    args: &[String],
+    files: &[String],
+    as_json: bool,
+    home: Option<PathBuf>,
+) -> Result<i32, ClientError> {
     let mut arguments = Map::new();
     for arg in args {
-        match parse_assignment(arg) {
-            Ok((name, value)) => {
-                arguments.insert(name, Value::String(value));
-            }
-            Err(e) => return fail(format!("--arg: {e}")),
-        }
+        let (name, value) =
+            parse_assignment(arg).map_err(|e| ClientError::Invalid(format!("--arg: {e}")))?;
+        arguments.insert(name, Value::String(value));
     }
     for file in files {
-        match parse_assignment(file) {
-            Ok((name, value)) => {
-                let value = match value.split_once(':') {
-                    Some((path, target)) => json!({"value": path, "as": target}),
-                    None => Value::String(value),
-                };
-                arguments.insert(name, value);
-            }
-            Err(e) => return fail(format!("--file: {e}")),
-        }
+        let (name, value) =
+            parse_assignment(file).map_err(|e| ClientError::Invalid(format!("--file: {e}")))?;
+        let value = match value.split_once(':') {
+            Some((path, target)) => json!({"value": path, "as": target}),
+            None => Value::String(value),
+        };
+        arguments.insert(name, value);
     }
-    let template = &folder.template;
-    let workflow = match template
-        .bind(&arguments)
-        .and_then(|bound| template.expand(&bound, &ExpandOptions::default()))
-    {
-        // Show the commands with `${var}` expanded, as they will run.
-        Ok(workflow) => workflow.preview(),
-        Err(e) => return fail(e),
+    // The configured Python, as a run of the installed template would get it;
+    // without any home folder, the default interpreter.
+    let config = match Config::resolve(home) {
+        Ok(config) => Some(config),
+        Err(ConfigError::NoHome) => None,
+        Err(e) => return Err(ClientError::Invalid(e.to_string())),
     };
+    let (name, workflow) = templates::expand(
+        &source.folder,
+        &source.options(),
+        &arguments,
+        config.as_ref(),
+    )?;
     if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&workflow).unwrap_or_default()
-        );
-        return 0;
+        super::print_json(&serde_json::to_value(&workflow).unwrap_or_default())?;
+        return Ok(0);
     }
-    println!("{}: {} step(s)", folder.name, workflow.steps.len());
+    say!("{}: {} step(s)", name, workflow.steps.len());
     if !workflow.inputs.is_empty() {
-        println!("Inputs: {}", workflow.inputs.join(", "));
+        say!("Inputs: {}", workflow.inputs.join(", "));
     }
-    println!("Variables:");
+    say!("Variables:");
     for (name, value) in &workflow.variables {
-        println!("  {name} = {}", display_value(value));
+        say!("  {name} = {}", display_value(value));
     }
-    println!("Steps:");
+    say!("Steps:");
     for (i, step) in workflow.steps.iter().enumerate() {
+        say!("  {}", step.summary(i + 1));
         match &step.action {
-            Action::Container {
-                image,
-                commands,
-                env,
-            } => {
-                let image = if image.is_empty() {
-                    "-"
-                } else {
-                    image.as_str()
-                };
-                println!("  {}. {} (environment {image})", i + 1, step.name);
+            PreviewAction::Container { commands, env, .. } => {
                 for (key, value) in env {
-                    println!("       env {key}={value}");
+                    say!("       env {key}={value}");
                 }
                 for command in commands {
-                    println!("       $ {command}");
+                    say!("       $ {command}");
                 }
             }
-            Action::Notebook {
-                notebook,
-                output,
-                params,
-                ..
-            } => {
-                println!(
-                    "  {}. {} (notebook {notebook} -> {output})",
-                    i + 1,
-                    step.name
-                );
-                if !params.is_empty() {
-                    println!("       params: {}", params.join(", "));
-                }
+            PreviewAction::Notebook { params, .. } if !params.is_empty() => {
+                say!("       params: {}", params.join(", "));
             }
-            Action::Code { func, arg, .. } => {
-                println!(
-                    "  {}. {} (code {func}{})",
-                    i + 1,
-                    step.name,
-                    arg.as_ref().map(|a| format!(" -> {a}")).unwrap_or_default()
-                );
-            }
-            Action::Actor { parameter } => {
-                println!("  {}. {} (actor {parameter})", i + 1, step.name)
-            }
+            _ => {}
         }
         if !step.inputs.is_empty() {
-            println!("       inputs: {}", step.inputs.join(", "));
+            say!("       inputs: {}", step.inputs.join(", "));
         }
         if !step.outputs.is_empty() {
-            println!("       outputs: {}", step.outputs.join(", "));
+            say!("       outputs: {}", step.outputs.join(", "));
         }
     }
     if !workflow.outputs.is_empty() {
-        println!("Outputs: {}", workflow.outputs.join(", "));
+        say!("Outputs: {}", workflow.outputs.join(", "));
     }
-    0
+    Ok(0)
 }

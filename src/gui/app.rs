@@ -1,128 +1,29 @@
-//! The application: state shared by the screens, the actions they push, and the
-//! eframe hooks. `logic()` drains the backend channel (bounded in time) and
-//! applies actions; `ui()` only draws. Screens never call the service: they read
-//! `AppState` and push `Action`s, which become backend `Request`s here.
+//! The application along eframe's hooks: `logic()` drains the backend's
+//! answers and events into [`AppState`] (bounded in time) and applies the
+//! actions screens pushed; `ui()` only draws. Screens never call the backend
+//! and the app never writes into a screen: everything a screen learns comes
+//! through the state.
 
-use super::backend::{
-    Backend, PostprocOutputs, Request, Response, RunDetail, RunRow, WorkflowDetail,
-};
+use super::backend::{Backend, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose};
+use super::state::{
+    Action, AppState, FormRequest, Loading, Persisted, Screen, SettingsRequest, Tab, TemplateCheck,
+};
 use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, settings, template_check,
 };
+use crate::client::{ClientEvent, InstallRequest, InstallSource, LeaderboardQuery};
 use crate::config::Config;
-use crate::service::{InstallOptions, InstallSource, ServiceEvent};
-use crate::store::{Leaderboard, RunRecord, RunState, WorkflowRecord};
-use serde::{Deserialize, Serialize};
+use crate::model::RunState;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The tabs of a selected benchmark, and the app-wide screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Tab {
-    #[default]
-    Overview,
-    NewRun,
-    Runs,
-    RunDetail,
-    Leaderboard,
-    TemplateCheck,
-    Settings,
-}
-
-impl Tab {
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::NewRun => "New run",
-            Tab::Runs => "Runs",
-            Tab::RunDetail => "Run detail",
-            Tab::Leaderboard => "Leaderboard",
-            Tab::TemplateCheck => "Template check",
-            Tab::Settings => "Settings",
-        }
-    }
-}
-
-/// What survives a restart (eframe persistence).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Persisted {
-    pub selected_workflow: Option<String>,
-    pub tab: Tab,
-    pub leaderboard: leaderboard::Sort,
-    pub runs: runs::Sort,
-    pub dark_mode: bool,
-    pub template_folder: Option<PathBuf>,
-}
-
-impl Default for Persisted {
-    fn default() -> Self {
-        Persisted {
-            selected_workflow: None,
-            tab: Tab::Overview,
-            leaderboard: Default::default(),
-            runs: Default::default(),
-            dark_mode: true,
-            template_folder: None,
-        }
-    }
-}
-
-/// Data the screens show, filled from backend responses.
-#[derive(Default)]
-pub struct AppState {
-    pub config: Option<Config>,
-    pub fatal: Option<String>,
-    pub workflows: Vec<WorkflowRecord>,
-    pub workflows_loaded: bool,
-    pub detail: Option<WorkflowDetail>,
-    pub runs: Vec<RunRow>,
-    pub runs_loaded_for: Option<String>,
-    pub leaderboard: Option<Arc<Leaderboard>>,
-    pub leaderboard_for: Option<String>,
-    pub postproc: Option<PostprocOutputs>,
-    pub run_detail: Option<RunDetail>,
-    pub activity: (usize, usize),
-    pub preview: Option<Result<crate::workflow::SerialWorkflow, String>>,
-    pub template_check: Option<(
-        PathBuf,
-        Result<Box<crate::template::TemplateFolder>, String>,
-    )>,
-    /// Requests in flight, by what the user is waiting for (spinners).
-    pub loading: std::collections::HashMap<&'static str, Instant>,
-}
-
-impl AppState {
-    pub fn selected_workflow(&self) -> Option<&WorkflowRecord> {
-        self.detail.as_ref().map(|d| &d.record)
-    }
-
-    /// True if `what` has been loading for long enough to show a spinner.
-    pub fn is_loading(&self, what: &str) -> bool {
-        self.loading
-            .get(what)
-            .is_some_and(|since| since.elapsed() > Duration::from_millis(100))
-    }
-}
-
-/// What screens ask for.
-#[derive(Debug)]
-pub enum Action {
-    SelectWorkflow(String),
-    ShowTab(Tab),
-    OpenRun(String),
-    Backend(Request),
-    /// Load a run's arguments into the New run form.
-    Rerun(Box<RunRecord>),
-    OpenDialog(DialogPurpose),
-    InstallFrom(InstallSource),
-    Notify(String),
-    SetDarkMode(bool),
-    CheckTemplate(PathBuf),
-    ReloadLeaderboard,
-}
+/// How long `logic()` may spend on answers per frame, so a burst never stalls one.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+/// Run lists are refreshed at most this often while events arrive in bursts.
+const RUNS_REFRESH: Duration = Duration::from_millis(200);
+/// How long a notice stays.
+const TOAST_TIME: Duration = Duration::from_secs(6);
 
 /// A short message in the corner.
 struct Toast {
@@ -134,7 +35,6 @@ struct Toast {
 
 pub struct FlowdeskApp {
     backend: Backend,
-    pub persisted: Persisted,
     pub state: AppState,
     actions: Vec<Action>,
     toasts: Vec<Toast>,
@@ -148,7 +48,7 @@ pub struct FlowdeskApp {
     template_check: template_check::TemplateCheckScreen,
     settings: settings::SettingsScreen,
     title: String,
-    /// A run list refresh is due (events arrive in bursts; refresh at most ~5/s).
+    /// A run list refresh is due.
     refresh_runs_at: Option<Instant>,
     /// `FLOWDESK_EXIT_AFTER_FIRST_FRAME`: close after the first frame that shows
     /// the benchmarks, so `time flowdesk` measures the cold start.
@@ -169,15 +69,11 @@ impl FlowdeskApp {
             Backend::start(config, move || ctx.request_repaint()),
             persisted,
         );
-        cc.egui_ctx.set_theme(if app.persisted.dark_mode {
-            egui::Theme::Dark
-        } else {
-            egui::Theme::Light
-        });
+        cc.egui_ctx.set_theme(theme(app.state.persisted.dark_mode));
         if let Some(folder) = open {
             app.actions.push(Action::CheckTemplate(folder));
-        } else if let Some(folder) = app.persisted.template_folder.clone() {
-            if app.persisted.tab == Tab::TemplateCheck {
+        } else if let Some(folder) = app.state.persisted.template_folder.clone() {
+            if app.state.persisted.tab == Tab::TemplateCheck {
                 app.actions.push(Action::CheckTemplate(folder));
             }
         }
@@ -190,15 +86,14 @@ impl FlowdeskApp {
     }
 
     fn with_backend(backend: Backend, persisted: Persisted) -> Self {
-        backend.send(Request::Workflows);
-        let mut state = AppState::default();
-        state.loading.insert("workflows", Instant::now());
-        FlowdeskApp {
+        let mut app = FlowdeskApp {
             backend,
             runs: runs::RunsScreen::new(persisted.runs.clone()),
-            leaderboard: leaderboard::LeaderboardScreen::new(persisted.leaderboard.clone()),
-            persisted,
-            state,
+            leaderboard: leaderboard::LeaderboardScreen::default(),
+            state: AppState {
+                persisted,
+                ..Default::default()
+            },
             actions: Vec::new(),
             toasts: Vec::new(),
             dialogs: Vec::new(),
@@ -211,21 +106,13 @@ impl FlowdeskApp {
             title: String::new(),
             refresh_runs_at: None,
             exit_after_first_frame: std::env::var_os("FLOWDESK_EXIT_AFTER_FIRST_FRAME").is_some(),
-        }
+        };
+        app.request(Request::Benchmarks);
+        app
     }
 
     fn request(&mut self, request: Request) {
-        let what = match &request {
-            Request::Workflow { .. } => Some("workflow"),
-            Request::Runs { .. } => Some("runs"),
-            Request::Leaderboard { .. } => Some("leaderboard"),
-            Request::RunDetail { .. } => Some("run"),
-            Request::Install { .. } => Some("install"),
-            Request::StartRun(_) => Some("start"),
-            Request::Preview { .. } => Some("preview"),
-            _ => None,
-        };
-        if let Some(what) = what {
+        if let Some(what) = request.loading() {
             self.state.loading.entry(what).or_insert_with(Instant::now);
         }
         self.backend.send(request);
@@ -240,100 +127,111 @@ impl FlowdeskApp {
         });
     }
 
+    fn selected(&self) -> Option<String> {
+        self.state.persisted.selected_workflow.clone()
+    }
+
+    fn is_selected(&self, id: &str) -> bool {
+        self.state.persisted.selected_workflow.as_deref() == Some(id)
+    }
+
     fn reload_selected(&mut self) {
-        if let Some(id) = self.persisted.selected_workflow.clone() {
-            self.request(Request::Workflow { id: id.clone() });
-            self.request(Request::Runs {
-                workflow_id: id.clone(),
-            });
+        if let Some(id) = self.selected() {
+            self.request(Request::Benchmark(id.clone()));
+            self.request(Request::Runs(id.clone()));
             self.request_leaderboard(&id);
         }
     }
 
-    fn request_leaderboard(&mut self, workflow_id: &str) {
-        let (order, all) = self.leaderboard.query();
-        self.request(Request::Leaderboard {
-            workflow_id: workflow_id.to_string(),
-            order,
-            all,
-        });
+    fn request_leaderboard(&mut self, benchmark: &str) {
+        let sort = &self.state.persisted.leaderboard;
+        let query = LeaderboardQuery {
+            benchmark: benchmark.to_string(),
+            order: sort.order(),
+            all_runs: sort.all_runs,
+        };
+        self.request(Request::Leaderboard(query));
     }
 
+    // ----- answers and events ---------------------------------------------------
+
     fn handle_response(&mut self, response: Response) {
+        let state = &mut self.state;
         match response {
-            Response::Fatal(message) => self.state.fatal = Some(message),
+            Response::Fatal(message) => state.fatal = Some(message),
             Response::Ready {
                 config,
+                capabilities,
                 worker_config_error,
             } => {
-                self.settings.load(&config);
-                self.settings.worker_config_error = worker_config_error.clone();
+                state.config = Some(*config);
+                state.capabilities = Some(capabilities);
+                state.worker_config_error = worker_config_error.clone();
                 if let Some(error) = worker_config_error {
                     self.notify("The worker configuration cannot be used", true, Some(error));
                 }
-                self.state.config = Some(config);
             }
-            Response::Workflows(list) => {
-                self.state.loading.remove("workflows");
-                self.state.workflows_loaded = true;
-                self.state.workflows = list;
-                let selected = self.persisted.selected_workflow.clone();
-                let still_there = selected
+            Response::Benchmarks(list) => {
+                state.loading.remove(&Loading::Benchmarks);
+                state.benchmarks_loaded = true;
+                state.benchmarks = list;
+                let still_there = state
+                    .persisted
+                    .selected_workflow
                     .as_ref()
-                    .is_some_and(|id| self.state.workflows.iter().any(|w| &w.id == id));
+                    .is_some_and(|id| state.benchmarks.iter().any(|w| &w.id == id));
                 if !still_there {
-                    self.persisted.selected_workflow =
-                        self.state.workflows.first().map(|w| w.id.clone());
-                    self.state.detail = None;
+                    state.persisted.selected_workflow =
+                        state.benchmarks.first().map(|w| w.id.clone());
+                    state.detail = None;
                 }
-                if self.state.detail.is_none() {
+                if state.detail.is_none() {
                     self.reload_selected();
                 }
             }
-            Response::Workflow(detail) => {
-                self.state.loading.remove("workflow");
-                if Some(&detail.record.id) == self.persisted.selected_workflow.as_ref() {
-                    self.new_run.set_template(&detail);
-                    self.state.detail = Some(*detail);
+            Response::Benchmark(detail) => {
+                state.loading.remove(&Loading::Benchmark);
+                if self.is_selected(&detail.benchmark.id) {
+                    self.state.detail = Some(detail);
                 }
             }
-            Response::Runs { workflow_id, rows } => {
-                self.state.loading.remove("runs");
-                if Some(&workflow_id) == self.persisted.selected_workflow.as_ref() {
+            Response::Runs { benchmark, rows } => {
+                state.loading.remove(&Loading::Runs);
+                if self.is_selected(&benchmark) {
                     self.state.runs = rows;
-                    self.state.runs_loaded_for = Some(workflow_id);
+                    self.state.runs_for = Some(benchmark);
                 }
             }
             Response::Leaderboard {
-                workflow_id,
+                benchmark,
                 board,
                 postproc,
             } => {
-                self.state.loading.remove("leaderboard");
-                if Some(&workflow_id) == self.persisted.selected_workflow.as_ref() {
+                state.loading.remove(&Loading::Leaderboard);
+                if self.is_selected(&benchmark) {
                     self.state.leaderboard = board;
-                    self.state.leaderboard_for = Some(workflow_id);
-                    self.leaderboard.set_postproc(postproc.as_ref());
+                    self.state.leaderboard_for = Some(benchmark);
                     self.state.postproc = postproc;
                 }
             }
-            Response::RunDetail(detail) => {
-                self.state.loading.remove("run");
-                self.run_detail.show(&detail);
-                self.state.run_detail = Some(*detail);
+            Response::Run(detail) => {
+                state.loading.remove(&Loading::Run);
+                state.run_detail = Some(detail);
             }
-            Response::Installed(record) => {
-                self.state.loading.remove("install");
-                self.select_workflow(record.id);
+            Response::Installed(benchmark) => {
+                state.loading.remove(&Loading::Install);
+                self.select_benchmark(benchmark.id);
             }
             Response::Uninstalled(id) => {
-                if self.persisted.selected_workflow.as_ref() == Some(&id) {
-                    self.persisted.selected_workflow = None;
+                if self.is_selected(&id) {
+                    self.state.persisted.selected_workflow = None;
                     self.state.detail = None;
                 }
             }
             Response::SubmissionCreated(submission) => {
-                self.new_run.submission = Some(submission.id.clone());
+                state
+                    .form
+                    .push(FormRequest::Submission(submission.id.clone()));
                 self.notify(
                     format!("Created submission '{}'", submission.name),
                     false,
@@ -342,67 +240,68 @@ impl FlowdeskApp {
                 self.reload_selected();
             }
             Response::RunStarted(run) => {
-                self.state.loading.remove("start");
+                state.loading.remove(&Loading::StartRun);
+                state.persisted.tab = Tab::Runs;
                 self.notify(format!("Run {} started", run.id), false, None);
-                self.persisted.tab = Tab::Runs;
-                if let Some(id) = &self.persisted.selected_workflow {
-                    let id = id.clone();
-                    self.request(Request::Runs { workflow_id: id });
+                if let Some(id) = self.selected() {
+                    self.request(Request::Runs(id));
                 }
             }
-            Response::Preview {
-                workflow_id,
-                result,
-            } => {
-                self.state.loading.remove("preview");
-                if Some(&workflow_id) == self.persisted.selected_workflow.as_ref() {
+            Response::Preview { benchmark, result } => {
+                state.loading.remove(&Loading::Preview);
+                if self.is_selected(&benchmark) {
                     self.state.preview = Some(result);
                 }
             }
-            Response::TemplateChecked { folder, result } => {
-                self.template_check.loaded(&folder, &result);
-                self.state.template_check = Some((folder, result));
+            Response::TemplateChecked { path, result } => {
+                if state.watching.as_ref().is_none_or(|w| w == &path) {
+                    state.template_check = Some(TemplateCheck {
+                        path,
+                        result,
+                        checked_at: chrono::Local::now(),
+                    });
+                }
+            }
+            Response::RunFile { run, file, path } => {
+                state.fetched.insert((run, file), path);
             }
             Response::Notice(text) => {
+                state.loading.remove(&Loading::Export);
                 self.notify(text, false, None);
                 self.reload_selected();
             }
-            Response::Error { action, message } => {
-                for what in [
-                    "install",
-                    "start",
-                    "preview",
-                    "run",
-                    "runs",
-                    "leaderboard",
-                    "workflow",
-                ] {
-                    self.state.loading.remove(what);
+            Response::Failed {
+                action,
+                message,
+                loading,
+            } => {
+                if let Some(what) = loading {
+                    state.loading.remove(&what);
                 }
                 self.notify(format!("{action} failed"), true, Some(message));
             }
-            Response::Activity { running, queued } => self.state.activity = (running, queued),
-            Response::Event(event) => self.handle_event(event),
+            Response::Activity(activity) => state.activity = activity,
         }
     }
 
-    fn handle_event(&mut self, event: ServiceEvent) {
+    fn handle_event(&mut self, event: ClientEvent) {
+        let shown = |state: &AppState, run_id: &str| {
+            state
+                .run_detail
+                .as_ref()
+                .is_some_and(|d| d.run.id == run_id)
+        };
         match event {
-            ServiceEvent::Log { run_id, .. } => {
-                self.run_detail.log_appended(&run_id);
+            ClientEvent::LogGrew { run_id } => {
+                *self.state.log_signals.entry(run_id).or_default() += 1;
             }
-            ServiceEvent::RunChanged { run_id } => {
+            ClientEvent::RunChanged { run_id } => {
                 self.schedule_runs_refresh();
-                if self
-                    .state
-                    .run_detail
-                    .as_ref()
-                    .is_some_and(|d| d.run.id == run_id)
-                {
-                    self.request(Request::RunDetail { run_id });
+                if shown(&self.state, &run_id) {
+                    self.request(Request::Run(run_id));
                 }
             }
-            ServiceEvent::RunFinished { run_id, state } => {
+            ClientEvent::RunFinished { run_id, state } => {
                 let text = match state {
                     RunState::Success => format!("Run {run_id} finished successfully"),
                     RunState::Canceled => format!("Run {run_id} was canceled"),
@@ -410,97 +309,108 @@ impl FlowdeskApp {
                 };
                 self.notify(text, state == RunState::Error, None);
                 self.schedule_runs_refresh();
-                if let Some(id) = self.persisted.selected_workflow.clone() {
+                if let Some(id) = self.selected() {
                     self.request_leaderboard(&id);
                 }
-                if self
-                    .state
-                    .run_detail
-                    .as_ref()
-                    .is_some_and(|d| d.run.id == run_id)
-                {
-                    self.request(Request::RunDetail { run_id });
+                if shown(&self.state, &run_id) {
+                    self.request(Request::Run(run_id));
                 }
+            }
+            ClientEvent::Problem { run_id, message } => {
+                let text = match run_id {
+                    Some(id) => format!("Run {id}: a problem in the background"),
+                    None => "A problem in the background".to_string(),
+                };
+                self.notify(text, true, Some(message));
             }
         }
     }
 
     fn schedule_runs_refresh(&mut self) {
         if self.refresh_runs_at.is_none() {
-            self.refresh_runs_at = Some(Instant::now() + Duration::from_millis(200));
+            self.refresh_runs_at = Some(Instant::now() + RUNS_REFRESH);
         }
     }
 
-    fn select_workflow(&mut self, id: String) {
-        if self.persisted.selected_workflow.as_ref() != Some(&id) {
-            self.state.detail = None;
-            self.state.runs.clear();
-            self.state.runs_loaded_for = None;
-            self.state.leaderboard = None;
-            self.state.leaderboard_for = None;
-            self.state.postproc = None;
-            self.state.preview = None;
-            self.runs.clear_selection();
+    fn select_benchmark(&mut self, id: String) {
+        if !self.is_selected(&id) {
+            let state = &mut self.state;
+            state.detail = None;
+            state.runs = Default::default();
+            state.runs_for = None;
+            state.leaderboard = None;
+            state.leaderboard_for = None;
+            state.postproc = None;
+            state.preview = None;
         }
-        self.persisted.selected_workflow = Some(id);
+        self.state.persisted.selected_workflow = Some(id);
         if matches!(
-            self.persisted.tab,
+            self.state.persisted.tab,
             Tab::TemplateCheck | Tab::Settings | Tab::RunDetail
         ) {
-            self.persisted.tab = Tab::Overview;
+            self.state.persisted.tab = Tab::Overview;
         }
         self.reload_selected();
     }
 
+    // ----- actions -------------------------------------------------------------
+
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
         match action {
-            Action::SelectWorkflow(id) => self.select_workflow(id),
+            Action::SelectBenchmark(id) => self.select_benchmark(id),
             Action::ShowTab(tab) => {
-                self.persisted.tab = tab;
+                self.state.persisted.tab = tab;
                 if tab == Tab::Leaderboard {
-                    if let Some(id) = self.persisted.selected_workflow.clone() {
+                    if let Some(id) = self.selected() {
                         self.request_leaderboard(&id);
                     }
                 }
             }
             Action::OpenRun(run_id) => {
-                self.persisted.tab = Tab::RunDetail;
-                self.request(Request::RunDetail { run_id });
+                self.state.persisted.tab = Tab::RunDetail;
+                self.request(Request::Run(run_id));
             }
-            Action::Backend(request) => self.request(request),
             Action::Rerun(run) => {
-                if let Some(detail) = &self.state.detail {
-                    self.new_run.load_arguments(detail, &run);
-                }
-                self.persisted.tab = Tab::NewRun;
+                self.state.form.push(FormRequest::Arguments {
+                    benchmark: run.benchmark_id.clone(),
+                    arguments: run.arguments.clone(),
+                    submission: run.submission_id.clone(),
+                });
+                self.state.persisted.tab = Tab::NewRun;
             }
             Action::OpenDialog(purpose) => self.dialogs.push(Dialog::open(purpose, ctx.clone())),
-            Action::InstallFrom(source) => self.request(Request::Install {
-                source,
-                options: InstallOptions::default(),
-            }),
-            Action::Notify(text) => self.notify(text, false, None),
-            Action::SetDarkMode(dark) => {
-                self.persisted.dark_mode = dark;
-                ctx.set_theme(if dark {
-                    egui::Theme::Dark
-                } else {
-                    egui::Theme::Light
-                });
+            Action::Install(source) => self.request(Request::Install(InstallRequest {
+                source: Some(source),
+                ..Default::default()
+            })),
+            Action::Uninstall(id) => self.request(Request::Uninstall(id)),
+            Action::CreateSubmission { benchmark, name } => {
+                self.request(Request::CreateSubmission { benchmark, name })
             }
-            Action::CheckTemplate(folder) => {
-                self.persisted.template_folder = Some(folder.clone());
-                self.persisted.tab = Tab::TemplateCheck;
-                self.template_check.watching(&folder);
-                self.backend.send(Request::WatchTemplate {
-                    folder: Some(folder),
-                });
-            }
-            Action::ReloadLeaderboard => {
-                if let Some(id) = self.persisted.selected_workflow.clone() {
+            Action::StartRun(request) => self.request(Request::StartRun(request)),
+            Action::Preview(request) => self.request(Request::Preview(request)),
+            Action::CancelRun(run) => self.request(Request::Cancel(run)),
+            Action::DeleteRun(run) => self.request(Request::DeleteRun(run)),
+            Action::SortLeaderboard(sort) => {
+                self.state.persisted.leaderboard = sort;
+                if let Some(id) = self.selected() {
                     self.request_leaderboard(&id);
                 }
             }
+            Action::CheckTemplate(path) => {
+                self.state.persisted.template_folder = Some(path.clone());
+                self.state.persisted.tab = Tab::TemplateCheck;
+                self.state.watching = Some(path.clone());
+                self.request(Request::WatchTemplate(Some(path)));
+            }
+            Action::SaveSettings(settings) => self.request(Request::SaveSettings(settings)),
+            Action::SetDarkMode(dark) => {
+                self.state.persisted.dark_mode = dark;
+                ctx.set_theme(theme(dark));
+            }
+            Action::OpenFolder(path) => self.request(Request::OpenFolder(path)),
+            Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
+            Action::Notify(text) => self.notify(text, false, None),
         }
     }
 
@@ -515,48 +425,61 @@ impl FlowdeskApp {
         });
         for (purpose, path) in finished {
             let Some(path) = path else { continue };
-            let action = match purpose {
-                DialogPurpose::InstallFolder | DialogPurpose::InstallArchive => {
-                    Action::InstallFrom(InstallSource::detect(&path.to_string_lossy()))
-                }
-                DialogPurpose::TemplateFolder => Action::CheckTemplate(path),
-                DialogPurpose::ExportRun(run_id) => {
-                    Action::Backend(Request::ExportRun { run_id, path })
-                }
+            match purpose {
+                DialogPurpose::InstallFolder | DialogPurpose::InstallArchive => self.actions.push(
+                    Action::Install(InstallSource::detect(&path.to_string_lossy())),
+                ),
+                DialogPurpose::TemplateFolder => self.actions.push(Action::CheckTemplate(path)),
+                DialogPurpose::ExportRun(run) => self.request(Request::ExportRun { run, path }),
                 DialogPurpose::ExportLeaderboard => {
-                    match self.persisted.selected_workflow.clone() {
-                        Some(workflow_id) => {
-                            let (order, all) = self.leaderboard.query();
-                            Action::Backend(Request::ExportLeaderboard {
-                                workflow_id,
-                                order,
-                                all,
-                                path,
-                            })
-                        }
-                        None => continue,
+                    if let Some(benchmark) = self.selected() {
+                        let sort = &self.state.persisted.leaderboard;
+                        let query = LeaderboardQuery {
+                            benchmark,
+                            order: sort.order(),
+                            all_runs: sort.all_runs,
+                        };
+                        self.request(Request::ExportLeaderboard { query, path });
                     }
                 }
-                DialogPurpose::FileArgument(name) => {
-                    self.new_run.set_file(&name, path);
-                    continue;
+                DialogPurpose::FileArgument(parameter) => {
+                    self.state.form.push(FormRequest::File { parameter, path })
                 }
-                DialogPurpose::WorkerConfig => {
-                    self.settings.worker_config = path.to_string_lossy().into_owned();
-                    continue;
-                }
-            };
-            self.actions.push(action);
+                DialogPurpose::WorkerConfig => self
+                    .state
+                    .settings
+                    .push(SettingsRequest::WorkerConfig(path)),
+            }
         }
     }
 
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
+    // ----- drawing -------------------------------------------------------------
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            let (running, queued) = self.state.activity;
-            if running + queued > 0 {
+            ui.heading("flowdesk");
+            ui.separator();
+            for tab in [Tab::TemplateCheck, Tab::Settings] {
+                if ui
+                    .selectable_label(self.state.persisted.tab == tab, tab.title())
+                    .clicked()
+                {
+                    self.actions.push(Action::ShowTab(tab));
+                }
+            }
+        });
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let activity = self.state.activity;
+            if activity.running + activity.queued > 0 {
                 ui.spinner();
             }
-            ui.label(format!("{running} running, {queued} queued"));
+            ui.label(format!(
+                "{} running, {} queued",
+                activity.running, activity.queued
+            ));
             ui.separator();
             if let Some(config) = &self.state.config {
                 ui.label(egui::RichText::new(format!("Home: {}", config.home.display())).weak());
@@ -564,9 +487,60 @@ impl FlowdeskApp {
         });
     }
 
+    /// The tabs of the selected benchmark; false when there is none to show.
+    fn benchmark_tabs_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        if self.state.detail.is_none() {
+            if self.state.benchmarks_loaded && self.state.benchmarks.is_empty() {
+                ui.heading("No benchmarks installed");
+                ui.label(
+                    "Install one from a folder, an archive or a git URL with the buttons on the left.",
+                );
+            } else {
+                ui.spinner();
+            }
+            return false;
+        }
+        let current = self.state.persisted.tab;
+        ui.horizontal(|ui| {
+            for tab in [
+                Tab::Overview,
+                Tab::NewRun,
+                Tab::Runs,
+                Tab::RunDetail,
+                Tab::Leaderboard,
+            ] {
+                if tab == Tab::RunDetail && self.state.run_detail.is_none() {
+                    continue;
+                }
+                if ui.selectable_label(current == tab, tab.title()).clicked() {
+                    self.actions.push(Action::ShowTab(tab));
+                }
+            }
+        });
+        ui.separator();
+        true
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui) {
+        let tab = self.state.persisted.tab;
+        if tab.of_benchmark() && !self.benchmark_tabs_ui(ui) {
+            return;
+        }
+        let screen: &mut dyn Screen = match tab {
+            Tab::Overview => &mut self.overview,
+            Tab::NewRun => &mut self.new_run,
+            Tab::Runs => &mut self.runs,
+            Tab::RunDetail => &mut self.run_detail,
+            Tab::Leaderboard => &mut self.leaderboard,
+            Tab::TemplateCheck => &mut self.template_check,
+            Tab::Settings => &mut self.settings,
+        };
+        screen.ui(ui, &self.state, &mut self.actions);
+    }
+
     fn toasts_ui(&mut self, ctx: &egui::Context) {
         self.toasts
-            .retain(|t| t.error || t.shown.elapsed() < Duration::from_secs(6));
+            .retain(|t| t.error || t.shown.elapsed() < TOAST_TIME);
         if self.toasts.is_empty() {
             return;
         }
@@ -575,7 +549,7 @@ impl FlowdeskApp {
             .toasts
             .iter()
             .filter(|t| !t.error)
-            .map(|t| Duration::from_secs(6).saturating_sub(t.shown.elapsed()))
+            .map(|t| TOAST_TIME.saturating_sub(t.shown.elapsed()))
             .min()
         {
             ctx.request_repaint_after(next);
@@ -610,41 +584,54 @@ impl FlowdeskApp {
             self.toasts.remove(i);
         }
     }
+
+    fn persist_screens(&mut self) {
+        let persisted = &mut self.state.persisted;
+        self.runs.persist(persisted);
+        self.leaderboard.persist(persisted);
+    }
+}
+
+fn theme(dark: bool) -> egui::Theme {
+    if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    }
 }
 
 impl eframe::App for FlowdeskApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        // Drain responses for at most ~8 ms so a burst of log events never stalls a frame.
         let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(8) {
-            match self.backend.try_recv() {
-                Some(response) => self.handle_response(response),
-                None => break,
+        while start.elapsed() < DRAIN_BUDGET {
+            if let Some(response) = self.backend.try_recv() {
+                self.handle_response(response);
+            } else if let Some(event) = self.backend.try_event() {
+                self.handle_event(event);
+            } else {
+                break;
             }
         }
-        if start.elapsed() >= Duration::from_millis(8) {
+        if start.elapsed() >= DRAIN_BUDGET {
             ctx.request_repaint();
         }
         if let Some(at) = self.refresh_runs_at {
             let now = Instant::now();
             if now >= at {
                 self.refresh_runs_at = None;
-                if let Some(id) = self.persisted.selected_workflow.clone() {
-                    self.request(Request::Runs { workflow_id: id });
+                if let Some(id) = self.selected() {
+                    self.request(Request::Runs(id));
                 }
             } else {
                 ctx.request_repaint_after(at - now);
             }
         }
         self.poll_dialogs();
-        let actions = std::mem::take(&mut self.actions);
-        for action in actions {
+        for action in std::mem::take(&mut self.actions) {
             self.apply(action, ctx);
         }
-        let title = match self.state.selected_workflow() {
-            Some(w) if !matches!(self.persisted.tab, Tab::TemplateCheck | Tab::Settings) => {
-                format!("flowdesk — {}", w.name)
-            }
+        let title = match self.state.selected_benchmark() {
+            Some(w) if self.state.persisted.tab.of_benchmark() => format!("flowdesk — {}", w.name),
             _ => "flowdesk".to_string(),
         };
         if title != self.title {
@@ -662,80 +649,24 @@ impl eframe::App for FlowdeskApp {
             });
             return;
         }
-        egui::Panel::top("top_bar").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("flowdesk");
-                ui.separator();
-                if ui
-                    .selectable_label(self.persisted.tab == Tab::TemplateCheck, "Template check")
-                    .clicked()
-                {
-                    self.actions.push(Action::ShowTab(Tab::TemplateCheck));
-                }
-                if ui
-                    .selectable_label(self.persisted.tab == Tab::Settings, "Settings")
-                    .clicked()
-                {
-                    self.actions.push(Action::ShowTab(Tab::Settings));
-                }
-            });
-        });
-        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         egui::Panel::left("benchmarks")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
-                self.benchmarks.ui(
-                    ui,
-                    &self.state,
-                    self.persisted.selected_workflow.as_deref(),
-                    &mut self.actions,
-                )
+                self.benchmarks.ui(ui, &self.state, &mut self.actions)
             });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let tab = self.persisted.tab;
-            if !matches!(tab, Tab::TemplateCheck | Tab::Settings) {
-                if self.state.detail.is_none() {
-                    if self.state.workflows_loaded && self.state.workflows.is_empty() {
-                        ui.heading("No benchmarks installed");
-                        ui.label("Install one from a folder, an archive or a git URL with the buttons on the left.");
-                    } else {
-                        ui.spinner();
-                    }
-                    return;
-                }
-                ui.horizontal(|ui| {
-                    for t in [Tab::Overview, Tab::NewRun, Tab::Runs, Tab::RunDetail, Tab::Leaderboard] {
-                        if t == Tab::RunDetail && self.state.run_detail.is_none() {
-                            continue;
-                        }
-                        if ui.selectable_label(tab == t, t.title()).clicked() {
-                            self.actions.push(Action::ShowTab(t));
-                        }
-                    }
-                });
-                ui.separator();
-            }
-            match tab {
-                Tab::Overview => self.overview.ui(ui, &self.state),
-                Tab::NewRun => self.new_run.ui(ui, &self.state, &mut self.actions),
-                Tab::Runs => self.runs.ui(ui, &self.state, &mut self.actions),
-                Tab::RunDetail => self.run_detail.ui(ui, &self.state, &mut self.actions),
-                Tab::Leaderboard => self.leaderboard.ui(ui, &self.state, &mut self.actions),
-                Tab::TemplateCheck => self.template_check.ui(ui, &self.state, &mut self.actions),
-                Tab::Settings => self.settings.ui(ui, &self.state, self.persisted.dark_mode, &mut self.actions),
-            }
-        });
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         self.runs.compare_window(&ctx, &self.state);
-        if self.exit_after_first_frame && self.state.workflows_loaded {
+        if self.exit_after_first_frame && self.state.benchmarks_loaded {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.toasts_ui(&ctx);
-        self.persisted.runs = self.runs.sort.clone();
-        self.persisted.leaderboard = self.leaderboard.sort.clone();
+        self.persist_screens();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, PERSIST_KEY, &self.persisted);
+        eframe::set_value(storage, PERSIST_KEY, &self.state.persisted);
     }
 }

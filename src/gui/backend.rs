@@ -1,210 +1,252 @@
-//! The backend thread: owns the `Service` and does everything that touches the
-//! disk, the database or processes, so the UI thread never waits. Screens send
-//! `Request`s; answers and service events come back as `Response`s, and each one
+//! The backend threads: they own the client and make every call that touches
+//! the disk, the database, processes or the network, so the UI thread never
+//! waits. Screens push actions; the app turns them into [`Request`]s; answers
+//! come back as [`Response`]s and client events on their own channel, and each
 //! wakes the UI with a repaint request (no polling while idle).
+//!
+//! Two lanes: quick requests (lists, a run, a preview) and slow ones (install
+//! from a git URL, exports, template checks of big archives), each on its own
+//! thread, so a clone that takes a minute never holds up the runs table.
 
-use crate::config::{Config, Settings};
-use crate::service::{InstallOptions, InstallSource, RunRequest, Service, ServiceEvent};
-use crate::store::{Leaderboard, RunFile, RunFilter, RunRecord, SubmissionRecord, WorkflowRecord};
-use crate::template::{
-    ExpandOptions, LoadOptions, ResultValue, SortColumn, Template, TemplateFolder,
+use super::state::Loading;
+use crate::client::local::LocalClient;
+use crate::client::templates::{self, CheckOptions, TemplateWatcher};
+use crate::client::{
+    Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, Client, ClientError, ClientEvent,
+    InstallRequest, LeaderboardQuery, LeaderboardView, PostprocView, Preview, RunDetail, RunQuery,
+    RunRequest, RunRow, Submission, Subscriber, TemplateReport,
 };
-use crate::workflow::SerialWorkflow;
-use serde_json::{Map, Value};
-use std::collections::HashMap;
+use crate::config::{Config, Settings};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 
 /// Work for the backend.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Request {
-    Workflows,
-    Workflow {
-        id: String,
-    },
-    Runs {
-        workflow_id: String,
-    },
-    Leaderboard {
-        workflow_id: String,
-        order: Vec<SortColumn>,
-        all: bool,
-    },
-    RunDetail {
-        run_id: String,
-    },
-    Install {
-        source: InstallSource,
-        options: InstallOptions,
-    },
-    Uninstall {
-        workflow_id: String,
-    },
+    Benchmarks,
+    Benchmark(String),
+    Runs(String),
+    Leaderboard(LeaderboardQuery),
+    Run(String),
+    Install(InstallRequest),
+    Uninstall(String),
     CreateSubmission {
-        workflow_id: String,
+        benchmark: String,
         name: String,
     },
     StartRun(RunRequest),
-    Cancel {
-        run_id: String,
-    },
-    DeleteRun {
-        run_id: String,
-    },
+    Cancel(String),
+    DeleteRun(String),
     ExportRun {
-        run_id: String,
+        run: String,
         path: PathBuf,
     },
     ExportLeaderboard {
-        workflow_id: String,
-        order: Vec<SortColumn>,
-        all: bool,
+        query: LeaderboardQuery,
         path: PathBuf,
     },
-    Preview {
-        workflow_id: String,
-        arguments: Map<String, Value>,
-    },
-    CheckTemplate {
-        folder: PathBuf,
-    },
-    WatchTemplate {
-        folder: Option<PathBuf>,
-    },
+    Preview(RunRequest),
+    /// Check the template again (the watcher asks after each burst of changes).
+    CheckTemplate(PathBuf),
+    /// Watch this folder (and check it now), or stop watching.
+    WatchTemplate(Option<PathBuf>),
     SaveSettings(Settings),
+    OpenFolder(PathBuf),
+    FetchRunFile {
+        run: String,
+        file: String,
+    },
 }
 
-/// A workflow with what its screens need.
-#[derive(Debug, Clone)]
-pub struct WorkflowDetail {
-    pub record: WorkflowRecord,
-    pub template: Template,
-    pub submissions: Vec<SubmissionRecord>,
+impl Request {
+    /// Requests that may take seconds to minutes.
+    fn is_slow(&self) -> bool {
+        matches!(
+            self,
+            Request::Install(_)
+                | Request::Uninstall(_)
+                | Request::ExportRun { .. }
+                | Request::ExportLeaderboard { .. }
+                | Request::CheckTemplate(_)
+                | Request::WatchTemplate(_)
+                | Request::FetchRunFile { .. }
+        )
+    }
+
+    /// What the user waits for while this request is in flight.
+    pub fn loading(&self) -> Option<Loading> {
+        Some(match self {
+            Request::Benchmarks => Loading::Benchmarks,
+            Request::Benchmark(_) => Loading::Benchmark,
+            Request::Runs(_) => Loading::Runs,
+            Request::Leaderboard(_) => Loading::Leaderboard,
+            Request::Run(_) => Loading::Run,
+            Request::Install(_) => Loading::Install,
+            Request::StartRun(_) => Loading::StartRun,
+            Request::Preview(_) => Loading::Preview,
+            Request::ExportRun { .. } | Request::ExportLeaderboard { .. } => Loading::Export,
+            _ => return None,
+        })
+    }
 }
 
-/// One row of the runs table.
-#[derive(Debug, Clone)]
-pub struct RunRow {
-    pub run: RunRecord,
-    pub submission: String,
-    /// Result values in schema order (empty unless SUCCESS).
-    pub values: Vec<Option<ResultValue>>,
-}
-
-/// A run with its files and results.
-#[derive(Debug, Clone)]
-pub struct RunDetail {
-    pub run: RunRecord,
-    pub submission: String,
-    pub files: Vec<RunFile>,
-    pub results: Vec<(String, Option<ResultValue>)>,
-    pub run_dir: PathBuf,
-    pub log_path: PathBuf,
-}
-
-/// The post-processing outputs shown under a leaderboard.
-#[derive(Debug, Clone)]
-pub struct PostprocOutputs {
-    pub run: RunRecord,
-    pub run_dir: PathBuf,
-    pub files: Vec<RunFile>,
-}
-
-/// Answers and events.
+/// Answers.
 pub enum Response {
-    /// The service could not be opened; the app cannot work.
+    /// The backend could not be opened; the app cannot work.
     Fatal(String),
     Ready {
-        config: Config,
+        config: Box<Config>,
+        capabilities: Capabilities,
         /// Why the configured worker configuration cannot be used, if it cannot.
         worker_config_error: Option<String>,
     },
-    Workflows(Vec<WorkflowRecord>),
-    Workflow(Box<WorkflowDetail>),
+    Benchmarks(Vec<BenchmarkSummary>),
+    Benchmark(Arc<BenchmarkDetail>),
     Runs {
-        workflow_id: String,
-        rows: Vec<RunRow>,
+        benchmark: String,
+        rows: Arc<Vec<RunRow>>,
     },
     Leaderboard {
-        workflow_id: String,
-        board: Option<Arc<Leaderboard>>,
-        postproc: Option<PostprocOutputs>,
+        benchmark: String,
+        board: Option<Arc<LeaderboardView>>,
+        postproc: Option<Arc<PostprocView>>,
     },
-    RunDetail(Box<RunDetail>),
-    Installed(WorkflowRecord),
+    Run(Arc<RunDetail>),
+    Installed(BenchmarkSummary),
     Uninstalled(String),
-    SubmissionCreated(SubmissionRecord),
-    RunStarted(RunRecord),
+    SubmissionCreated(Submission),
+    RunStarted(RunRow),
     Preview {
-        workflow_id: String,
-        result: Result<SerialWorkflow, String>,
+        benchmark: String,
+        result: Result<Preview, String>,
     },
     TemplateChecked {
-        folder: PathBuf,
-        result: Result<Box<TemplateFolder>, String>,
+        path: PathBuf,
+        result: Result<TemplateReport, String>,
     },
-    /// Something worth a short notification.
+    RunFile {
+        run: String,
+        file: String,
+        path: PathBuf,
+    },
+    /// Something worth a short notification; what is shown may have changed.
     Notice(String),
-    /// A failed action: what was attempted and why it failed.
-    Error {
-        action: String,
+    /// A failed request: what was attempted, why it failed, and what is no
+    /// longer loading.
+    Failed {
+        action: &'static str,
         message: String,
+        loading: Option<Loading>,
     },
-    Event(ServiceEvent),
-    Activity {
-        running: usize,
-        queued: usize,
-    },
+    Activity(Activity),
 }
 
-/// The UI's handle on the backend thread.
+type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// The UI's handle on the backend threads.
 pub struct Backend {
-    requests: Sender<Request>,
+    quick: Sender<Request>,
+    slow: Sender<Request>,
     responses: Receiver<Response>,
+    events: Receiver<ClientEvent>,
 }
 
 impl Backend {
-    /// Start the backend thread; `wake` is called after every response.
+    /// Start the backend for this computer; `wake` is called after every
+    /// response and event.
     pub fn start(config: Config, wake: impl Fn() + Send + Sync + 'static) -> Backend {
-        let (request_tx, request_rx) = mpsc::channel::<Request>();
-        let (response_tx, response_rx) = mpsc::channel::<Response>();
-        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
-        let watch_tx = request_tx.clone();
+        let (quick, quick_rx) = mpsc::channel::<Request>();
+        let (slow, slow_rx) = mpsc::channel::<Request>();
+        let (out, responses) = mpsc::channel::<Response>();
+        let wake: Wake = Arc::new(wake);
+        let (subscriber, events) = Subscriber::channel();
+        let subscriber = {
+            let wake = Arc::clone(&wake);
+            subscriber.with_waker(move || wake())
+        };
+        let slow_tx = slow.clone();
+        let failed = out.clone();
         let spawned = std::thread::Builder::new()
             .name("flowdesk-backend".into())
-            .spawn(move || serve(config, request_rx, response_tx, wake, watch_tx));
+            .spawn(move || {
+                let client = match LocalClient::open(config) {
+                    Ok(client) => Arc::new(client),
+                    Err(e) => {
+                        let _ = out.send(Response::Fatal(e.to_string()));
+                        wake();
+                        return;
+                    }
+                };
+                client.subscribe(subscriber);
+                let ctx = Context {
+                    client,
+                    out,
+                    wake,
+                    watcher: None,
+                    slow: slow_tx,
+                };
+                ctx.send(Response::Ready {
+                    config: Box::new(ctx.client.config().clone()),
+                    capabilities: ctx.client.capabilities(),
+                    worker_config_error: ctx.client.worker_config_error(),
+                });
+                let slow_ctx = Context {
+                    client: Arc::clone(&ctx.client),
+                    out: ctx.out.clone(),
+                    wake: Arc::clone(&ctx.wake),
+                    watcher: None,
+                    slow: ctx.slow.clone(),
+                };
+                let lane = std::thread::Builder::new()
+                    .name("flowdesk-backend-slow".into())
+                    .spawn(move || serve(slow_ctx, slow_rx));
+                if let Err(e) = lane {
+                    ctx.send(Response::Fatal(format!(
+                        "cannot start the background worker: {e}"
+                    )));
+                    return;
+                }
+                serve(ctx, quick_rx);
+            });
         if let Err(e) = spawned {
-            let (tx, rx) = mpsc::channel();
-            let _ = tx.send(Response::Fatal(format!(
+            let _ = failed.send(Response::Fatal(format!(
                 "cannot start the background worker: {e}"
             )));
-            return Backend {
-                requests: mpsc::channel().0,
-                responses: rx,
-            };
         }
         Backend {
-            requests: request_tx,
-            responses: response_rx,
+            quick,
+            slow,
+            responses,
+            events,
         }
     }
 
     pub fn send(&self, request: Request) {
-        let _ = self.requests.send(request);
+        let lane = if request.is_slow() {
+            &self.slow
+        } else {
+            &self.quick
+        };
+        let _ = lane.send(request);
     }
 
     pub fn try_recv(&self) -> Option<Response> {
         self.responses.try_recv().ok()
     }
+
+    pub fn try_event(&self) -> Option<ClientEvent> {
+        self.events.try_recv().ok()
+    }
 }
 
 struct Context {
-    service: Service,
+    client: Arc<LocalClient>,
     out: Sender<Response>,
-    wake: Arc<dyn Fn() + Send + Sync>,
-    watcher: Option<notify::RecommendedWatcher>,
-    watch_tx: Sender<Request>,
+    wake: Wake,
+    watcher: Option<TemplateWatcher>,
+    /// For the watcher, which asks for checks on the slow lane.
+    slow: Sender<Request>,
 }
 
 impl Context {
@@ -213,419 +255,176 @@ impl Context {
         (self.wake)();
     }
 
-    fn fail(&self, action: &str, error: impl std::fmt::Display) {
-        self.send(Response::Error {
-            action: action.to_string(),
+    fn fail(&self, action: &'static str, loading: Option<Loading>, error: impl std::fmt::Display) {
+        self.send(Response::Failed {
+            action,
             message: error.to_string(),
+            loading,
         });
+    }
+
+    fn activity(&self) {
+        if let Ok(activity) = self.client.activity() {
+            self.send(Response::Activity(activity));
+        }
+    }
+
+    fn benchmarks(&self) {
+        match self.client.benchmarks() {
+            Ok(list) => self.send(Response::Benchmarks(list)),
+            Err(e) => self.fail("Loading benchmarks", Some(Loading::Benchmarks), e),
+        }
     }
 }
 
-fn serve(
-    config: Config,
-    requests: Receiver<Request>,
-    out: Sender<Response>,
-    wake: Arc<dyn Fn() + Send + Sync>,
-    watch_tx: Sender<Request>,
-) {
-    let service = match Service::open(config) {
-        Ok(service) => service,
-        Err(e) => {
-            let _ = out.send(Response::Fatal(e.to_string()));
-            wake();
-            return;
-        }
-    };
-    // Service events wake the UI too; they travel through the same channel.
-    let events = service.subscribe();
-    {
-        let out = out.clone();
-        let wake = Arc::clone(&wake);
-        std::thread::Builder::new()
-            .name("flowdesk-events".into())
-            .spawn(move || {
-                for event in events {
-                    if out.send(Response::Event(event)).is_err() {
-                        break;
-                    }
-                    wake();
-                }
-            })
-            .ok();
-    }
-    let ctx = Context {
-        out,
-        wake,
-        watcher: None,
-        watch_tx,
-        service,
-    };
-    ctx.send(Response::Ready {
-        config: ctx.service.config().clone(),
-        worker_config_error: ctx.service.worker_config_error().map(|e| e.to_string()),
-    });
-    let mut ctx = ctx;
+fn serve(mut ctx: Context, requests: Receiver<Request>) {
     for request in requests {
         handle(&mut ctx, request);
     }
 }
 
 fn handle(ctx: &mut Context, request: Request) {
-    let service = &ctx.service;
+    let loading = request.loading();
+    let client = Arc::clone(&ctx.client);
     match request {
-        Request::Workflows => match service.workflows() {
-            Ok(list) => ctx.send(Response::Workflows(list)),
-            Err(e) => ctx.fail("Loading benchmarks", e),
+        Request::Benchmarks => ctx.benchmarks(),
+        Request::Benchmark(key) => match client.benchmark(&key) {
+            Ok(detail) => ctx.send(Response::Benchmark(Arc::new(detail))),
+            Err(e) => ctx.fail("Loading the benchmark", loading, e),
         },
-        Request::Workflow { id } => {
-            let detail = service.workflow(&id).and_then(|record| {
-                let template = service.template(&record)?;
-                let submissions = service.submissions(&record)?;
-                Ok(WorkflowDetail {
-                    record,
-                    template,
-                    submissions,
-                })
-            });
-            match detail {
-                Ok(detail) => ctx.send(Response::Workflow(Box::new(detail))),
-                Err(e) => ctx.fail("Loading the benchmark", e),
+        Request::Runs(benchmark) => {
+            let query = RunQuery {
+                benchmark: Some(benchmark.clone()),
+                ..Default::default()
+            };
+            match client.runs(&query) {
+                Ok(list) => {
+                    ctx.send(Response::Runs {
+                        benchmark,
+                        rows: Arc::new(list.rows),
+                    });
+                    ctx.activity();
+                }
+                Err(e) => ctx.fail("Loading runs", loading, e),
             }
         }
-        Request::Runs { workflow_id } => match load_runs(service, &workflow_id) {
-            Ok(rows) => {
-                ctx.send(Response::Runs { workflow_id, rows });
-                let (running, queued) = service.activity();
-                ctx.send(Response::Activity { running, queued });
-            }
-            Err(e) => ctx.fail("Loading runs", e),
-        },
-        Request::Leaderboard {
-            workflow_id,
-            order,
-            all,
-        } => {
-            let result = service
-                .leaderboard(&workflow_id, &order, all)
-                .and_then(|board| {
-                    let postproc = match service.postproc_run(&workflow_id)? {
-                        Some(run) if run.state == crate::store::RunState::Success => {
-                            Some(PostprocOutputs {
-                                files: service.store().run_files(&run.id)?,
-                                run_dir: service.run_dir(&run.id),
-                                run,
-                            })
-                        }
-                        _ => None,
-                    };
-                    Ok((board, postproc))
-                });
+        Request::Leaderboard(query) => {
+            let result = client.leaderboard(&query).and_then(|board| {
+                let postproc = client.postproc(&query.benchmark)?;
+                Ok((board, postproc))
+            });
             match result {
                 Ok((board, postproc)) => ctx.send(Response::Leaderboard {
-                    workflow_id,
+                    benchmark: query.benchmark,
                     board: board.map(Arc::new),
-                    postproc,
+                    postproc: postproc.map(Arc::new),
                 }),
-                Err(e) => ctx.fail("Loading the leaderboard", e),
+                Err(e) => ctx.fail("Loading the leaderboard", loading, e),
             }
         }
-        Request::RunDetail { run_id } => {
-            let detail = service.run(&run_id).and_then(|run| {
-                let submission = match &run.submission_id {
-                    Some(id) => service
-                        .submission(id, None)
-                        .map(|s| s.name)
-                        .unwrap_or_else(|_| id.clone()),
-                    None => "post-processing".to_string(),
-                };
-                Ok(RunDetail {
-                    files: service.store().run_files(&run.id)?,
-                    results: service.store().run_results(&run.id)?,
-                    run_dir: service.run_dir(&run.id),
-                    log_path: service.log_path(&run.id),
-                    submission,
-                    run,
-                })
-            });
-            match detail {
-                Ok(detail) => ctx.send(Response::RunDetail(Box::new(detail))),
-                Err(e) => ctx.fail("Loading the run", e),
-            }
-        }
-        Request::Install { source, options } => match service.install(&source, &options) {
-            Ok(record) => {
-                ctx.send(Response::Notice(format!("Installed '{}'", record.name)));
-                ctx.send(Response::Installed(record));
-                if let Ok(list) = ctx.service.workflows() {
-                    ctx.send(Response::Workflows(list));
-                }
-            }
-            Err(e) => ctx.fail("Installing the benchmark", e),
+        Request::Run(run) => match client.run(&run) {
+            Ok(detail) => ctx.send(Response::Run(Arc::new(detail))),
+            Err(e) => ctx.fail("Loading the run", loading, e),
         },
-        Request::Uninstall { workflow_id } => match service.uninstall(&workflow_id) {
-            Ok(record) => {
-                ctx.send(Response::Notice(format!("Uninstalled '{}'", record.name)));
-                ctx.send(Response::Uninstalled(record.id));
-                if let Ok(list) = ctx.service.workflows() {
-                    ctx.send(Response::Workflows(list));
-                }
+        Request::Install(request) => match client.install(&request) {
+            Ok(benchmark) => {
+                ctx.send(Response::Notice(format!("Installed '{}'", benchmark.name)));
+                ctx.send(Response::Installed(benchmark));
+                ctx.benchmarks();
             }
-            Err(e) => ctx.fail("Uninstalling the benchmark", e),
+            Err(e) => ctx.fail("Installing the benchmark", loading, e),
         },
-        Request::CreateSubmission { workflow_id, name } => {
-            match service.create_submission(&workflow_id, &name) {
+        Request::Uninstall(key) => match client.uninstall(&key) {
+            Ok(benchmark) => {
+                ctx.send(Response::Notice(format!(
+                    "Uninstalled '{}'",
+                    benchmark.name
+                )));
+                ctx.send(Response::Uninstalled(benchmark.id));
+                ctx.benchmarks();
+            }
+            Err(e) => ctx.fail("Uninstalling the benchmark", loading, e),
+        },
+        Request::CreateSubmission { benchmark, name } => {
+            match client.create_submission(&benchmark, &name) {
                 Ok(submission) => ctx.send(Response::SubmissionCreated(submission)),
-                Err(e) => ctx.fail("Creating the submission", e),
+                Err(e) => ctx.fail("Creating the submission", loading, e),
             }
         }
-        Request::StartRun(request) => match service.start_run(&request) {
+        Request::StartRun(request) => match client.start_run(&request) {
             Ok(run) => {
                 ctx.send(Response::RunStarted(run));
-                let (running, queued) = ctx.service.activity();
-                ctx.send(Response::Activity { running, queued });
+                ctx.activity();
             }
-            Err(e) => ctx.fail("Starting the run", e),
+            Err(e) => ctx.fail("Starting the run", loading, e),
         },
-        Request::Cancel { run_id } => {
-            if let Err(e) = service.cancel(&run_id) {
-                ctx.fail("Canceling the run", e);
+        Request::Cancel(run) => {
+            if let Err(e) = client.cancel_run(&run) {
+                ctx.fail("Canceling the run", loading, e);
             }
         }
-        Request::DeleteRun { run_id } => match service.delete_run(&run_id) {
+        Request::DeleteRun(run) => match client.delete_run(&run) {
             Ok(run) => ctx.send(Response::Notice(format!("Deleted run {}", run.id))),
-            Err(e) => ctx.fail("Deleting the run", e),
+            Err(e) => ctx.fail("Deleting the run", loading, e),
         },
-        Request::ExportRun { run_id, path } => match service.export_run(&run_id, &path) {
+        Request::ExportRun { run, path } => match client.export_run(&run, &path) {
             Ok(count) => ctx.send(Response::Notice(format!(
                 "Exported {count} file(s) to {}",
                 path.display()
             ))),
-            Err(e) => ctx.fail("Exporting the run", e),
+            Err(e) => ctx.fail("Exporting the run", loading, e),
         },
-        Request::ExportLeaderboard {
-            workflow_id,
-            order,
-            all,
-            path,
-        } => match export_leaderboard_csv(service, &workflow_id, &order, all, &path) {
-            Ok(rows) => ctx.send(Response::Notice(format!(
-                "Wrote {rows} row(s) to {}",
-                path.display()
-            ))),
-            Err(e) => ctx.fail("Exporting the leaderboard", e),
-        },
-        Request::Preview {
-            workflow_id,
-            arguments,
-        } => {
-            let result = service
-                .workflow(&workflow_id)
-                .and_then(|record| service.template(&record))
-                .map_err(|e| e.to_string())
-                .and_then(|template| {
-                    let options = ExpandOptions {
-                        python: service.config().python.clone(),
-                    };
-                    template
-                        .bind(&arguments)
-                        .and_then(|bound| template.expand(&bound, &options))
-                        .map(|workflow| workflow.preview())
-                        .map_err(|e| e.to_string())
-                });
+        Request::ExportLeaderboard { query, path } => {
+            match client.export_leaderboard(&query, &path) {
+                Ok(rows) => ctx.send(Response::Notice(format!(
+                    "Wrote {rows} row(s) to {}",
+                    path.display()
+                ))),
+                Err(e) => ctx.fail("Exporting the leaderboard", loading, e),
+            }
+        }
+        Request::Preview(request) => {
+            let result = client.preview(&request).map_err(|e| e.to_string());
             ctx.send(Response::Preview {
-                workflow_id,
+                benchmark: request.benchmark,
                 result,
             });
         }
-        Request::CheckTemplate { folder } => {
-            let result = check_template(&folder);
-            ctx.send(Response::TemplateChecked { folder, result });
-        }
-        Request::WatchTemplate { folder } => {
+        Request::CheckTemplate(path) => check_template(ctx, path),
+        Request::WatchTemplate(path) => {
             ctx.watcher = None;
-            if let Some(folder) = folder {
-                match watch(&folder, ctx.watch_tx.clone()) {
+            if let Some(path) = path {
+                let slow = ctx.slow.clone();
+                let watched = path.clone();
+                match templates::watch(&path, move || {
+                    let _ = slow.send(Request::CheckTemplate(watched.clone()));
+                }) {
                     Ok(watcher) => ctx.watcher = Some(watcher),
-                    Err(e) => ctx.fail("Watching the template folder", e),
+                    Err(e) => ctx.fail("Watching the template folder", None, e),
                 }
-                let result = check_template(&folder);
-                ctx.send(Response::TemplateChecked { folder, result });
+                check_template(ctx, path);
             }
         }
-        Request::SaveSettings(settings) => match settings.save(&service.config().home) {
+        Request::SaveSettings(settings) => match client.save_settings(&settings) {
             Ok(()) => ctx.send(Response::Notice(
                 "Settings saved; they apply from the next start".to_string(),
             )),
-            Err(e) => ctx.fail("Saving the settings", e),
+            Err(e) => ctx.fail("Saving the settings", None, e),
+        },
+        Request::OpenFolder(path) => {
+            if let Err(e) = crate::client::local::reveal(&path) {
+                ctx.fail("Opening the folder", None, e);
+            }
+        }
+        Request::FetchRunFile { run, file } => match client.fetch_run_file(&run, &file) {
+            Ok(path) => ctx.send(Response::RunFile { run, file, path }),
+            Err(e) => ctx.fail("Fetching the file", None, e),
         },
     }
 }
 
-/// Load a template folder or archive (unpacked by the service) for the Template
-/// check screen.
-fn check_template(path: &std::path::Path) -> Result<Box<TemplateFolder>, String> {
-    crate::service::load_template(path, &LoadOptions::default())
-        .map(Box::new)
-        .map_err(|e| e.to_string())
-}
-
-/// Re-check the template whenever a file in its folder changes, or — for an
-/// archive — whenever the archive itself is rewritten.
-fn watch(
-    folder: &std::path::Path,
-    requests: Sender<Request>,
-) -> notify::Result<notify::RecommendedWatcher> {
-    use notify::Watcher;
-    let target = folder.to_path_buf();
-    // An archive is watched through its parent folder, so a tool that replaces
-    // the file (write to a temp file, then rename) is noticed too; events for
-    // the archive's neighbours are ignored.
-    let archive = crate::service::is_template_archive(folder).then(|| {
-        let name = folder.file_name().map(|n| n.to_os_string());
-        let parent = folder
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."))
-            .to_path_buf();
-        (parent, name)
-    });
-    let only = archive.as_ref().map(|(_, name)| name.clone());
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            let relevant = match &only {
-                None => true,
-                Some(name) => event
-                    .paths
-                    .iter()
-                    .any(|p| p.file_name().map(|n| n.to_os_string()) == *name),
-            };
-            if relevant
-                && matches!(
-                    event.kind,
-                    notify::EventKind::Create(_)
-                        | notify::EventKind::Modify(_)
-                        | notify::EventKind::Remove(_)
-                )
-            {
-                let _ = requests.send(Request::CheckTemplate {
-                    folder: target.clone(),
-                });
-            }
-        }
-    })?;
-    match &archive {
-        Some((parent, _)) => watcher.watch(parent, notify::RecursiveMode::NonRecursive)?,
-        None => watcher.watch(folder, notify::RecursiveMode::Recursive)?,
-    }
-    Ok(watcher)
-}
-
-fn load_runs(
-    service: &Service,
-    workflow_id: &str,
-) -> Result<Vec<RunRow>, crate::error::ServiceError> {
-    let runs = service.runs(&RunFilter {
-        workflow_id: Some(workflow_id.to_string()),
-        ..Default::default()
-    })?;
-    let record = service.workflow(workflow_id)?;
-    let names: HashMap<String, String> = service
-        .submissions(&record)?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    // Result values of all successful runs in one query.
-    let mut values: HashMap<String, Vec<Option<ResultValue>>> = HashMap::new();
-    if let Some(board) = service.leaderboard(workflow_id, &[], true)? {
-        for entry in board.iter() {
-            values.insert(
-                entry.run_id,
-                entry.values.into_iter().map(|(_, v)| v).collect(),
-            );
-        }
-    }
-    Ok(runs
-        .into_iter()
-        .map(|run| RunRow {
-            submission: run
-                .submission_id
-                .as_ref()
-                .and_then(|id| names.get(id).cloned())
-                .unwrap_or_default(),
-            values: values.remove(&run.id).unwrap_or_default(),
-            run,
-        })
-        .collect())
-}
-
-fn export_leaderboard_csv(
-    service: &Service,
-    workflow_id: &str,
-    order: &[SortColumn],
-    all: bool,
-    path: &std::path::Path,
-) -> Result<usize, crate::error::ServiceError> {
-    let record = service.workflow(workflow_id)?;
-    let template = service.template(&record)?;
-    let Some(board) = service.leaderboard(workflow_id, order, all)? else {
-        return Ok(0);
-    };
-    let mut text = String::new();
-    let mut header = vec!["rank".to_string(), "submission".into(), "run".into()];
-    if let Some(schema) = &template.results {
-        header.extend(schema.columns.iter().map(|c| c.name.clone()));
-    }
-    header.push("duration_seconds".into());
-    text.push_str(&csv_line(&header));
-    for entry in board.iter() {
-        let mut row = vec![
-            entry.rank.to_string(),
-            entry.submission_name.clone(),
-            entry.run_id.clone(),
-        ];
-        row.extend(entry.values.iter().map(|(_, v)| result_text(v)));
-        row.push(format!("{:.3}", entry.duration));
-        text.push_str(&csv_line(&row));
-    }
-    std::fs::write(path, text).map_err(|e| crate::error::ServiceError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    Ok(board.len())
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|cell| {
-            if cell.contains([',', '"', '\n']) {
-                format!("\"{}\"", cell.replace('"', "\"\""))
-            } else {
-                cell.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push('\n');
-    line
-}
-
-/// A result value as text for tables.
-pub fn result_text(value: &Option<ResultValue>) -> String {
-    match value {
-        None => "–".into(),
-        Some(ResultValue::Int(i)) => i.to_string(),
-        Some(ResultValue::Float(f)) => format_float(*f),
-        Some(ResultValue::String(s)) => s.clone(),
-    }
-}
-
-/// Floats with up to 4 decimals, no trailing zeros.
-pub fn format_float(value: f64) -> String {
-    if value.is_finite() && value.fract() != 0.0 {
-        let text = format!("{value:.4}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        format!("{value}")
-    }
+fn check_template(ctx: &Context, path: PathBuf) {
+    let result =
+        templates::check(&path, &CheckOptions::default()).map_err(|e: ClientError| e.to_string());
+    ctx.send(Response::TemplateChecked { path, result });
 }

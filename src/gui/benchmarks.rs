@@ -1,10 +1,10 @@
 //! The benchmarks side panel: installed benchmarks with a filter, install from a
-//! folder, an archive or a git URL, and uninstall with confirmation.
+//! folder, an archive or a git URL, and uninstall with confirmation. A backend
+//! that cannot install (a server) says why instead of offering the buttons.
 
-use super::app::{Action, AppState};
-use super::backend::Request;
 use super::dialogs::DialogPurpose;
-use crate::service::InstallSource;
+use super::state::{Action, AppState, Loading, Screen};
+use crate::client::{InstallSource, Operation};
 
 #[derive(Default)]
 pub struct BenchmarksPanel {
@@ -14,16 +14,32 @@ pub struct BenchmarksPanel {
     confirm_uninstall: Option<(String, String)>,
 }
 
-impl BenchmarksPanel {
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        state: &AppState,
-        selected: Option<&str>,
-        actions: &mut Vec<Action>,
-    ) {
+impl Screen for BenchmarksPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.add_space(4.0);
         ui.heading("Benchmarks");
+        self.filter_ui(ui);
+        ui.add_space(4.0);
+        if state.is_loading(Loading::Benchmarks) {
+            ui.spinner();
+        }
+        self.list_ui(ui, state, actions);
+        ui.separator();
+        if state.supports(Operation::ManageBenchmarks) {
+            self.install_ui(ui, state, actions);
+            self.uninstall_ui(ui, state, actions);
+        } else if let Some(reason) = state
+            .capabilities
+            .as_ref()
+            .and_then(|c| c.reason(Operation::ManageBenchmarks))
+        {
+            ui.label(egui::RichText::new(reason).weak());
+        }
+    }
+}
+
+impl BenchmarksPanel {
+    fn filter_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let label = ui.label("Filter");
             ui.add(
@@ -33,36 +49,34 @@ impl BenchmarksPanel {
             )
             .labelled_by(label.id);
         });
-        ui.add_space(4.0);
-        if state.is_loading("workflows") {
-            ui.spinner();
-        }
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         let filter = self.filter.to_lowercase();
+        let selected = state.persisted.selected_workflow.as_deref();
         egui::ScrollArea::vertical()
             .max_height(ui.available_height() - 150.0)
             .show(ui, |ui| {
-                for workflow in &state.workflows {
+                for benchmark in &state.benchmarks {
+                    let description = benchmark.description.as_deref().unwrap_or_default();
                     if !filter.is_empty()
-                        && !workflow.name.to_lowercase().contains(&filter)
-                        && !workflow
-                            .description
-                            .as_deref()
-                            .unwrap_or_default()
-                            .to_lowercase()
-                            .contains(&filter)
+                        && !benchmark.name.to_lowercase().contains(&filter)
+                        && !description.to_lowercase().contains(&filter)
                     {
                         continue;
                     }
-                    let is_selected = selected == Some(workflow.id.as_str());
+                    let is_selected = selected == Some(benchmark.id.as_str());
                     let response = ui
-                        .selectable_label(is_selected, &workflow.name)
-                        .on_hover_text(workflow.description.as_deref().unwrap_or(&workflow.id));
+                        .selectable_label(is_selected, &benchmark.name)
+                        .on_hover_text(benchmark.description.as_deref().unwrap_or(&benchmark.id));
                     if response.clicked() {
-                        actions.push(Action::SelectWorkflow(workflow.id.clone()));
+                        actions.push(Action::SelectBenchmark(benchmark.id.clone()));
                     }
                 }
             });
-        ui.separator();
+    }
+
+    fn install_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.label(egui::RichText::new("Install").strong());
         ui.horizontal_wrapped(|ui| {
             if ui.button("From folder…").clicked() {
@@ -75,7 +89,7 @@ impl BenchmarksPanel {
                 self.show_git = !self.show_git;
             }
         });
-        if state.is_loading("install") {
+        if state.is_loading(Loading::Install) {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Installing…");
@@ -92,7 +106,7 @@ impl BenchmarksPanel {
                 if (ui.button("Clone and install").clicked() || enter)
                     && !self.git_url.trim().is_empty()
                 {
-                    actions.push(Action::InstallFrom(InstallSource::Git {
+                    actions.push(Action::Install(InstallSource::Git {
                         url: self.git_url.trim().to_string(),
                         branch: None,
                     }));
@@ -100,34 +114,33 @@ impl BenchmarksPanel {
                 }
             });
         }
-        if let Some(workflow) = state.selected_workflow() {
+    }
+
+    fn uninstall_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
+        if let Some(benchmark) = state.selected_benchmark() {
             ui.add_space(4.0);
             if ui.button("Uninstall…").clicked() {
-                self.confirm_uninstall = Some((workflow.id.clone(), workflow.name.clone()));
+                self.confirm_uninstall = Some((benchmark.id.clone(), benchmark.name.clone()));
             }
         }
-        if let Some((id, name)) = self.confirm_uninstall.clone() {
-            let modal =
-                egui::Modal::new(egui::Id::unique("confirm_uninstall")).show(ui.ctx(), |ui| {
-                    ui.heading(format!("Uninstall '{name}'?"));
-                    ui.label(
-                        "All its submissions, runs and files are deleted. This cannot be undone.",
-                    );
-                    ui.horizontal(|ui| {
-                        if ui.button("Uninstall").clicked() {
-                            actions.push(Action::Backend(Request::Uninstall {
-                                workflow_id: id.clone(),
-                            }));
-                            self.confirm_uninstall = None;
-                        }
-                        if ui.button("Keep it").clicked() {
-                            self.confirm_uninstall = None;
-                        }
-                    });
-                });
-            if modal.should_close() {
-                self.confirm_uninstall = None;
-            }
+        let Some((id, name)) = self.confirm_uninstall.clone() else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::unique("confirm_uninstall")).show(ui.ctx(), |ui| {
+            ui.heading(format!("Uninstall '{name}'?"));
+            ui.label("All its submissions, runs and files are deleted. This cannot be undone.");
+            ui.horizontal(|ui| {
+                if ui.button("Uninstall").clicked() {
+                    actions.push(Action::Uninstall(id.clone()));
+                    self.confirm_uninstall = None;
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_uninstall = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_uninstall = None;
         }
     }
 }

@@ -3,126 +3,138 @@
 //! rows highlighted, a chart of a chosen column over the ranking, CSV export, and
 //! the post-processing outputs below it.
 
-use super::app::{Action, AppState};
-use super::backend::{result_text, PostprocOutputs};
 use super::dialogs::DialogPurpose;
+use super::state::{Action, AppState, LeaderboardSort, Loading, Screen};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
-use crate::template::{ResultValue, SortColumn};
+use crate::client::format::{duration_text, value_text};
+use crate::client::{order_text, LeaderboardView, PostprocView};
+use crate::template::{ColumnType, ResultValue};
 use egui_extras::{Column, TableBuilder};
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-/// Sort order and mode (persisted). No column means the template's default order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sort {
-    pub column: Option<String>,
-    pub descending: bool,
-    pub all_runs: bool,
+/// Viewers of the post-processing outputs, built once per post-processing run.
+struct PostprocViewers {
+    run_id: String,
+    /// Title and viewer per output file.
+    views: Vec<(String, FileView)>,
 }
 
 pub struct LeaderboardScreen {
-    pub sort: Sort,
     chart_column: Option<String>,
     chart: ColumnChart,
     /// Chart points for (leaderboard, column): building them visits thousands of
     /// entries, far too many to redo every frame.
     chart_points: Option<(usize, String, Vec<[f64; 2]>)>,
-    postproc: Vec<(String, Option<String>, FileView)>,
-    postproc_run: Option<String>,
+    postproc: Option<PostprocViewers>,
     highlight: Option<String>,
 }
 
-impl LeaderboardScreen {
-    pub fn new(sort: Sort) -> Self {
+impl Default for LeaderboardScreen {
+    fn default() -> Self {
         LeaderboardScreen {
-            sort,
             chart_column: None,
             chart: ColumnChart::new().with_x_label("Rank"),
             chart_points: None,
-            postproc: Vec::new(),
-            postproc_run: None,
+            postproc: None,
             highlight: None,
         }
     }
+}
 
-    /// The query for the backend: order and all-runs flag.
-    pub fn query(&self) -> (Vec<SortColumn>, bool) {
-        let order = match &self.sort.column {
-            Some(name) => vec![SortColumn {
-                name: name.clone(),
-                sort_desc: self.sort.descending,
-            }],
-            None => Vec::new(),
-        };
-        (order, self.sort.all_runs)
-    }
-
-    /// New post-processing outputs: build their viewers once.
-    pub fn set_postproc(&mut self, outputs: Option<&PostprocOutputs>) {
-        let Some(outputs) = outputs else {
-            self.postproc.clear();
-            self.postproc_run = None;
-            return;
-        };
-        if self.postproc_run.as_ref() == Some(&outputs.run.id) {
-            return;
-        }
-        self.postproc_run = Some(outputs.run.id.clone());
-        self.postproc = outputs
-            .files
-            .iter()
-            .map(|f| {
-                (
-                    f.path.clone(),
-                    None,
-                    FileView::new(outputs.run_dir.join(&f.path), None),
-                )
-            })
-            .collect();
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
+impl Screen for LeaderboardScreen {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         let Some(detail) = &state.detail else {
             return;
         };
-        let Some(schema) = &detail.template.results else {
+        if detail.results.is_none() {
             ui.label("This benchmark has no result schema, so its runs are not ranked.");
             return;
+        }
+        self.sync(state.postproc.as_deref());
+        let mut sort = state.persisted.leaderboard.clone();
+        self.toolbar_ui(ui, state, &mut sort, actions);
+        let Some(board) = state.leaderboard.clone() else {
+            ui.spinner();
+            return;
         };
-        // Post-processing outputs may declare viewers through `format`/`widget`.
-        if let Some(specs) = detail
-            .template
+        ui.label(
+            egui::RichText::new(format!(
+                "{} {}, ranked by {}",
+                board.len(),
+                if board.len() == 1 { "entry" } else { "entries" },
+                order_text(&board.order)
+            ))
+            .weak(),
+        );
+        if board.is_empty() {
+            ui.label("No successful runs yet. Start one in the New run tab.");
+        }
+        self.table_ui(ui, &board, &mut sort);
+        if sort != state.persisted.leaderboard {
+            actions.push(Action::SortLeaderboard(sort));
+        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("leaderboard_lower")
+            .show(ui, |ui| {
+                self.chart_ui(ui, &board);
+                if detail.has_postproc {
+                    self.postproc_ui(ui);
+                }
+            });
+    }
+}
+
+impl LeaderboardScreen {
+    /// New post-processing outputs: build their viewers once.
+    fn sync(&mut self, postproc: Option<&PostprocView>) {
+        let Some(postproc) = postproc else {
+            self.postproc = None;
+            return;
+        };
+        if self
             .postproc
             .as_ref()
-            .and_then(|p| p.outputs.as_ref())
+            .is_some_and(|p| p.run_id == postproc.run_id)
         {
-            for (path, title, view) in &mut self.postproc {
-                if title.is_none() {
-                    if let Some(spec) = specs.iter().find(|o| &o.source == path) {
-                        *title = Some(spec.title.clone().unwrap_or_else(|| path.clone()));
-                        if let Some(run_dir) = state.postproc.as_ref().map(|p| p.run_dir.clone()) {
-                            *view = FileView::from_output_spec(
-                                spec.format.as_ref(),
-                                spec.widget.as_ref(),
-                                run_dir.join(path),
-                            );
-                        }
-                    }
-                }
-            }
+            return;
         }
-        let mut changed = false;
+        let views = postproc
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let path = output.file.local_path.clone()?;
+                let title = output
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| output.file.name.clone());
+                let view = FileView::from_output_spec(
+                    output.format.as_ref(),
+                    output.widget.as_ref(),
+                    path,
+                );
+                Some((title, view))
+            })
+            .collect();
+        self.postproc = Some(PostprocViewers {
+            run_id: postproc.run_id.clone(),
+            views,
+        });
+    }
+
+    fn toolbar_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        sort: &mut LeaderboardSort,
+        actions: &mut Vec<Action>,
+    ) {
         ui.horizontal(|ui| {
-            let mut all = self.sort.all_runs;
-            ui.radio_value(&mut all, false, "Best run per submission");
-            ui.radio_value(&mut all, true, "All runs");
-            if all != self.sort.all_runs {
-                self.sort.all_runs = all;
-                changed = true;
-            }
-            if self.sort.column.is_some() && ui.button("Default order").clicked() {
-                self.sort.column = None;
-                changed = true;
+            ui.radio_value(&mut sort.all_runs, false, "Best run per submission");
+            ui.radio_value(&mut sort.all_runs, true, "All runs");
+            if sort.column.is_some() && ui.button("Default order").clicked() {
+                sort.column = None;
             }
             ui.separator();
             let label = ui.label("Highlight");
@@ -130,7 +142,7 @@ impl LeaderboardScreen {
                 .selected_text(self.highlight.clone().unwrap_or_else(|| "none".into()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.highlight, None, "none");
-                    for s in &detail.submissions {
+                    for s in state.detail.iter().flat_map(|d| &d.submissions) {
                         ui.selectable_value(&mut self.highlight, Some(s.name.clone()), &s.name);
                     }
                 })
@@ -139,37 +151,13 @@ impl LeaderboardScreen {
             if ui.button("Export CSV…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::ExportLeaderboard));
             }
-            if state.is_loading("leaderboard") {
+            if state.is_loading(Loading::Leaderboard) {
                 ui.spinner();
             }
         });
-        let Some(board) = state.leaderboard.clone() else {
-            ui.spinner();
-            return;
-        };
-        let order_text: Vec<String> = match &self.sort.column {
-            Some(c) => vec![format!(
-                "{c} {}",
-                if self.sort.descending { "desc" } else { "asc" }
-            )],
-            None => schema
-                .effective_order()
-                .iter()
-                .map(|s| format!("{} {}", s.name, if s.sort_desc { "desc" } else { "asc" }))
-                .collect(),
-        };
-        ui.label(
-            egui::RichText::new(format!(
-                "{} {}, ranked by {}",
-                board.len(),
-                if board.len() == 1 { "entry" } else { "entries" },
-                order_text.join(", ")
-            ))
-            .weak(),
-        );
-        if board.is_empty() {
-            ui.label("No successful runs yet. Start one in the New run tab.");
-        }
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui, board: &LeaderboardView, sort: &mut LeaderboardSort) {
         let highlight_color = ui.visuals().selection.bg_fill.gamma_multiply(0.5);
         let table_height = (ui.available_height() * 0.55).max(160.0);
         let mut sort_by: Option<String> = None;
@@ -182,33 +170,27 @@ impl LeaderboardScreen {
                 .column(Column::exact(48.0))
                 .column(Column::auto().at_least(120.0))
                 .column(Column::auto().at_least(110.0));
-            for _ in &schema.columns {
+            for _ in &board.columns {
                 table = table.column(Column::auto().at_least(90.0));
             }
             table
                 .column(Column::auto().at_least(70.0))
                 .column(Column::remainder())
                 .header(24.0, |mut header| {
-                    header.col(|ui| {
-                        ui.strong("Rank");
-                    });
-                    header.col(|ui| {
-                        ui.strong("Submission");
-                    });
-                    header.col(|ui| {
-                        ui.strong("Run");
-                    });
-                    for column in &schema.columns {
+                    for title in ["Rank", "Submission", "Run"] {
                         header.col(|ui| {
-                            let arrow = if self.sort.column.as_ref() == Some(&column.name) {
-                                if self.sort.descending {
-                                    " (desc)"
-                                } else {
-                                    " (asc)"
-                                }
-                            } else {
-                                ""
-                            };
+                            ui.strong(title);
+                        });
+                    }
+                    for column in &board.columns {
+                        header.col(|ui| {
+                            let arrow =
+                                match (sort.column.as_ref() == Some(&column.name), sort.descending)
+                                {
+                                    (true, true) => " (desc)",
+                                    (true, false) => " (asc)",
+                                    _ => "",
+                                };
                             if ui
                                 .button(format!("{}{arrow}", column.label))
                                 .on_hover_text(format!("Sort by {}", column.name))
@@ -225,10 +207,10 @@ impl LeaderboardScreen {
                 })
                 .body(|body| {
                     body.rows(22.0, board.len(), |mut row| {
-                        let Some(entry) = board.entry(row.index()) else {
+                        let Some(entry) = board.row(row.index()) else {
                             return;
                         };
-                        let highlighted = self.highlight.as_ref() == Some(&entry.submission_name);
+                        let highlighted = self.highlight.as_ref() == Some(&entry.submission);
                         let paint = |ui: &mut egui::Ui| {
                             if highlighted {
                                 ui.painter()
@@ -239,114 +221,126 @@ impl LeaderboardScreen {
                             paint(ui);
                             ui.strong(entry.rank.to_string());
                         });
-                        row.col(|ui| {
-                            paint(ui);
-                            ui.add(egui::Label::new(&entry.submission_name).selectable(false));
-                        });
-                        row.col(|ui| {
-                            paint(ui);
-                            ui.add(
-                                egui::Label::new(egui::RichText::new(&entry.run_id).monospace())
-                                    .selectable(false),
-                            );
-                        });
-                        for (_, value) in &entry.values {
+                        let cell = |row: &mut egui_extras::TableRow<'_, '_>,
+                                    text: egui::RichText| {
                             row.col(|ui| {
                                 paint(ui);
-                                ui.add(egui::Label::new(result_text(value)).selectable(false));
+                                ui.add(egui::Label::new(text).selectable(false));
                             });
+                        };
+                        cell(&mut row, egui::RichText::new(&entry.submission));
+                        cell(&mut row, egui::RichText::new(&entry.run_id).monospace());
+                        for value in &entry.values {
+                            cell(&mut row, egui::RichText::new(value_text(value.as_ref())));
                         }
-                        row.col(|ui| {
-                            paint(ui);
-                            ui.add(
-                                egui::Label::new(format!("{:.1} s", entry.duration))
-                                    .selectable(false),
-                            );
-                        });
+                        cell(&mut row, egui::RichText::new(duration_text(entry.duration)));
                         row.col(|ui| paint(ui));
                     });
                 });
         });
         if let Some(name) = sort_by {
-            if self.sort.column.as_ref() == Some(&name) {
-                self.sort.descending = !self.sort.descending;
+            if sort.column.as_ref() == Some(&name) {
+                sort.descending = !sort.descending;
             } else {
-                self.sort.column = Some(name);
-                self.sort.descending = true;
+                sort.column = Some(name);
+                sort.descending = true;
             }
-            changed = true;
         }
-        if changed {
-            actions.push(Action::ReloadLeaderboard);
-        }
-        ui.separator();
-        // Chart of a numeric column over the ranking.
-        let numeric: Vec<(&str, &str)> = schema
+    }
+
+    /// Chart of a numeric column over the ranking.
+    fn chart_ui(&mut self, ui: &mut egui::Ui, board: &Arc<LeaderboardView>) {
+        let numeric: Vec<(usize, &str, &str)> = board
             .columns
             .iter()
-            .filter(|c| c.dtype != crate::template::ColumnType::String)
-            .map(|c| (c.name.as_str(), c.label.as_str()))
+            .enumerate()
+            .filter(|(_, c)| c.dtype != ColumnType::String)
+            .map(|(i, c)| (i, c.name.as_str(), c.label.as_str()))
             .collect();
-        egui::ScrollArea::vertical().id_salt("leaderboard_lower").show(ui, |ui| {
-            if !numeric.is_empty() {
-                egui::CollapsingHeader::new("Chart").default_open(true).show(ui, |ui| {
-                    let chosen = self
-                        .chart_column
-                        .clone()
-                        .filter(|c| numeric.iter().any(|(n, _)| n == c))
-                        .unwrap_or_else(|| numeric[0].0.to_string());
-                    ui.horizontal(|ui| {
-                        let column_label = ui.label("Column");
-                        egui::ComboBox::from_id_salt("chart_column")
-                            .selected_text(chosen.clone())
-                            .show_ui(ui, |ui| {
-                                for (name, label) in &numeric {
-                                    ui.selectable_value(&mut self.chart_column, Some(name.to_string()), *label);
-                                }
-                            })
-                            .response
-                            .labelled_by(column_label.id);
-                    });
-                    let key = std::sync::Arc::as_ptr(&board) as usize;
-                    let fresh = self
-                        .chart_points
-                        .as_ref()
-                        .is_some_and(|(k, c, _)| *k == key && *c == chosen);
-                    if !fresh {
-                        // A chart over 100,000 ranks is a blur; cap the points it draws.
-                        let step = (board.len() / 2000).max(1);
-                        let points: Vec<[f64; 2]> = (0..board.len())
-                            .step_by(step)
-                            .filter_map(|i| board.entry(i))
-                            .filter_map(|e| match e.value(&chosen) {
-                                Some(ResultValue::Float(f)) => Some([e.rank as f64, *f]),
-                                Some(ResultValue::Int(n)) => Some([e.rank as f64, *n as f64]),
-                                _ => None,
-                            })
-                            .collect();
-                        self.chart_points = Some((key, chosen.clone(), points));
-                    }
-                    let points = self.chart_points.as_ref().map(|(_, _, p)| p.as_slice()).unwrap_or_default();
-                    let label = numeric.iter().find(|(n, _)| *n == chosen).map(|(_, l)| *l).unwrap_or("");
-                    self.chart.ui(ui, "Value by rank", points, label);
+        let Some(first) = numeric.first() else {
+            return;
+        };
+        egui::CollapsingHeader::new("Chart")
+            .default_open(true)
+            .show(ui, |ui| {
+                let chosen = self
+                    .chart_column
+                    .clone()
+                    .filter(|c| numeric.iter().any(|(_, n, _)| n == c))
+                    .unwrap_or_else(|| first.1.to_string());
+                ui.horizontal(|ui| {
+                    let column_label = ui.label("Column");
+                    egui::ComboBox::from_id_salt("chart_column")
+                        .selected_text(chosen.clone())
+                        .show_ui(ui, |ui| {
+                            for (_, name, label) in &numeric {
+                                ui.selectable_value(
+                                    &mut self.chart_column,
+                                    Some(name.to_string()),
+                                    *label,
+                                );
+                            }
+                        })
+                        .response
+                        .labelled_by(column_label.id);
                 });
-            }
-            if detail.template.postproc.is_some() {
-                egui::CollapsingHeader::new("Post-processing results").default_open(true).show(ui, |ui| {
-                    if self.postproc.is_empty() {
-                        ui.label("No post-processing results yet; they appear after the ranking changes.");
-                    }
-                    for (path, title, view) in &mut self.postproc {
-                        egui::CollapsingHeader::new(title.clone().unwrap_or_else(|| path.clone()))
-                            .id_salt(("postproc", path.as_str()))
-                            .default_open(true)
-                            .show(ui, |ui| {
-                                ui.set_min_height(200.0);
-                                view.ui(ui);
-                            });
-                    }
-                });
-            }
-        });
+                let (index, _, label) = numeric
+                    .iter()
+                    .find(|(_, n, _)| *n == chosen)
+                    .copied()
+                    .unwrap_or(*first);
+                let key = Arc::as_ptr(board) as usize;
+                let fresh = self
+                    .chart_points
+                    .as_ref()
+                    .is_some_and(|(k, c, _)| *k == key && *c == chosen);
+                if !fresh {
+                    self.chart_points = Some((key, chosen.clone(), chart_points(board, index)));
+                }
+                let points = self
+                    .chart_points
+                    .as_ref()
+                    .map(|(_, _, p)| p.as_slice())
+                    .unwrap_or_default();
+                self.chart.ui(ui, "Value by rank", points, label);
+            });
     }
+
+    fn postproc_ui(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Post-processing results")
+            .default_open(true)
+            .show(ui, |ui| {
+                let views = self.postproc.as_mut().map(|p| &mut p.views);
+                let Some(views) = views.filter(|v| !v.is_empty()) else {
+                    ui.label(
+                        "No post-processing results yet; they appear after the ranking changes.",
+                    );
+                    return;
+                };
+                for (i, (title, view)) in views.iter_mut().enumerate() {
+                    egui::CollapsingHeader::new(title.as_str())
+                        .id_salt(("postproc", i))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            ui.set_min_height(200.0);
+                            view.ui(ui);
+                        });
+                }
+            });
+    }
+}
+
+/// Points (rank, value) of column `index`; a chart over 100,000 ranks is a
+/// blur, so at most about 2,000 are drawn.
+fn chart_points(board: &LeaderboardView, index: usize) -> Vec<[f64; 2]> {
+    let step = (board.len() / 2000).max(1);
+    (0..board.len())
+        .step_by(step)
+        .filter_map(|i| board.row(i))
+        .filter_map(|row| match row.values.get(index)? {
+            Some(ResultValue::Float(f)) => Some([row.rank as f64, *f]),
+            Some(ResultValue::Int(n)) => Some([row.rank as f64, *n as f64]),
+            _ => None,
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
-//! The desktop app: an eframe window over the service layer. One file per screen;
-//! shared widgets in `widgets/`. Screens read `AppState` and push `Action`s; the
-//! `backend` thread owns the `Service` and does all work off the UI thread.
+//! The desktop app: an eframe window over the client interface. One file per
+//! screen; shared widgets in `widgets/`. Screens read `AppState` and push
+//! `Action`s (`state.rs`); the `backend` threads own the client and do all work
+//! off the UI thread; `app.rs` connects the two.
 
 pub mod app;
 pub mod backend;
@@ -12,6 +13,7 @@ mod overview;
 pub mod run_detail;
 pub mod runs;
 mod settings;
+pub mod state;
 mod template_check;
 pub mod widgets;
 

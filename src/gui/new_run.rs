@@ -3,15 +3,12 @@
 //! with the same casting the engine uses, a submission chooser, a preview of the
 //! expanded steps, and Run (also Ctrl+Enter) once the form is valid.
 
-use super::app::{Action, AppState};
-use super::backend::{Request, WorkflowDetail};
 use super::dialogs::DialogPurpose;
-use crate::service::RunRequest;
-use crate::store::RunRecord;
-use crate::template::{python_str, Parameter, ParameterType, Template};
-use crate::workflow::Action as StepAction;
+use super::state::{Action, AppState, FormRequest, Loading, Screen};
+use crate::client::{BenchmarkDetail, Preview, PreviewAction, RunRequest};
+use crate::template::{python_str, Parameter, ParameterType};
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
+use std::path::Path;
 
 /// The value being edited for one parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,229 +199,29 @@ impl Field {
 pub struct NewRunScreen {
     workflow_id: Option<String>,
     fields: Vec<(String, Field)>,
-    pub submission: Option<String>,
+    submission: Option<String>,
     new_submission: String,
     show_preview: bool,
+    /// The last form request applied.
+    seen: u64,
 }
 
-impl NewRunScreen {
-    /// A benchmark was (re)loaded: reset the form when it is another one.
-    pub fn set_template(&mut self, detail: &WorkflowDetail) {
-        if self.workflow_id.as_ref() != Some(&detail.record.id) {
-            self.workflow_id = Some(detail.record.id.clone());
-            self.fields = detail
-                .template
-                .parameters
-                .iter()
-                .map(|p| (p.name.clone(), Field::initial(p)))
-                .collect();
-            self.submission = detail.submissions.first().map(|s| s.id.clone());
-            self.show_preview = false;
-        }
-        if self
-            .submission
-            .as_ref()
-            .is_none_or(|id| !detail.submissions.iter().any(|s| &s.id == id))
-        {
-            self.submission = detail.submissions.first().map(|s| s.id.clone());
-        }
-    }
-
-    /// Fill the form with an earlier run's arguments (Re-run).
-    pub fn load_arguments(&mut self, detail: &WorkflowDetail, run: &RunRecord) {
-        self.workflow_id = Some(detail.record.id.clone());
-        let arguments = run.arguments.as_object().cloned().unwrap_or_default();
-        self.fields = detail
-            .template
-            .parameters
-            .iter()
-            .map(|p| {
-                let field = match arguments.get(&p.name) {
-                    Some(v) => Field::from_value(p, Some(v)),
-                    None => Field::initial(p),
-                };
-                (p.name.clone(), field)
-            })
-            .collect();
-        if let Some(submission) = &run.submission_id {
-            self.submission = Some(submission.clone());
-        }
-    }
-
-    /// A file chosen in the dialog for parameter `name`.
-    pub fn set_file(&mut self, name: &str, path: PathBuf) {
-        if let Some((_, Field::File { path: p, .. })) =
-            self.fields.iter_mut().find(|(n, _)| n == name)
-        {
-            *p = path.to_string_lossy().into_owned();
-        }
-    }
-
-    fn arguments(&self, template: &Template) -> Map<String, Value> {
-        let mut arguments = Map::new();
-        for (name, field) in &self.fields {
-            if let Some(parameter) = template.parameter(name) {
-                if let Some(value) = field.to_value(parameter) {
-                    arguments.insert(name.clone(), value);
-                }
-            }
-        }
-        arguments
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
+impl Screen for NewRunScreen {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         let Some(detail) = &state.detail else {
             return;
         };
-        let template = &detail.template;
-        let mut errors = 0;
+        self.sync(detail, state);
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {
-                ui.heading(format!("New run of {}", detail.record.name));
+                ui.heading(format!("New run of {}", detail.benchmark.name));
                 ui.add_space(6.0);
-                // Submission.
-                ui.horizontal(|ui| {
-                    ui.label("Submission");
-                    let current = detail
-                        .submissions
-                        .iter()
-                        .find(|s| Some(&s.id) == self.submission.as_ref())
-                        .map(|s| s.name.clone())
-                        .unwrap_or_else(|| "choose…".into());
-                    egui::ComboBox::new("submission", "Submission")
-                        .selected_text(current)
-                        .show_ui(ui, |ui| {
-                            for s in &detail.submissions {
-                                ui.selectable_value(
-                                    &mut self.submission,
-                                    Some(s.id.clone()),
-                                    &s.name,
-                                );
-                            }
-                        });
-                    let label = ui.label("New submission");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.new_submission).desired_width(120.0),
-                    )
-                    .labelled_by(label.id);
-                    if ui
-                        .add_enabled(
-                            !self.new_submission.trim().is_empty(),
-                            egui::Button::new("Create"),
-                        )
-                        .clicked()
-                    {
-                        actions.push(Action::Backend(Request::CreateSubmission {
-                            workflow_id: detail.record.id.clone(),
-                            name: self.new_submission.trim().to_string(),
-                        }));
-                        self.new_submission.clear();
-                    }
-                });
+                self.submission_ui(ui, detail, actions);
                 ui.separator();
-
-                // Parameters, grouped.
-                let mut groups: Vec<(Option<&str>, String)> = template
-                    .groups
-                    .iter()
-                    .map(|g| (Some(g.name.as_str()), g.title.clone()))
-                    .collect();
-                groups.insert(0, (None, String::new()));
-                for (group, title) in groups {
-                    let members: Vec<&Parameter> = template
-                        .parameters
-                        .iter()
-                        .filter(|p| p.group.as_deref() == group)
-                        .collect();
-                    if members.is_empty() {
-                        continue;
-                    }
-                    let body = |ui: &mut egui::Ui| {
-                        egui::Grid::new(("form", group.unwrap_or("")))
-                            .num_columns(3)
-                            .spacing([12.0, 8.0])
-                            .show(ui, |ui| {
-                                for parameter in members {
-                                    if let Some((_, field)) =
-                                        self.fields.iter_mut().find(|(n, _)| n == &parameter.name)
-                                    {
-                                        let label = ui.label(&parameter.label);
-                                        if let Some(help) = &parameter.help {
-                                            label.clone().on_hover_text(help);
-                                        }
-                                        field_ui(ui, parameter, field, label.id, actions);
-                                        match field.error(parameter) {
-                                            Some(error) => {
-                                                errors += 1;
-                                                ui.colored_label(
-                                                    ui.visuals().error_fg_color,
-                                                    error,
-                                                );
-                                            }
-                                            None => {
-                                                ui.label(
-                                                    egui::RichText::new(hint(parameter)).weak(),
-                                                );
-                                            }
-                                        }
-                                        ui.end_row();
-                                    }
-                                }
-                            });
-                    };
-                    match group {
-                        None => body(ui),
-                        Some(name) => {
-                            egui::CollapsingHeader::new(&title)
-                                .id_salt(("group", name))
-                                .default_open(true)
-                                .show(ui, body);
-                        }
-                    }
-                }
+                let errors = self.form_ui(ui, detail, actions);
                 ui.separator();
-                let can_run =
-                    errors == 0 && self.submission.is_some() && !state.is_loading("start");
-                let ctrl_enter =
-                    ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
-                ui.horizontal(|ui| {
-                    let run = ui
-                        .add_enabled(can_run, egui::Button::new("Run"))
-                        .on_hover_text("Start the run (Ctrl+Enter)")
-                        .on_disabled_hover_text("Fix the fields marked in red first");
-                    if can_run && (run.clicked() || ctrl_enter) {
-                        actions.push(Action::Backend(Request::StartRun(RunRequest {
-                            workflow: detail.record.id.clone(),
-                            submission: self.submission.clone(),
-                            arguments: self.arguments(template),
-                        })));
-                    }
-                    if ui
-                        .button("Preview")
-                        .on_hover_text("Show the steps these arguments expand to")
-                        .clicked()
-                    {
-                        self.show_preview = true;
-                        actions.push(Action::Backend(Request::Preview {
-                            workflow_id: detail.record.id.clone(),
-                            arguments: self.arguments(template),
-                        }));
-                    }
-                    if ui.button("Reset to defaults").clicked() {
-                        self.workflow_id = None;
-                        self.set_template(detail);
-                    }
-                    if errors > 0 {
-                        ui.colored_label(
-                            ui.visuals().error_fg_color,
-                            format!("{errors} field(s) need attention"),
-                        );
-                    }
-                    if state.is_loading("start") {
-                        ui.spinner();
-                    }
-                });
+                self.buttons_ui(ui, state, detail, errors, actions);
                 if self.show_preview {
                     ui.separator();
                     ui.heading("Preview");
@@ -435,10 +232,267 @@ impl NewRunScreen {
                         Some(Err(error)) => {
                             ui.colored_label(ui.visuals().error_fg_color, error);
                         }
-                        Some(Ok(workflow)) => preview_ui(ui, workflow),
+                        Some(Ok(preview)) => preview_ui(ui, preview),
                     }
                 }
             });
+    }
+}
+
+impl NewRunScreen {
+    /// Follow the state: a benchmark (re)loaded, and requests from elsewhere
+    /// (Re-run, a created submission, a chosen file).
+    fn sync(&mut self, detail: &BenchmarkDetail, state: &AppState) {
+        if self.workflow_id.as_ref() != Some(&detail.benchmark.id) {
+            self.reset(detail);
+        }
+        let requests: Vec<(u64, FormRequest)> = state
+            .form
+            .since(self.seen)
+            .map(|(n, r)| (n, r.clone()))
+            .collect();
+        for (n, request) in requests {
+            self.seen = n;
+            match request {
+                FormRequest::Arguments {
+                    benchmark,
+                    arguments,
+                    submission,
+                } if benchmark == detail.benchmark.id => {
+                    self.load_arguments(detail, &arguments);
+                    if submission.is_some() {
+                        self.submission = submission;
+                    }
+                }
+                FormRequest::Arguments { .. } => {}
+                FormRequest::Submission(id) => self.submission = Some(id),
+                FormRequest::File { parameter, path } => self.set_file(&parameter, &path),
+            }
+        }
+        if self
+            .submission
+            .as_ref()
+            .is_none_or(|id| !detail.submissions.iter().any(|s| &s.id == id))
+        {
+            self.submission = detail.submissions.first().map(|s| s.id.clone());
+        }
+    }
+
+    /// The form with the declared defaults.
+    fn reset(&mut self, detail: &BenchmarkDetail) {
+        self.workflow_id = Some(detail.benchmark.id.clone());
+        self.fields = detail
+            .parameters
+            .iter()
+            .map(|p| (p.name.clone(), Field::initial(p)))
+            .collect();
+        self.submission = detail.submissions.first().map(|s| s.id.clone());
+        self.show_preview = false;
+    }
+
+    /// Fill the form with an earlier run's arguments (Re-run).
+    fn load_arguments(&mut self, detail: &BenchmarkDetail, arguments: &Map<String, Value>) {
+        self.fields = detail
+            .parameters
+            .iter()
+            .map(|p| {
+                let field = match arguments.get(&p.name) {
+                    Some(v) => Field::from_value(p, Some(v)),
+                    None => Field::initial(p),
+                };
+                (p.name.clone(), field)
+            })
+            .collect();
+    }
+
+    /// A file chosen in the dialog for parameter `name`.
+    fn set_file(&mut self, name: &str, path: &Path) {
+        if let Some((_, Field::File { path: p, .. })) =
+            self.fields.iter_mut().find(|(n, _)| n == name)
+        {
+            *p = path.to_string_lossy().into_owned();
+        }
+    }
+
+    fn arguments(&self, detail: &BenchmarkDetail) -> Map<String, Value> {
+        let mut arguments = Map::new();
+        for (name, field) in &self.fields {
+            if let Some(parameter) = detail.parameter(name) {
+                if let Some(value) = field.to_value(parameter) {
+                    arguments.insert(name.clone(), value);
+                }
+            }
+        }
+        arguments
+    }
+
+    fn request(&self, detail: &BenchmarkDetail) -> RunRequest {
+        RunRequest {
+            benchmark: detail.benchmark.id.clone(),
+            submission: self.submission.clone(),
+            arguments: self.arguments(detail),
+            detach: false,
+        }
+    }
+
+    fn submission_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        detail: &BenchmarkDetail,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.horizontal(|ui| {
+            ui.label("Submission");
+            let current = detail
+                .submissions
+                .iter()
+                .find(|s| Some(&s.id) == self.submission.as_ref())
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| "choose…".into());
+            egui::ComboBox::new("submission", "Submission")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for s in &detail.submissions {
+                        ui.selectable_value(&mut self.submission, Some(s.id.clone()), &s.name);
+                    }
+                });
+            let label = ui.label("New submission");
+            ui.add(egui::TextEdit::singleline(&mut self.new_submission).desired_width(120.0))
+                .labelled_by(label.id);
+            if ui
+                .add_enabled(
+                    !self.new_submission.trim().is_empty(),
+                    egui::Button::new("Create"),
+                )
+                .clicked()
+            {
+                actions.push(Action::CreateSubmission {
+                    benchmark: detail.benchmark.id.clone(),
+                    name: self.new_submission.trim().to_string(),
+                });
+                self.new_submission.clear();
+            }
+        });
+    }
+
+    /// The parameters, grouped; returns how many fields are invalid.
+    fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        detail: &BenchmarkDetail,
+        actions: &mut Vec<Action>,
+    ) -> usize {
+        let mut errors = 0;
+        let mut groups: Vec<(Option<&str>, String)> = detail
+            .groups
+            .iter()
+            .map(|g| (Some(g.name.as_str()), g.title.clone()))
+            .collect();
+        groups.insert(0, (None, String::new()));
+        for (group, title) in groups {
+            let members: Vec<&Parameter> = detail
+                .parameters
+                .iter()
+                .filter(|p| p.group.as_deref() == group)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let body = |ui: &mut egui::Ui| {
+                egui::Grid::new(("form", group.unwrap_or("")))
+                    .num_columns(3)
+                    .spacing([12.0, 8.0])
+                    .show(ui, |ui| {
+                        for parameter in members {
+                            if let Some((_, field)) =
+                                self.fields.iter_mut().find(|(n, _)| n == &parameter.name)
+                            {
+                                if !parameter_row_ui(ui, parameter, field, actions) {
+                                    errors += 1;
+                                }
+                                ui.end_row();
+                            }
+                        }
+                    });
+            };
+            match group {
+                None => body(ui),
+                Some(name) => {
+                    egui::CollapsingHeader::new(&title)
+                        .id_salt(("group", name))
+                        .default_open(true)
+                        .show(ui, body);
+                }
+            }
+        }
+        errors
+    }
+
+    fn buttons_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        detail: &BenchmarkDetail,
+        errors: usize,
+        actions: &mut Vec<Action>,
+    ) {
+        let starting = state.is_loading(Loading::StartRun);
+        let can_run = errors == 0 && self.submission.is_some() && !starting;
+        let ctrl_enter =
+            ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let run = ui
+                .add_enabled(can_run, egui::Button::new("Run"))
+                .on_hover_text("Start the run (Ctrl+Enter)")
+                .on_disabled_hover_text("Fix the fields marked in red first");
+            if can_run && (run.clicked() || ctrl_enter) {
+                actions.push(Action::StartRun(self.request(detail)));
+            }
+            if ui
+                .button("Preview")
+                .on_hover_text("Show the steps these arguments expand to")
+                .clicked()
+            {
+                self.show_preview = true;
+                actions.push(Action::Preview(self.request(detail)));
+            }
+            if ui.button("Reset to defaults").clicked() {
+                self.reset(detail);
+            }
+            if errors > 0 {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{errors} field(s) need attention"),
+                );
+            }
+            if starting {
+                ui.spinner();
+            }
+        });
+    }
+}
+
+/// One parameter's label, field and error or hint; false when it is invalid.
+fn parameter_row_ui(
+    ui: &mut egui::Ui,
+    parameter: &Parameter,
+    field: &mut Field,
+    actions: &mut Vec<Action>,
+) -> bool {
+    let label = ui.label(&parameter.label);
+    if let Some(help) = &parameter.help {
+        label.clone().on_hover_text(help);
+    }
+    field_ui(ui, parameter, field, label.id, actions);
+    match field.error(parameter) {
+        Some(error) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+            false
+        }
+        None => {
+            ui.label(egui::RichText::new(hint(parameter)).weak());
+            true
+        }
     }
 }
 
@@ -578,51 +632,25 @@ fn field_ui(
     }
 }
 
-fn preview_ui(ui: &mut egui::Ui, workflow: &crate::workflow::SerialWorkflow) {
-    if !workflow.inputs.is_empty() {
-        ui.label(format!("Inputs: {}", workflow.inputs.join(", ")));
+fn preview_ui(ui: &mut egui::Ui, preview: &Preview) {
+    if !preview.inputs.is_empty() {
+        ui.label(format!("Inputs: {}", preview.inputs.join(", ")));
     }
-    for (i, step) in workflow.steps.iter().enumerate() {
+    for (i, step) in preview.steps.iter().enumerate() {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_width(ui.available_width());
-            match &step.action {
-                StepAction::Container {
-                    image, commands, ..
-                } => {
-                    ui.strong(format!(
-                        "{}. {} — environment {}",
-                        i + 1,
-                        step.name,
-                        if image.is_empty() { "-" } else { image }
-                    ));
-                    for command in commands {
-                        ui.add(
-                            egui::Label::new(
-                                egui::RichText::new(format!("$ {command}")).monospace(),
-                            )
+            ui.strong(step.summary(i + 1));
+            if let PreviewAction::Container { commands, .. } = &step.action {
+                for command in commands {
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(format!("$ {command}")).monospace())
                             .wrap(),
-                        );
-                    }
-                }
-                StepAction::Notebook {
-                    notebook, output, ..
-                } => {
-                    ui.strong(format!(
-                        "{}. {} — notebook {notebook} -> {output}",
-                        i + 1,
-                        step.name
-                    ));
-                }
-                StepAction::Code { func, .. } => {
-                    ui.strong(format!("{}. {} — code {func}", i + 1, step.name));
-                }
-                StepAction::Actor { parameter } => {
-                    ui.strong(format!("{}. {} — actor {parameter}", i + 1, step.name));
+                    );
                 }
             }
         });
     }
-    if !workflow.outputs.is_empty() {
-        ui.label(format!("Outputs: {}", workflow.outputs.join(", ")));
+    if !preview.outputs.is_empty() {
+        ui.label(format!("Outputs: {}", preview.outputs.join(", ")));
     }
 }

@@ -1,200 +1,255 @@
 //! The Run detail tab: arguments, state timeline, error messages in full, the live
 //! log (follows the tail while the run is active), result values and output files
-//! with viewers.
+//! with viewers. A backend that keeps no logs (a server) shows the run's messages
+//! and files only.
 
-use super::app::{Action, AppState};
-use super::backend::{result_text, Request, RunDetail};
 use super::dialogs::DialogPurpose;
+use super::state::{Action, AppState, Loading, Screen};
 use super::widgets::file_view::FileView;
 use super::widgets::log_view::LogView;
 use super::widgets::state_badge::state_badge;
+use crate::client::format::{optional_duration, value_text};
+use crate::client::{Operation, RunDetail, RunFileView};
 use crate::template::spec::display_value;
+
+/// The file shown instead of the log.
+struct OpenFile {
+    id: String,
+    name: String,
+    /// `None` until the file is readable here.
+    view: Option<FileView>,
+}
 
 #[derive(Default)]
 pub struct RunDetailScreen {
     run_id: Option<String>,
     log: Option<LogView>,
-    file: Option<(String, FileView)>,
+    /// The log signal last passed to the log view.
+    log_signal: u64,
+    file: Option<OpenFile>,
 }
 
-impl RunDetailScreen {
-    /// A run (re)loaded: keep the log view when it is the same run.
-    pub fn show(&mut self, detail: &RunDetail) {
-        if self.run_id.as_ref() != Some(&detail.run.id) {
-            self.run_id = Some(detail.run.id.clone());
-            self.log = Some(LogView::new(detail.log_path.clone()));
-            self.file = None;
-        }
-        if let Some(log) = &mut self.log {
-            log.set_following(detail.run.state.is_active());
-            log.notify_appended();
-        }
-    }
-
-    /// A log line of `run_id` arrived.
-    pub fn log_appended(&mut self, run_id: &str) {
-        if self.run_id.as_deref() == Some(run_id) {
-            if let Some(log) = &mut self.log {
-                log.notify_appended();
-            }
-        }
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
-        let Some(detail) = &state.run_detail else {
+impl Screen for RunDetailScreen {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
+        let Some(detail) = state.run_detail.clone() else {
             ui.label("Open a run from the Runs tab.");
             return;
         };
-        let run = &detail.run;
+        self.sync(&detail, state);
         if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
             if let Some(log) = &mut self.log {
                 log.focus_search();
             }
         }
-        ui.horizontal(|ui| {
-            ui.heading(format!("Run {}", run.id));
-            state_badge(ui, run.state);
-            ui.label(format!("submission {}", detail.submission));
-            if state.is_loading("run") {
-                ui.spinner();
-            }
-        });
-        ui.horizontal(|ui| {
-            if run.state.is_active() && ui.button("Cancel run").clicked() {
-                actions.push(Action::Backend(Request::Cancel {
-                    run_id: run.id.clone(),
-                }));
-            }
-            if ui.button("Re-run").clicked() {
-                actions.push(Action::Rerun(Box::new(run.clone())));
-            }
-            if run.state.is_finished() && ui.button("Export…").clicked() {
-                actions.push(Action::OpenDialog(DialogPurpose::ExportRun(run.id.clone())));
-            }
-            if ui.button("Show run folder").clicked() {
-                let _ = open::that_detached(&detail.run_dir);
-            }
-        });
+        header_ui(ui, state, &detail);
+        actions_ui(ui, state, &detail, actions);
         ui.separator();
         egui::Panel::right("run_side")
             .resizable(true)
             .default_size(340.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.strong("Timeline");
-                    egui::Grid::new("timeline").num_columns(2).show(ui, |ui| {
-                        ui.label("Created");
-                        ui.label(run.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
-                        ui.end_row();
-                        ui.label("Started");
-                        ui.label(
-                            run.started_at
-                                .map(|t| t.format("%H:%M:%S%.3f").to_string())
-                                .unwrap_or_else(|| "–".into()),
-                        );
-                        ui.end_row();
-                        ui.label("Finished");
-                        ui.label(
-                            run.finished_at
-                                .map(|t| t.format("%H:%M:%S%.3f").to_string())
-                                .unwrap_or_else(|| "–".into()),
-                        );
-                        ui.end_row();
-                        ui.label("Duration");
-                        ui.label(
-                            run.duration()
-                                .map(|d| format!("{:.2} s", d.as_seconds_f64()))
-                                .unwrap_or_else(|| "–".into()),
-                        );
-                        ui.end_row();
-                        if let Some(p) = &run.progress {
-                            ui.label("Progress");
-                            ui.label(format!(
-                                "step {} of {} · {}",
-                                p.step_index + 1,
-                                p.step_count,
-                                p.step_name
-                            ));
-                            ui.end_row();
-                        }
-                    });
-                    if !run.messages.is_empty() {
-                        ui.add_space(6.0);
-                        ui.strong("Messages");
-                        for message in &run.messages {
-                            ui.add(
-                                egui::Label::new(
-                                    egui::RichText::new(message)
-                                        .color(ui.visuals().error_fg_color)
-                                        .monospace(),
-                                )
-                                .wrap(),
-                            );
-                        }
-                    }
-                    ui.add_space(6.0);
-                    ui.strong("Arguments");
-                    egui::Grid::new("arguments")
-                        .striped(true)
-                        .num_columns(2)
-                        .show(ui, |ui| {
-                            if let Some(args) = run.arguments.as_object() {
-                                for (name, value) in args {
-                                    ui.label(name);
-                                    ui.add(egui::Label::new(display_value(value)).wrap());
-                                    ui.end_row();
-                                }
-                            }
-                        });
-                    if !detail.results.is_empty() {
-                        ui.add_space(6.0);
-                        ui.strong("Results");
-                        egui::Grid::new("results")
-                            .striped(true)
-                            .num_columns(2)
-                            .show(ui, |ui| {
-                                for (name, value) in &detail.results {
-                                    ui.label(name);
-                                    ui.label(result_text(value));
-                                    ui.end_row();
-                                }
-                            });
-                    }
-                    ui.add_space(6.0);
-                    ui.strong(format!("Output files ({})", detail.files.len()));
-                    for file in &detail.files {
-                        let selected = self.file.as_ref().is_some_and(|(k, _)| k == &file.path);
-                        if ui
-                            .selectable_label(
-                                selected,
-                                format!("{} ({} bytes)", file.path, file.size),
-                            )
-                            .clicked()
-                        {
-                            self.file = Some((
-                                file.path.clone(),
-                                FileView::new(detail.run_dir.join(&file.path), None),
-                            ));
-                        }
-                    }
-                });
+                egui::ScrollArea::vertical().show(ui, |ui| self.side_ui(ui, &detail, actions));
             });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let mut back = false;
-            if let Some((name, view)) = &mut self.file {
-                ui.horizontal(|ui| {
-                    ui.strong(name.as_str());
-                    if ui.button("Back to log").clicked() {
-                        back = true;
+        egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail));
+    }
+}
+
+impl RunDetailScreen {
+    /// Follow the state: another run (a fresh log view), the run starting or
+    /// ending (follow the tail or not), its log growing, a fetched file.
+    fn sync(&mut self, detail: &RunDetail, state: &AppState) {
+        let run = &detail.run;
+        if self.run_id.as_ref() != Some(&run.id) {
+            self.run_id = Some(run.id.clone());
+            self.log = detail.log.clone().map(LogView::new);
+            self.log_signal = state.log_signal(&run.id);
+            self.file = None;
+        }
+        if let Some(log) = &mut self.log {
+            if log.is_live() != run.state.is_active() {
+                log.set_following(run.state.is_active());
+            }
+            let signal = state.log_signal(&run.id);
+            if signal != self.log_signal {
+                self.log_signal = signal;
+                log.notify_appended();
+            }
+        }
+        if let Some(file) = &mut self.file {
+            if file.view.is_none() {
+                if let Some(path) = state.fetched.get(&(run.id.clone(), file.id.clone())) {
+                    file.view = Some(FileView::new(path.clone(), None));
+                }
+            }
+        }
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail, actions: &mut Vec<Action>) {
+        let run = &detail.run;
+        ui.strong("Timeline");
+        timeline_ui(ui, detail);
+        if !run.messages.is_empty() {
+            ui.add_space(6.0);
+            ui.strong("Messages");
+            for message in &run.messages {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(message)
+                            .color(ui.visuals().error_fg_color)
+                            .monospace(),
+                    )
+                    .wrap(),
+                );
+            }
+        }
+        ui.add_space(6.0);
+        ui.strong("Arguments");
+        egui::Grid::new("arguments")
+            .striped(true)
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (name, value) in &run.arguments {
+                    ui.label(name);
+                    ui.add(egui::Label::new(display_value(value)).wrap());
+                    ui.end_row();
+                }
+            });
+        if run.has_results() {
+            ui.add_space(6.0);
+            ui.strong("Results");
+            egui::Grid::new("results")
+                .striped(true)
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (column, value) in run.results() {
+                        ui.label(&column.name);
+                        ui.label(value_text(value));
+                        ui.end_row();
                     }
                 });
-                view.ui(ui);
-            } else if let Some(log) = &mut self.log {
-                log.ui(ui);
-            }
-            if back {
-                self.file = None;
-            }
+        }
+        ui.add_space(6.0);
+        ui.strong(format!("Output files ({})", detail.files.len()));
+        for file in &detail.files {
+            self.file_entry_ui(ui, &run.id, file, actions);
+        }
+    }
+
+    fn file_entry_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        run_id: &str,
+        file: &RunFileView,
+        actions: &mut Vec<Action>,
+    ) {
+        let selected = self.file.as_ref().is_some_and(|f| f.id == file.id);
+        let label = format!("{} ({} bytes)", file.name, file.size);
+        if !ui.selectable_label(selected, label).clicked() {
+            return;
+        }
+        let view = file
+            .local_path
+            .clone()
+            .map(|path| FileView::new(path, None));
+        if view.is_none() {
+            actions.push(Action::FetchRunFile {
+                run: run_id.to_string(),
+                file: file.id.clone(),
+            });
+        }
+        self.file = Some(OpenFile {
+            id: file.id.clone(),
+            name: file.name.clone(),
+            view,
         });
     }
+
+    fn content_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail) {
+        let mut back = false;
+        if let Some(file) = &mut self.file {
+            ui.horizontal(|ui| {
+                ui.strong(file.name.as_str());
+                if ui.button("Back to log").clicked() {
+                    back = true;
+                }
+            });
+            match &mut file.view {
+                Some(view) => view.ui(ui),
+                None => {
+                    ui.spinner();
+                }
+            }
+        } else if let Some(log) = &mut self.log {
+            log.ui(ui);
+        } else if detail.log.is_none() {
+            ui.label("This backend keeps no log of its runs; see the messages and files.");
+        }
+        if back {
+            self.file = None;
+        }
+    }
+}
+
+fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
+    let run = &detail.run;
+    ui.horizontal(|ui| {
+        ui.heading(format!("Run {}", run.id));
+        state_badge(ui, run.state);
+        ui.label(format!("submission {}", run.submission));
+        if state.is_loading(Loading::Run) {
+            ui.spinner();
+        }
+    });
+}
+
+fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: &mut Vec<Action>) {
+    let run = &detail.run;
+    ui.horizontal(|ui| {
+        if run.state.is_active() && ui.button("Cancel run").clicked() {
+            actions.push(Action::CancelRun(run.id.clone()));
+        }
+        if ui.button("Re-run").clicked() {
+            actions.push(Action::Rerun(Box::new(run.clone())));
+        }
+        if run.state.is_finished() && ui.button("Export…").clicked() {
+            actions.push(Action::OpenDialog(DialogPurpose::ExportRun(run.id.clone())));
+        }
+        if let Some(folder) = &detail.folder {
+            if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
+                actions.push(Action::OpenFolder(folder.clone()));
+            }
+        }
+    });
+}
+
+fn timeline_ui(ui: &mut egui::Ui, detail: &RunDetail) {
+    let run = &detail.run;
+    let clock = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%H:%M:%S%.3f").to_string())
+            .unwrap_or_else(|| crate::client::format::NO_VALUE.into())
+    };
+    egui::Grid::new("timeline").num_columns(2).show(ui, |ui| {
+        ui.label("Created");
+        ui.label(run.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        ui.end_row();
+        ui.label("Started");
+        ui.label(clock(run.started_at));
+        ui.end_row();
+        ui.label("Finished");
+        ui.label(clock(run.finished_at));
+        ui.end_row();
+        ui.label("Duration");
+        ui.label(optional_duration(run.duration()));
+        ui.end_row();
+        if let Some(p) = &run.progress {
+            ui.label("Progress");
+            ui.label(format!(
+                "step {} of {} · {}",
+                p.step_index + 1,
+                p.step_count,
+                p.step_name
+            ));
+            ui.end_row();
+        }
+    });
 }

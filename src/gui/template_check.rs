@@ -1,38 +1,53 @@
 //! The Template check screen, for coordinators: open a template folder (or an
-//! archive of one, unpacked by the service) without installing it and see its
-//! form, its errors (with file and element) and its result schema; the check
-//! re-runs whenever a file in the folder (or the archive) changes.
+//! archive of one) without installing it and see its form, its errors (with file
+//! and element) and its result schema; the check re-runs whenever a file in the
+//! folder (or the archive) changes.
 
-use super::app::{Action, AppState};
 use super::dialogs::DialogPurpose;
+use super::state::{Action, AppState, Screen};
 use super::widgets::parameter_table::parameter_table;
-use crate::template::TemplateFolder;
-use std::path::{Path, PathBuf};
+use crate::client::TemplateReport;
+use std::path::PathBuf;
 
 #[derive(Default)]
 pub struct TemplateCheckScreen {
-    folder: Option<PathBuf>,
     path_text: String,
-    checks: usize,
-    last_checked: Option<chrono::DateTime<chrono::Local>>,
+    /// The folder whose path is in the text field.
+    shown: Option<PathBuf>,
+}
+
+impl Screen for TemplateCheckScreen {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
+        if state.watching != self.shown {
+            self.shown = state.watching.clone();
+            if let Some(path) = &self.shown {
+                self.path_text = path.display().to_string();
+            }
+        }
+        ui.heading("Template check");
+        ui.label("Open a template folder you are writing, or a .zip / .tar.gz archive of one: flowdesk shows the form it generates and any error, and checks again whenever you save a file.");
+        self.folder_ui(ui, actions);
+        let Some(check) = &state.template_check else {
+            return;
+        };
+        ui.label(
+            egui::RichText::new(format!(
+                "{} · checked at {} (watching for changes)",
+                check.path.display(),
+                check.checked_at.format("%H:%M:%S")
+            ))
+            .weak(),
+        );
+        ui.separator();
+        match &check.result {
+            Err(error) => error_ui(ui, error),
+            Ok(report) => report_ui(ui, report),
+        }
+    }
 }
 
 impl TemplateCheckScreen {
-    pub fn watching(&mut self, folder: &Path) {
-        self.folder = Some(folder.to_path_buf());
-        self.path_text = folder.display().to_string();
-    }
-
-    pub fn loaded(&mut self, folder: &Path, _result: &Result<Box<TemplateFolder>, String>) {
-        if self.folder.as_deref() == Some(folder) {
-            self.checks += 1;
-            self.last_checked = Some(chrono::Local::now());
-        }
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
-        ui.heading("Template check");
-        ui.label("Open a template folder you are writing, or a .zip / .tar.gz archive of one: flowdesk shows the form it generates and any error, and checks again whenever you save a file.");
+    fn folder_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
             let label = ui.label("Folder");
             let response = ui
@@ -46,59 +61,45 @@ impl TemplateCheckScreen {
                 actions.push(Action::OpenDialog(DialogPurpose::TemplateFolder));
             }
         });
-        let Some((folder, result)) = &state.template_check else {
-            return;
-        };
-        if let Some(at) = self.last_checked {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{} · checked at {} (watching for changes)",
-                    folder.display(),
-                    at.format("%H:%M:%S")
-                ))
-                .weak(),
-            );
-        }
-        ui.separator();
-        match result {
-            Err(error) => {
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        egui::RichText::new("The template has an error").strong(),
-                    );
-                    ui.add(egui::Label::new(egui::RichText::new(error).monospace()).wrap());
-                });
-            }
-            Ok(loaded) => {
-                ui.colored_label(
-                    egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
-                    format!("'{}' is valid ({})", loaded.name, loaded.spec_name),
-                );
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.strong("Form");
-                    parameter_table(ui, "check_form", &loaded.template.parameters, true);
-                    if let Some(schema) = &loaded.template.results {
-                        ui.add_space(8.0);
-                        ui.strong(format!("Result schema ({})", schema.file));
-                        for c in &schema.columns {
-                            ui.label(format!(
-                                "{} — {} ({}){}",
-                                c.name,
-                                c.label,
-                                c.dtype.name(),
-                                if c.required { "" } else { ", optional" }
-                            ));
-                        }
-                    }
-                    if let Some(instructions) = &loaded.instructions {
-                        ui.add_space(8.0);
-                        egui::CollapsingHeader::new("Instructions").show(ui, |ui| {
-                            ui.label(instructions);
-                        });
-                    }
-                });
-            }
-        }
     }
+}
+
+fn error_ui(ui: &mut egui::Ui, error: &str) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            egui::RichText::new("The template has an error").strong(),
+        );
+        ui.add(egui::Label::new(egui::RichText::new(error).monospace()).wrap());
+    });
+}
+
+fn report_ui(ui: &mut egui::Ui, report: &TemplateReport) {
+    ui.colored_label(
+        egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
+        format!("'{}' is valid ({})", report.name, report.spec_file),
+    );
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.strong("Form");
+        parameter_table(ui, "check_form", &report.parameters, true);
+        if let Some(schema) = &report.results {
+            ui.add_space(8.0);
+            ui.strong(format!("Result schema ({})", schema.file));
+            for c in &schema.columns {
+                ui.label(format!(
+                    "{} — {} ({}){}",
+                    c.name,
+                    c.label,
+                    c.dtype.name(),
+                    if c.required { "" } else { ", optional" }
+                ));
+            }
+        }
+        if let Some(instructions) = &report.instructions {
+            ui.add_space(8.0);
+            egui::CollapsingHeader::new("Instructions").show(ui, |ui| {
+                ui.label(instructions);
+            });
+        }
+    });
 }

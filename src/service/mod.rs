@@ -1,11 +1,14 @@
 //! The use cases of flowdesk — install a benchmark, create submissions, upload
 //! files, start and cancel runs, rank results, post-process, export, clean up —
-//! behind one `Service`. The GUI and the CLI are thin faces over it; this is the
-//! only layer that combines the template language, the engine and the store.
+//! behind one `Service`. It is the only layer that combines the template
+//! language, the engine and the store; the GUI and the CLI reach it through the
+//! client interface (`crate::client`), whose local implementation wraps it. The
+//! store itself stays private: what the service returns are its records, re-exported
+//! here as the service's own vocabulary.
 //!
 //! Runs execute on the engine's background threads. The engine reports progress
 //! as events; a supervisor thread turns them into store updates (run state,
-//! progress, results) and forwards them to subscribers, so a GUI can repaint when
+//! progress, results) and forwards them to listeners, so a GUI can repaint when
 //! something happens without polling.
 
 mod check;
@@ -14,21 +17,29 @@ pub mod files;
 mod install;
 mod lock;
 mod maintenance;
+mod preview;
 mod ranking;
 mod repository;
 mod runs;
 
+/// The records the service hands out (defined by the store, which stays private).
+pub use crate::store::{
+    Leaderboard, LeaderboardEntry, RunFile, RunFilter, RunRecord, SubmissionRecord, UploadRecord,
+    WorkflowRecord,
+};
 pub use check::{is_template_archive, load_template};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
+pub use preview::preview;
 pub use repository::RepositoryEntry;
 pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
 
 use crate::config::Config;
 use crate::engine::{Engine, EngineEvent, WorkerConfig};
 use crate::error::{EngineError, ServiceError};
-use crate::store::{RunRecord, RunState, Store, SubmissionRecord, WorkflowRecord};
-use crate::template::{ExpandOptions, Template};
+use crate::model::RunState;
+use crate::store::Store;
+use crate::template::{ExpandOptions, ResultValue, Template};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
@@ -38,30 +49,35 @@ pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was ac
 /// Message of a run canceled by its user (flowServ's `state.CANCELED`).
 pub const CANCELED: &str = "canceled at user request";
 
-/// What subscribers (the GUI, `logs --follow`) hear about.
-#[derive(Debug, Clone)]
+/// What listeners (the client, and through it the GUI) hear about.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServiceEvent {
     /// A run changed state or progress; re-read it from the store.
     RunChanged { run_id: String },
-    /// A line of output.
-    Log {
-        run_id: String,
-        step: String,
-        stderr: bool,
-        line: String,
-    },
+    /// The run's log has new lines: at most one event per run per
+    /// [`LOG_SIGNAL_INTERVAL`], however fast the run writes.
+    LogGrew { run_id: String },
     /// A run ended (after its results were stored).
     RunFinished { run_id: String, state: RunState },
+    /// Something failed in the background (a store update, post-processing).
+    Problem {
+        run_id: Option<String>,
+        message: String,
+    },
 }
 
-type Waker = Arc<dyn Fn() + Send + Sync>;
+/// The shortest time between two [`ServiceEvent::LogGrew`] of one run: one frame
+/// of a 60 Hz display.
+pub const LOG_SIGNAL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(16);
+
+type Listener = Arc<dyn Fn(&ServiceEvent) + Send + Sync>;
 
 /// Shared between the service handle and its supervisor thread.
 pub(crate) struct Shared {
     pub config: Config,
     pub store: Arc<Store>,
     pub subscribers: Mutex<Vec<mpsc::Sender<ServiceEvent>>>,
-    pub waker: Mutex<Option<Waker>>,
+    pub listeners: Mutex<Vec<Listener>>,
     /// Runs finalized since start, for `wait`.
     pub finished: Mutex<HashSet<String>>,
     pub finished_signal: Condvar,
@@ -72,6 +88,9 @@ pub(crate) struct Shared {
     /// Why the configured worker configuration file cannot be used (file,
     /// message); runs are refused while it is set.
     pub worker_config_error: Option<(String, String)>,
+    /// Store updates that failed for active runs, by run: they join the run's
+    /// messages if it ends unsuccessfully.
+    pub problems: Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Expanded workflows of the runs this process executes (until they end).
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
 }
@@ -81,11 +100,23 @@ impl Shared {
         if let Ok(mut subscribers) = self.subscribers.lock() {
             subscribers.retain(|tx| tx.send(event.clone()).is_ok());
         }
-        if let Ok(waker) = self.waker.lock() {
-            if let Some(waker) = waker.as_ref() {
-                waker();
-            }
+        let listeners: Vec<Listener> = self.listeners.lock().map(|l| l.clone()).unwrap_or_default();
+        for listener in listeners {
+            listener(&event);
         }
+    }
+
+    /// Report a background failure: to stderr (a CLI has no other place) and to
+    /// listeners (the GUI shows it).
+    pub fn problem(&self, run_id: Option<&str>, message: String) {
+        match run_id {
+            Some(id) => eprintln!("flowdesk: run {id}: {message}"),
+            None => eprintln!("flowdesk: {message}"),
+        }
+        self.emit(ServiceEvent::Problem {
+            run_id: run_id.map(str::to_string),
+            message,
+        });
     }
 
     pub fn expand_options(&self) -> ExpandOptions {
@@ -164,12 +195,13 @@ impl Service {
             config,
             store,
             subscribers: Mutex::new(Vec::new()),
-            waker: Mutex::new(None),
+            listeners: Mutex::new(Vec::new()),
             finished: Mutex::new(HashSet::new()),
             finished_signal: Condvar::new(),
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
             workflows: Mutex::new(Default::default()),
+            problems: Mutex::new(Default::default()),
             worker_config_error,
         });
         let service = Service { shared, engine };
@@ -194,10 +226,6 @@ impl Service {
         &self.shared.config
     }
 
-    pub fn store(&self) -> &Store {
-        &self.shared.store
-    }
-
     /// Receive service events on a channel.
     pub fn subscribe(&self) -> mpsc::Receiver<ServiceEvent> {
         let (tx, rx) = mpsc::channel();
@@ -207,10 +235,11 @@ impl Service {
         rx
     }
 
-    /// Called after every event (the GUI passes `ctx.request_repaint`).
-    pub fn set_waker(&self, waker: impl Fn() + Send + Sync + 'static) {
-        if let Ok(mut slot) = self.shared.waker.lock() {
-            *slot = Some(Arc::new(waker));
+    /// Call `listener` with every event, on the thread that emits it (it must
+    /// return quickly: forward to a channel, request a repaint).
+    pub fn listen(&self, listener: impl Fn(&ServiceEvent) + Send + Sync + 'static) {
+        if let Ok(mut listeners) = self.shared.listeners.lock() {
+            listeners.push(Arc::new(listener));
         }
     }
 
@@ -293,12 +322,25 @@ impl Service {
         Ok(self.shared.store.submissions(&workflow.id)?)
     }
 
-    /// A run by id, or by a unique prefix of its id.
+    /// A run by id.
     pub fn run(&self, key: &str) -> Result<RunRecord, ServiceError> {
         if let Some(run) = self.shared.store.run(key)? {
             return Ok(run);
         }
         Err(ServiceError::UnknownRun(key.to_string()))
+    }
+
+    /// A run's output files.
+    pub fn run_files(&self, run_id: &str) -> Result<Vec<RunFile>, ServiceError> {
+        Ok(self.shared.store.run_files(run_id)?)
+    }
+
+    /// A run's result values in schema order (empty unless it succeeded).
+    pub fn run_results(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<(String, Option<ResultValue>)>, ServiceError> {
+        Ok(self.shared.store.run_results(run_id)?)
     }
 
     /// Block until the run has ended and its results are stored. For runs this

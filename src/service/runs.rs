@@ -9,16 +9,20 @@
 
 use super::files::{copy_tree, io_error, list_files, sha256_file};
 use super::lock::{is_held, RunLock};
-use super::{new_id, Service, ServiceEvent, Shared, INTERRUPTED};
+use super::{new_id, Service, ServiceEvent, Shared, INTERRUPTED, LOG_SIGNAL_INTERVAL};
 use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
+use crate::model::RunState;
 use crate::paths::join_inside;
-use crate::store::{NewRun, RunFile, RunFilter, RunRecord, RunState, SubmissionRecord};
+use crate::store::{NewRun, RunFile, RunFilter, RunRecord, SubmissionRecord};
 use crate::template::{ResultSchema, ResultValue, Template};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Weak};
+use std::time::{Duration, Instant};
 
 /// Folder inside each run folder for flowdesk's own files (log, lock, workflow).
 pub const META_DIR: &str = ".flowdesk";
@@ -251,12 +255,26 @@ impl Service {
             for run in runs {
                 let lock = self.shared.run_dir(&run.id).join(META_DIR);
                 if !is_held(&lock) {
-                    store.finish_error(&run.id, &[INTERRUPTED.to_string()])?;
-                    recovered.push(run.id);
+                    match store.finish_error(&run.id, &[INTERRUPTED.to_string()]) {
+                        Ok(_) => recovered.push(run.id),
+                        // It ended (and its process let go of the lock) between
+                        // the listing and the check: nothing to recover.
+                        Err(crate::error::StoreError::InvalidTransition { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
         }
         Ok(recovered)
+    }
+
+    /// End a run that could not be executed (a handed-over run whose workflow is
+    /// unreadable) in ERROR with `message`.
+    pub fn fail_run(&self, run_id: &str, message: &str) -> Result<(), ServiceError> {
+        self.shared
+            .store
+            .finish_error(run_id, &[message.to_string()])?;
+        Ok(())
     }
 
     /// The run's log file.
@@ -306,84 +324,220 @@ pub(crate) fn submission_workers(
     }
 }
 
-/// The supervisor loop: store updates for engine events, finalization of ended
-/// runs, post-processing, notifications.
+/// How often the supervisor looks for cancel requests other processes left.
+const CANCEL_POLL: Duration = Duration::from_millis(200);
+
+/// The supervisor loop: store updates for engine events and notifications. It
+/// only forwards and records; everything slow about an ended run (hashing its
+/// outputs, removing template copies, post-processing) happens on the finalizer
+/// thread it starts, so events of other runs never wait behind it.
 pub(crate) fn supervise(
     shared: Arc<Shared>,
     engine: Weak<Engine>,
     events: mpsc::Receiver<EngineEvent>,
 ) {
+    let (finish_tx, finish_rx) = mpsc::channel::<(String, RunOutcome)>();
+    let finalizer = {
+        let shared = Arc::clone(&shared);
+        let engine = engine.clone();
+        std::thread::Builder::new()
+            .name("flowdesk-finalizer".into())
+            .spawn(move || {
+                for (run_id, outcome) in finish_rx {
+                    finish_run(&shared, &engine, &run_id, outcome);
+                }
+            })
+    };
+    // Without its own thread, runs are finished here: slower, still correct.
+    let (finish_tx, finalizer) = match finalizer {
+        Ok(handle) => (Some(finish_tx), Some(handle)),
+        Err(e) => {
+            shared.problem(None, format!("cannot start the run finalizer: {e}"));
+            (None, None)
+        }
+    };
+    let mut logs = LogSignals::default();
+    let mut last_cancel_poll = Instant::now();
     loop {
-        let event = match events.recv_timeout(std::time::Duration::from_millis(200)) {
-            Ok(event) => event,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                // Cancel requests other processes left for the runs we execute.
-                if let Some(engine) = engine.upgrade() {
-                    poll_cancel_requests(&shared, &engine);
-                }
-                continue;
-            }
+        let timeout = logs
+            .next_due()
+            .map_or(CANCEL_POLL, |due| due.min(CANCEL_POLL));
+        match events.recv_timeout(timeout) {
+            Ok(event) => handle_event(&shared, &mut logs, finish_tx.as_ref(), &engine, event),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        match event {
-            EngineEvent::Started { run_id } => {
-                let run_id = run_id.to_string();
-                let _ = shared.store.start_run(&run_id);
-                shared.emit(ServiceEvent::RunChanged { run_id });
-            }
-            EngineEvent::StepStarted {
-                run_id,
-                index,
-                count,
-                name,
-            } => {
-                let run_id = run_id.to_string();
-                let _ = shared
-                    .store
-                    .set_progress(&run_id, index as u32, count as u32, &name);
-                shared.emit(ServiceEvent::RunChanged { run_id });
-            }
-            EngineEvent::Log {
-                run_id,
-                step,
-                stream,
-                line,
-                ..
-            } => {
-                shared.emit(ServiceEvent::Log {
-                    run_id: run_id.to_string(),
-                    step: step.to_string(),
-                    stderr: matches!(stream, crate::engine::Stream::Stderr),
-                    line,
-                });
-            }
-            EngineEvent::Finished { run_id, outcome } => {
-                let run_id = run_id.to_string();
-                let state = finalize(&shared, &run_id, outcome);
-                // Post-processing is set off before waiters hear of the end: a
-                // command waiting for this run may exit right after.
-                if state == RunState::Success {
-                    if let Some(engine) = engine.upgrade() {
-                        if let Err(e) = super::ranking::maybe_postprocess(&shared, &engine, &run_id)
-                        {
-                            eprintln!("flowdesk: post-processing after run {run_id} failed: {e}");
-                        }
-                    }
-                }
-                if let Ok(mut finished) = shared.finished.lock() {
-                    finished.insert(run_id.clone());
-                }
-                if let Ok(mut locks) = shared.locks.lock() {
-                    locks.remove(&run_id);
-                }
-                shared.finished_signal.notify_all();
-                shared.emit(ServiceEvent::RunFinished {
-                    run_id: run_id.clone(),
-                    state,
-                });
+        }
+        logs.flush_due(&shared);
+        // Cancel requests other processes left for the runs we execute; also
+        // while a run floods the channel with output.
+        if last_cancel_poll.elapsed() >= CANCEL_POLL {
+            last_cancel_poll = Instant::now();
+            if let Some(engine) = engine.upgrade() {
+                poll_cancel_requests(&shared, &engine);
             }
         }
     }
+    drop(finish_tx);
+    if let Some(finalizer) = finalizer {
+        let _ = finalizer.join();
+    }
+}
+
+fn handle_event(
+    shared: &Arc<Shared>,
+    logs: &mut LogSignals,
+    finish: Option<&mpsc::Sender<(String, RunOutcome)>>,
+    engine: &Weak<Engine>,
+    event: EngineEvent,
+) {
+    match event {
+        EngineEvent::Started { run_id } => {
+            let run_id = run_id.to_string();
+            if let Err(e) = shared.store.start_run(&run_id) {
+                record_problem(
+                    shared,
+                    &run_id,
+                    format!("its start could not be recorded: {e}"),
+                );
+            }
+            shared.emit(ServiceEvent::RunChanged { run_id });
+        }
+        EngineEvent::StepStarted {
+            run_id,
+            index,
+            count,
+            name,
+        } => {
+            let run_id = run_id.to_string();
+            let (index, count) = (
+                u32::try_from(index).unwrap_or(u32::MAX),
+                u32::try_from(count).unwrap_or(u32::MAX),
+            );
+            if let Err(e) = shared.store.set_progress(&run_id, index, count, &name) {
+                record_problem(
+                    shared,
+                    &run_id,
+                    format!("the start of step '{name}' could not be recorded: {e}"),
+                );
+            }
+            shared.emit(ServiceEvent::RunChanged { run_id });
+        }
+        EngineEvent::Log { run_id, .. } => logs.grew(shared, &run_id),
+        EngineEvent::Finished { run_id, outcome } => {
+            // The log is complete: say so before the run is reported finished.
+            logs.finished(shared, &run_id);
+            let run_id = run_id.to_string();
+            let unsent = match finish {
+                Some(tx) => tx.send((run_id, outcome)).err().map(|e| e.0),
+                None => Some((run_id, outcome)),
+            };
+            if let Some((run_id, outcome)) = unsent {
+                finish_run(shared, engine, &run_id, outcome);
+            }
+        }
+    }
+}
+
+/// A store update of an active run failed: report it now, and keep it so that
+/// the run's messages carry it if the run ends unsuccessfully.
+fn record_problem(shared: &Shared, run_id: &str, message: String) {
+    if let Ok(mut problems) = shared.problems.lock() {
+        problems
+            .entry(run_id.to_string())
+            .or_default()
+            .push(message.clone());
+    }
+    shared.problem(Some(run_id), message);
+}
+
+/// Coalesces "the log grew" per run: the first line of a burst is signalled at
+/// once, the rest of the burst once [`LOG_SIGNAL_INTERVAL`] has passed.
+#[derive(Default)]
+struct LogSignals {
+    /// Per run: when the last signal went out, and whether lines came since.
+    runs: HashMap<Arc<str>, (Instant, bool)>,
+}
+
+impl LogSignals {
+    fn grew(&mut self, shared: &Shared, run_id: &Arc<str>) {
+        let now = Instant::now();
+        match self.runs.get_mut(run_id) {
+            Some((last, pending)) if now.duration_since(*last) < LOG_SIGNAL_INTERVAL => {
+                *pending = true;
+            }
+            Some((last, pending)) => {
+                *last = now;
+                *pending = false;
+                signal(shared, run_id);
+            }
+            None => {
+                self.runs.insert(Arc::clone(run_id), (now, false));
+                signal(shared, run_id);
+            }
+        }
+    }
+
+    /// Time until the earliest pending signal is due.
+    fn next_due(&self) -> Option<Duration> {
+        let now = Instant::now();
+        self.runs
+            .values()
+            .filter(|(_, pending)| *pending)
+            .map(|(last, _)| (*last + LOG_SIGNAL_INTERVAL).saturating_duration_since(now))
+            .min()
+    }
+
+    fn flush_due(&mut self, shared: &Shared) {
+        let now = Instant::now();
+        for (run_id, (last, pending)) in self.runs.iter_mut() {
+            if *pending && now.duration_since(*last) >= LOG_SIGNAL_INTERVAL {
+                *last = now;
+                *pending = false;
+                signal(shared, run_id);
+            }
+        }
+    }
+
+    fn finished(&mut self, shared: &Shared, run_id: &Arc<str>) {
+        if let Some((_, true)) = self.runs.remove(run_id) {
+            signal(shared, run_id);
+        }
+    }
+}
+
+fn signal(shared: &Shared, run_id: &str) {
+    shared.emit(ServiceEvent::LogGrew {
+        run_id: run_id.to_string(),
+    });
+}
+
+/// Everything about an ended run: store its outcome, set off post-processing,
+/// wake waiters, tell listeners.
+fn finish_run(shared: &Arc<Shared>, engine: &Weak<Engine>, run_id: &str, outcome: RunOutcome) {
+    let state = finalize(shared, run_id, outcome);
+    // Post-processing is set off before waiters hear of the end: a command
+    // waiting for this run may exit right after.
+    if state == RunState::Success {
+        if let Some(engine) = engine.upgrade() {
+            if let Err(e) = super::ranking::maybe_postprocess(shared, &engine, run_id) {
+                shared.problem(
+                    Some(run_id),
+                    format!("post-processing after this run could not start: {e}"),
+                );
+            }
+        }
+    }
+    if let Ok(mut finished) = shared.finished.lock() {
+        finished.insert(run_id.to_string());
+    }
+    if let Ok(mut locks) = shared.locks.lock() {
+        locks.remove(run_id);
+    }
+    shared.finished_signal.notify_all();
+    shared.emit(ServiceEvent::RunFinished {
+        run_id: run_id.to_string(),
+        state,
+    });
 }
 
 /// Cancel requests left for runs of this process by other processes.
@@ -402,28 +556,56 @@ fn poll_cancel_requests(shared: &Shared, engine: &Engine) {
     }
 }
 
-/// Store the outcome of an ended run; returns the state it ended in.
+/// Store the outcome of an ended run; returns the state it ended in. When the
+/// outcome cannot be stored the run is still ended, in ERROR with the reason,
+/// and the failure is reported; a run is never left looking active.
 fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
     let store = &shared.store;
     // First, so that "all files of the run folder" lists what the run made.
     remove_static_copies(shared, run_id);
+    let problems = shared
+        .problems
+        .lock()
+        .ok()
+        .and_then(|mut p| p.remove(run_id))
+        .unwrap_or_default();
+    let with_problems = |mut messages: Vec<String>| {
+        messages.extend(problems.iter().cloned());
+        messages
+    };
     let result = match outcome {
         RunOutcome::Canceled => store
-            .finish_canceled(run_id, &[super::CANCELED.to_string()])
+            .finish_canceled(run_id, &with_problems(vec![super::CANCELED.to_string()]))
             .map(|_| RunState::Canceled),
         RunOutcome::Error(messages) => store
-            .finish_error(run_id, &messages)
+            .finish_error(run_id, &with_problems(messages))
             .map(|_| RunState::Error),
         RunOutcome::Success => match collect_success(shared, run_id) {
             Ok((files, results)) => store
                 .finish_success(run_id, &files, &results)
                 .map(|_| RunState::Success),
             Err(message) => store
-                .finish_error(run_id, &[message])
+                .finish_error(run_id, &with_problems(vec![message]))
                 .map(|_| RunState::Error),
         },
     };
-    let state = result.unwrap_or(RunState::Error);
+    let state = match result {
+        Ok(state) => state,
+        Err(error) => {
+            let message = format!("its outcome could not be stored: {error}");
+            match store.finish_error(run_id, &with_problems(vec![message.clone()])) {
+                Ok(_) => shared.problem(Some(run_id), message),
+                Err(again) => shared.problem(
+                    Some(run_id),
+                    format!("{message}; recording the failure failed too: {again}"),
+                ),
+            }
+            match store.run(run_id) {
+                Ok(Some(run)) => run.state,
+                _ => RunState::Error,
+            }
+        }
+    };
     if let Ok(mut workflows) = shared.workflows.lock() {
         workflows.remove(run_id);
     }
@@ -589,14 +771,31 @@ fn declared_outputs(shared: &Shared, run_id: &str) -> Vec<String> {
 /// change, so a finished run keeps its outputs and logs, not a second copy of the
 /// template. Files the run declared as outputs, and its result file, stay.
 fn remove_static_copies(shared: &Shared, run_id: &str) {
-    let Ok(Some(run)) = shared.store.run(run_id) else {
-        return;
+    let run = match shared.store.run(run_id) {
+        Ok(Some(run)) => run,
+        Ok(None) => return,
+        Err(e) => {
+            shared.problem(
+                Some(run_id),
+                format!("its copies of the template files were kept: {e}"),
+            );
+            return;
+        }
     };
     let static_dir = shared.static_dir(&run.workflow_id);
     let run_dir = shared.run_dir(run_id);
     let mut keep: Vec<String> = declared_outputs(shared, run_id);
-    if let Ok(Some(workflow)) = shared.store.workflow(&run.workflow_id) {
-        keep.extend(workflow.result_schema.map(|schema| schema.file));
+    match shared.store.workflow(&run.workflow_id) {
+        Ok(Some(workflow)) => keep.extend(workflow.result_schema.map(|schema| schema.file)),
+        Ok(None) => {}
+        Err(e) => {
+            // Without the schema the result file might look like a copy.
+            shared.problem(
+                Some(run_id),
+                format!("its copies of the template files were kept: {e}"),
+            );
+            return;
+        }
     }
     for relative in list_files(&static_dir, &[]) {
         if keep.iter().any(|k| {
@@ -606,13 +805,8 @@ fn remove_static_copies(shared: &Shared, run_id: &str) {
         }
         let copy = run_dir.join(&relative);
         let original = static_dir.join(&relative);
-        let same = match (std::fs::metadata(&copy), std::fs::metadata(&original)) {
-            (Ok(a), Ok(b)) if a.is_file() && a.len() == b.len() => {
-                std::fs::read(&copy).ok() == std::fs::read(&original).ok()
-            }
-            _ => false,
-        };
-        if same {
+        // A file that cannot be compared is kept: only a proven copy goes.
+        if same_contents(&copy, &original).unwrap_or(false) {
             let _ = std::fs::remove_file(&copy);
             // Remove folders the copy leaves empty.
             let mut dir = copy.parent().map(Path::to_path_buf);
@@ -623,5 +817,56 @@ fn remove_static_copies(shared: &Shared, run_id: &str) {
                 dir = d.parent().map(Path::to_path_buf);
             }
         }
+    }
+}
+
+/// Whether two files hold the same bytes, read in blocks side by side (never
+/// whole). An error reading either is an error, not a difference or a match.
+fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
+    let (meta_a, meta_b) = (std::fs::metadata(a)?, std::fs::metadata(b)?);
+    if !meta_a.is_file() || !meta_b.is_file() || meta_a.len() != meta_b.len() {
+        return Ok(false);
+    }
+    let mut a = BufReader::with_capacity(64 * 1024, std::fs::File::open(a)?);
+    let mut b = BufReader::with_capacity(64 * 1024, std::fs::File::open(b)?);
+    loop {
+        let chunk_a = a.fill_buf()?;
+        let chunk_b = b.fill_buf()?;
+        if chunk_a.is_empty() || chunk_b.is_empty() {
+            return Ok(chunk_a.is_empty() && chunk_b.is_empty());
+        }
+        let n = chunk_a.len().min(chunk_b.len());
+        if chunk_a[..n] != chunk_b[..n] {
+            return Ok(false);
+        }
+        a.consume(n);
+        b.consume(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_compare_by_content_and_unreadable_files_never_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut other = big.clone();
+        other[299_999] ^= 1;
+        let a = write("a", &big);
+        let b = write("b", &big);
+        let c = write("c", &other);
+        assert!(same_contents(&a, &b).unwrap());
+        assert!(!same_contents(&a, &c).unwrap());
+        assert!(!same_contents(&a, &write("short", b"x")).unwrap());
+        let missing = dir.path().join("missing");
+        assert!(same_contents(&missing, &dir.path().join("gone")).is_err());
+        assert!(same_contents(&a, &missing).is_err());
     }
 }

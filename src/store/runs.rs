@@ -6,75 +6,13 @@
 use super::results::{self, ResultTable, Timing};
 use super::{is_unique_violation, parse_json, submissions, time, to_i64, to_u64, workflows, Store};
 use crate::error::StoreError;
+pub use crate::model::{RunProgress, RunState};
 use crate::template::ResultValue;
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
-
-/// The states of the reference (`flowserv.model.workflow.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum RunState {
-    Pending,
-    Running,
-    Success,
-    Error,
-    Canceled,
-}
-
-impl RunState {
-    pub const ALL: [RunState; 5] = [
-        RunState::Pending,
-        RunState::Running,
-        RunState::Success,
-        RunState::Error,
-        RunState::Canceled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Pending => "PENDING",
-            RunState::Running => "RUNNING",
-            RunState::Success => "SUCCESS",
-            RunState::Error => "ERROR",
-            RunState::Canceled => "CANCELED",
-        }
-    }
-
-    /// PENDING or RUNNING: the run may still change.
-    pub fn is_active(self) -> bool {
-        matches!(self, RunState::Pending | RunState::Running)
-    }
-
-    /// SUCCESS, ERROR or CANCELED: the run has ended for good.
-    pub fn is_finished(self) -> bool {
-        !self.is_active()
-    }
-}
-
-impl fmt::Display for RunState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Case-insensitive, so that `--state error` works on the command line.
-impl FromStr for RunState {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<RunState, String> {
-        RunState::ALL
-            .into_iter()
-            .find(|state| state.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| {
-                format!("unknown run state '{text}'; expected PENDING, RUNNING, SUCCESS, ERROR or CANCELED")
-            })
-    }
-}
 
 /// A run to create (it starts PENDING).
 #[derive(Debug, Clone, PartialEq)]
@@ -84,14 +22,6 @@ pub struct NewRun {
     /// `None` for a post-processing run.
     pub submission_id: Option<String>,
     pub arguments: Value,
-}
-
-/// Which step of the workflow a run is executing (0-based index).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RunProgress {
-    pub step_index: u32,
-    pub step_count: u32,
-    pub step_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

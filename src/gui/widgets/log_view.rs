@@ -611,6 +611,11 @@ impl LogView {
         self.live = following;
     }
 
+    /// Whether the view treats the run as live (see [`Self::set_following`]).
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
     /// Whether the view is keeping the last line in view.
     pub fn is_following(&self) -> bool {
         self.follow

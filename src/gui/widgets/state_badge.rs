@@ -1,7 +1,7 @@
 //! The coloured run-state badge used in tables and headers: colour for a quick
 //! glance, text so it does not depend on colour alone.
 
-use crate::store::RunState;
+use crate::model::RunState;
 use egui::{Color32, RichText};
 
 /// Colour of a state.

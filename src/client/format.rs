@@ -1,0 +1,193 @@
+//! One way to show values, shared by the GUI and the CLI so that both show the
+//! same run the same way: result values for display (short floats, "–" for a
+//! missing value), human durations (`0.2 s`, `1 min 12 s`), timestamps, and the
+//! full-precision forms that exports write (CSV cells, JSON numbers).
+
+use super::view::LeaderboardView;
+use crate::template::{python_float, ResultValue};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::io::Write;
+
+/// Shown for a value that is missing.
+pub const NO_VALUE: &str = "–";
+
+/// A result value for a table cell or a line of text.
+pub fn value_text(value: Option<&ResultValue>) -> String {
+    match value {
+        None => NO_VALUE.to_string(),
+        Some(ResultValue::Int(i)) => i.to_string(),
+        Some(ResultValue::Float(f)) => float_text(*f),
+        Some(ResultValue::String(s)) => s.clone(),
+    }
+}
+
+/// A float for display: up to four decimals without trailing zeros; very small
+/// and very large magnitudes in scientific notation, so that 1e-7 does not show
+/// as 0.
+pub fn float_text(value: f64) -> String {
+    if !value.is_finite() {
+        return python_float(value);
+    }
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-3..1e15).contains(&magnitude) {
+        let text = format!("{value:.3e}");
+        return match text.split_once('e') {
+            Some((mantissa, exponent)) if mantissa.contains('.') => format!(
+                "{}e{exponent}",
+                mantissa.trim_end_matches('0').trim_end_matches('.')
+            ),
+            _ => text,
+        };
+    }
+    if value.fract() == 0.0 {
+        return format!("{value:.0}");
+    }
+    let text = format!("{value:.4}");
+    let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+    if trimmed == "-0" {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// A duration in seconds for people: `0.2 s`, `12.0 s`, `1 min 12 s`, `2 h 5 min`.
+pub fn duration_text(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return NO_VALUE.to_string();
+    }
+    if seconds < 60.0 {
+        return format!("{seconds:.1} s");
+    }
+    let whole = seconds.round() as u64;
+    let (hours, minutes, secs) = (whole / 3600, (whole % 3600) / 60, whole % 60);
+    if hours > 0 {
+        format!("{hours} h {minutes} min")
+    } else {
+        format!("{minutes} min {secs} s")
+    }
+}
+
+/// An optional duration; `NO_VALUE` when the run has not finished.
+pub fn optional_duration(seconds: Option<f64>) -> String {
+    seconds
+        .map(duration_text)
+        .unwrap_or_else(|| NO_VALUE.into())
+}
+
+/// A timestamp for people: UTC, to the second.
+pub fn time_text(time: &DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A result value as JSON, at full precision (a float that JSON cannot hold,
+/// such as infinity, as Python writes it).
+pub fn value_json(value: &ResultValue) -> Value {
+    match value {
+        ResultValue::Int(i) => Value::from(*i),
+        ResultValue::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(python_float(*f))),
+        ResultValue::String(s) => Value::String(s.clone()),
+    }
+}
+
+/// A result value as a CSV cell, at full precision; empty when missing.
+pub fn value_csv(value: Option<&ResultValue>) -> String {
+    match value {
+        None => String::new(),
+        Some(ResultValue::Int(i)) => i.to_string(),
+        Some(ResultValue::Float(f)) => python_float(*f),
+        Some(ResultValue::String(s)) => s.clone(),
+    }
+}
+
+/// Write a leaderboard as CSV: rank, submission, run, one column per result
+/// column (by name), duration in seconds. Returns the number of rows.
+pub fn write_leaderboard_csv(board: &LeaderboardView, out: impl Write) -> csv::Result<usize> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["rank".to_string(), "submission".into(), "run".into()];
+    header.extend(board.columns.iter().map(|c| c.name.clone()));
+    header.push("duration_seconds".into());
+    writer.write_record(&header)?;
+    let mut count = 0;
+    for row in board.rows() {
+        let mut record = vec![row.rank.to_string(), row.submission, row.run_id];
+        record.extend(row.values.iter().map(|v| value_csv(v.as_ref())));
+        record.push(format!("{}", row.duration));
+        writer.write_record(&record)?;
+        count += 1;
+    }
+    writer.flush()?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::view::{LeaderboardRow, RankedRows};
+    use crate::template::{ColumnType, ResultColumn};
+    use std::sync::Arc;
+
+    #[test]
+    fn floats_show_short_but_never_lose_a_small_value() {
+        assert_eq!(float_text(12.375), "12.375");
+        assert_eq!(float_text(0.96), "0.96");
+        assert_eq!(float_text(1.0 / 3.0), "0.3333");
+        assert_eq!(float_text(5.0), "5");
+        assert_eq!(float_text(1e-7), "1e-7");
+        assert_eq!(float_text(-2.5e-5), "-2.5e-5");
+        assert_eq!(float_text(0.0), "0");
+        assert_eq!(float_text(f64::INFINITY), "inf");
+        assert_eq!(value_text(None), NO_VALUE);
+        assert_eq!(value_text(Some(&ResultValue::Int(16))), "16");
+    }
+
+    #[test]
+    fn durations_read_like_people_say_them() {
+        assert_eq!(duration_text(0.219674), "0.2 s");
+        assert_eq!(duration_text(12.04), "12.0 s");
+        assert_eq!(duration_text(72.0), "1 min 12 s");
+        assert_eq!(duration_text(7500.0), "2 h 5 min");
+        assert_eq!(optional_duration(None), NO_VALUE);
+    }
+
+    #[test]
+    fn csv_keeps_full_precision_and_quotes_what_needs_quoting() {
+        let column = |name: &str| ResultColumn {
+            name: name.into(),
+            label: name.into(),
+            dtype: ColumnType::Float,
+            required: true,
+            path: None,
+        };
+        let now = Utc::now();
+        let rows: Vec<LeaderboardRow> = vec![LeaderboardRow {
+            rank: 1,
+            run_id: "r1".into(),
+            submission_id: "s1".into(),
+            submission: "team, \"a\"".into(),
+            created_at: now,
+            started_at: now,
+            finished_at: now,
+            duration: 0.123456789,
+            values: vec![Some(ResultValue::Float(1.0 / 3.0)), None],
+        }];
+        let rows: Arc<dyn RankedRows> = Arc::new(rows);
+        let board = LeaderboardView::new(
+            "b".into(),
+            vec![column("score"), column("other")],
+            Vec::new(),
+            false,
+            rows,
+        );
+        let mut out = Vec::new();
+        assert_eq!(write_leaderboard_csv(&board, &mut out).unwrap(), 1);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "rank,submission,run,score,other,duration_seconds\n1,\"team, \"\"a\"\"\",r1,0.3333333333333333,,0.123456789\n"
+        );
+    }
+}

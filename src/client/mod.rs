@@ -1,0 +1,204 @@
+//! The one door to flowdesk's core. The GUI and the CLI talk to a [`Client`]
+//! and to nothing below it: they get view models ([`view`]) with values already
+//! typed and labelled, errors as one [`ClientError`], events through a
+//! [`Subscriber`], and a [`Capabilities`] description of what the backend
+//! offers. Two backends implement it, the way flowServ's own API has a local
+//! and a remote implementation of one service interface:
+//!
+//! - [`LocalClient`] (`local.rs`): this computer, over `crate::service`;
+//! - the flowServ REST client in `crate::remote` (a server).
+//!
+//! Methods block: callers with a UI call them from a background thread (the
+//! GUI's backend thread), never from the thread that draws. Keys (`benchmark`,
+//! `submission`, `run`) are ids, or names where the backend can resolve them.
+//!
+//! Checking and previewing a template folder that is not installed needs no
+//! backend: [`templates`] does it for both faces.
+
+pub mod capabilities;
+pub mod error;
+pub mod events;
+pub mod format;
+pub mod local;
+pub mod templates;
+pub mod view;
+
+pub use capabilities::{Capabilities, Operation};
+pub use error::{ClientError, ErrorKind};
+pub use events::{ClientEvent, EventHub, Subscriber};
+pub use local::LocalClient;
+pub use view::*;
+
+use std::io::Write;
+use std::path::Path;
+
+/// Every operation the GUI and the CLI perform, for one backend.
+pub trait Client: Send + Sync {
+    /// What this backend offers; screens hide or explain the rest.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Send this backend's events to `subscriber` from now on.
+    fn subscribe(&self, subscriber: Subscriber);
+
+    /// Runs running and queued.
+    fn activity(&self) -> Result<Activity, ClientError>;
+
+    // ----- benchmarks ------------------------------------------------------------
+
+    fn benchmarks(&self) -> Result<Vec<BenchmarkSummary>, ClientError>;
+
+    /// A benchmark by id or name, with the caller's submissions.
+    fn benchmark(&self, key: &str) -> Result<BenchmarkDetail, ClientError>;
+
+    /// Install a benchmark ([`Operation::ManageBenchmarks`]).
+    fn install(&self, request: &InstallRequest) -> Result<BenchmarkSummary, ClientError>;
+
+    /// Remove a benchmark with everything it owns ([`Operation::ManageBenchmarks`]).
+    fn uninstall(&self, key: &str) -> Result<BenchmarkSummary, ClientError>;
+
+    /// Rename a benchmark or change its texts ([`Operation::ManageBenchmarks`]).
+    fn edit_benchmark(
+        &self,
+        key: &str,
+        edit: &BenchmarkEdit,
+    ) -> Result<BenchmarkSummary, ClientError>;
+
+    /// The template repository's entries ([`Operation::Repository`]).
+    fn repository(&self) -> Result<Vec<RepositoryTemplate>, ClientError>;
+
+    // ----- submissions and uploads -------------------------------------------
+
+    fn submissions(&self, benchmark: &str) -> Result<Vec<Submission>, ClientError>;
+
+    fn create_submission(&self, benchmark: &str, name: &str) -> Result<Submission, ClientError>;
+
+    /// [`Operation::RenameSubmission`].
+    fn rename_submission(&self, submission: &str, name: &str) -> Result<Submission, ClientError>;
+
+    /// Delete a submission with its runs and uploaded files.
+    fn delete_submission(&self, submission: &str) -> Result<Submission, ClientError>;
+
+    /// Give a submission its own worker configuration, or take it away with
+    /// `None` ([`Operation::SubmissionWorkers`]).
+    fn set_submission_workers(
+        &self,
+        submission: &str,
+        config: Option<serde_json::Value>,
+    ) -> Result<Submission, ClientError>;
+
+    /// Upload a local file to a submission.
+    fn upload(&self, submission: &str, file: &Path) -> Result<Upload, ClientError>;
+
+    fn uploads(&self, submission: &str) -> Result<Vec<Upload>, ClientError>;
+
+    fn delete_upload(&self, submission: &str, upload: &str) -> Result<Upload, ClientError>;
+
+    // ----- runs ----------------------------------------------------------------
+
+    /// What the run would execute, bound and expanded exactly as starting it
+    /// would; argument errors name the parameter.
+    fn preview(&self, request: &RunRequest) -> Result<Preview, ClientError>;
+
+    /// Start a run; returns it as it is right after the start (usually PENDING).
+    fn start_run(&self, request: &RunRequest) -> Result<RunRow, ClientError>;
+
+    /// Block until the run has ended and its results are stored.
+    fn wait(&self, run: &str) -> Result<RunDetail, ClientError>;
+
+    /// Ask a run to stop; returns it as it was when asked.
+    fn cancel_run(&self, run: &str) -> Result<RunRow, ClientError>;
+
+    /// Delete a finished run with its files.
+    fn delete_run(&self, run: &str) -> Result<RunRow, ClientError>;
+
+    /// Runs, newest first.
+    fn runs(&self, query: &RunQuery) -> Result<RunList, ClientError>;
+
+    fn run(&self, run: &str) -> Result<RunDetail, ClientError>;
+
+    /// Copy the run's log from byte `offset` on to `out`; returns the bytes
+    /// copied ([`Operation::Logs`]).
+    fn copy_log(&self, run: &str, offset: u64, out: &mut dyn Write) -> Result<u64, ClientError>;
+
+    /// Copy one output file of a run (by id or name) to `out`, streaming.
+    fn copy_run_file(&self, run: &str, file: &str, out: &mut dyn Write)
+        -> Result<u64, ClientError>;
+
+    /// A file on this computer with the run file's content, for viewers: the
+    /// run folder's own file for a local run, a downloaded copy otherwise.
+    fn fetch_run_file(&self, run: &str, file: &str) -> Result<std::path::PathBuf, ClientError>;
+
+    /// Pack a run's outputs (and log, where there is one) into a `.tar.gz`;
+    /// returns the number of files.
+    fn export_run(&self, run: &str, out: &Path) -> Result<usize, ClientError>;
+
+    /// Delete finished runs created before a date ([`Operation::Cleanup`]).
+    fn cleanup(&self, query: &CleanupQuery) -> Result<Vec<String>, ClientError>;
+
+    // ----- leaderboards and post-processing -----------------------------------
+
+    /// The ranking, or `None` when the benchmark has no result schema.
+    fn leaderboard(&self, query: &LeaderboardQuery)
+        -> Result<Option<LeaderboardView>, ClientError>;
+
+    /// The latest successful post-processing outputs, if there are any.
+    fn postproc(&self, benchmark: &str) -> Result<Option<PostprocView>, ClientError>;
+
+    /// Pack the latest post-processing outputs into a `.tar.gz`.
+    fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError>;
+
+    /// Write the leaderboard as CSV (full precision); returns the row count. A
+    /// benchmark without a result schema has no leaderboard to export: that is
+    /// an error, not an empty file.
+    fn export_leaderboard(
+        &self,
+        query: &LeaderboardQuery,
+        out: &Path,
+    ) -> Result<usize, ClientError> {
+        let Some(board) = self.leaderboard(query)? else {
+            return Err(ClientError::Invalid(format!(
+                "'{}' has no result schema, so it has no leaderboard to export",
+                query.benchmark
+            )));
+        };
+        write_file_atomically(out, |file| {
+            format::write_leaderboard_csv(&board, file).map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(source) => ClientError::io(out, source),
+                other => ClientError::Invalid(format!("`{}`: {other:?}", out.display())),
+            })
+        })
+    }
+}
+
+/// Write `out` through a temporary file next to it, renamed into place once
+/// complete, so a failed export never leaves half a file behind.
+pub(crate) fn write_file_atomically<T>(
+    out: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, ClientError>,
+) -> Result<T, ClientError> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = out.with_file_name(format!(".{name}.partial"));
+    let result = std::fs::File::create(&tmp)
+        .map_err(|e| ClientError::io(out, e))
+        .and_then(|file| {
+            let mut writer = std::io::BufWriter::new(file);
+            let value = write(&mut writer)?;
+            writer
+                .into_inner()
+                .map_err(|e| ClientError::io(out, e.into_error()))?
+                .sync_all()
+                .map_err(|e| ClientError::io(out, e))?;
+            Ok(value)
+        })
+        .and_then(|value| {
+            std::fs::rename(&tmp, out).map_err(|e| ClientError::io(out, e))?;
+            Ok(value)
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,491 @@
+//! The view models the client hands out: plain structs with values already typed
+//! and labelled, the same whichever backend produced them. Nothing here is a
+//! store record or a template internal; parameter declarations and result columns
+//! are the template language's own domain types, so a form validates exactly as
+//! a run will.
+
+use crate::model::{RunProgress, RunState};
+use crate::template::{
+    OutputFile, Parameter, ParameterGroup, ResultColumn, ResultSchema, ResultValue, SortColumn,
+};
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A benchmark in a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchmarkSummary {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Where it was installed from (folder, archive, URL), when the backend knows.
+    pub source: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A benchmark with everything its screens show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchmarkDetail {
+    pub benchmark: BenchmarkSummary,
+    /// Markdown.
+    pub instructions: Option<String>,
+    /// Parameters in form order.
+    pub parameters: Vec<Parameter>,
+    pub groups: Vec<ParameterGroup>,
+    /// How runs are ranked; `None` when they are not.
+    pub results: Option<ResultSchema>,
+    /// Run files the template presents to users (`outputs`).
+    pub outputs: Option<Vec<OutputFile>>,
+    /// Whether the benchmark post-processes its ranking.
+    pub has_postproc: bool,
+    /// The caller's submissions.
+    pub submissions: Vec<Submission>,
+}
+
+impl BenchmarkDetail {
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// The result columns, empty when runs are not ranked.
+    pub fn columns(&self) -> &[ResultColumn] {
+        self.results
+            .as_ref()
+            .map(|s| s.columns.as_slice())
+            .unwrap_or_default()
+    }
+}
+
+/// A submission (flowServ's group): the entry on the leaderboard that owns runs
+/// and uploaded files.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Submission {
+    pub id: String,
+    #[serde(rename = "workflow")]
+    pub benchmark_id: String,
+    pub name: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// User names (a server's submissions have members).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    /// Runs use the submission's own worker configuration.
+    #[serde(skip)]
+    pub own_workers: bool,
+}
+
+/// A file uploaded to a submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Upload {
+    pub id: String,
+    #[serde(skip)]
+    pub submission_id: String,
+    pub name: String,
+    pub size: u64,
+    /// Known when the backend computed it.
+    pub sha256: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A run to start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunRequest {
+    /// Benchmark id or name.
+    pub benchmark: String,
+    /// Submission id or name; the benchmark's first submission when `None`.
+    pub submission: Option<String>,
+    /// Argument values by parameter name, as the template's casting accepts them.
+    /// A file argument is a local path or an upload id, or
+    /// `{"value": path-or-id, "as": target}`.
+    pub arguments: Map<String, Value>,
+    /// The run must go on after the caller exits (a command that returns at
+    /// once). A server's runs always do.
+    pub detach: bool,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunQuery {
+    /// Benchmark id or name; every benchmark when `None`.
+    pub benchmark: Option<String>,
+    pub submission: Option<String>,
+    pub state: Option<RunState>,
+}
+
+/// One run as a row: its state, times, arguments and result cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub id: String,
+    pub benchmark_id: String,
+    pub submission_id: Option<String>,
+    /// The submission's name; "post-processing" for a post-processing run.
+    pub submission: String,
+    pub state: RunState,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub progress: Option<RunProgress>,
+    pub arguments: Map<String, Value>,
+    /// Why it failed or was canceled.
+    pub messages: Vec<String>,
+    /// The benchmark's result columns, shared by all rows of one benchmark.
+    pub columns: Arc<[ResultColumn]>,
+    /// One value per column (all `None` unless the run succeeded).
+    pub values: Vec<Option<ResultValue>>,
+}
+
+impl RunRow {
+    /// Seconds from start to finish, once the run has both.
+    pub fn duration(&self) -> Option<f64> {
+        let started = self.started_at?;
+        let finished = self.finished_at?;
+        Some((finished - started).as_seconds_f64())
+    }
+
+    /// The cell of result column `name`.
+    pub fn value(&self, name: &str) -> Option<&ResultValue> {
+        let index = self.columns.iter().position(|c| c.name == name)?;
+        self.values.get(index)?.as_ref()
+    }
+
+    /// Labelled result cells in column order.
+    pub fn results(&self) -> impl Iterator<Item = (&ResultColumn, Option<&ResultValue>)> + '_ {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c, self.values.get(i).and_then(Option::as_ref)))
+    }
+
+    /// Whether any result value was stored.
+    pub fn has_results(&self) -> bool {
+        self.values.iter().any(Option::is_some)
+    }
+}
+
+/// A list of runs, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunList {
+    pub rows: Vec<RunRow>,
+}
+
+/// An output file of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFileView {
+    /// What to ask the backend for (the file key locally, the file id on a server).
+    pub id: String,
+    /// The relative path inside the run.
+    pub name: String,
+    pub size: u64,
+    /// Known when the backend computed it.
+    pub sha256: Option<String>,
+    /// Where the file is on this computer, when it is (a local run's folder).
+    pub local_path: Option<PathBuf>,
+}
+
+/// A run with its files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetail {
+    pub run: RunRow,
+    pub files: Vec<RunFileView>,
+    /// The run folder, for a run on this computer.
+    pub folder: Option<PathBuf>,
+    /// The log file, for a backend that keeps logs.
+    pub log: Option<PathBuf>,
+}
+
+/// How to rank.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeaderboardQuery {
+    /// Benchmark id or name.
+    pub benchmark: String,
+    /// Empty: the template's own order.
+    pub order: Vec<SortColumn>,
+    /// Every successful run instead of the best per submission.
+    pub all_runs: bool,
+}
+
+/// One ranked run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderboardRow {
+    /// 1-based.
+    pub rank: usize,
+    pub run_id: String,
+    pub submission_id: String,
+    pub submission: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Seconds from start to finish.
+    pub duration: f64,
+    /// One value per column of the leaderboard.
+    pub values: Vec<Option<ResultValue>>,
+}
+
+/// Ranked rows, built on demand: a backend may keep 100,000 rows compactly and
+/// build only those on screen.
+pub trait RankedRows: Send + Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The row at `index` (rank `index + 1`).
+    fn row(&self, index: usize) -> Option<LeaderboardRow>;
+}
+
+impl RankedRows for Vec<LeaderboardRow> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn row(&self, index: usize) -> Option<LeaderboardRow> {
+        self.get(index).cloned()
+    }
+}
+
+/// A benchmark's leaderboard.
+#[derive(Clone)]
+pub struct LeaderboardView {
+    pub benchmark_id: String,
+    pub columns: Vec<ResultColumn>,
+    /// The order in effect (the template's when none was asked for).
+    pub order: Vec<SortColumn>,
+    pub all_runs: bool,
+    rows: Arc<dyn RankedRows>,
+}
+
+impl std::fmt::Debug for LeaderboardView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeaderboardView")
+            .field("benchmark_id", &self.benchmark_id)
+            .field("columns", &self.columns)
+            .field("order", &self.order)
+            .field("all_runs", &self.all_runs)
+            .field("rows", &self.rows.len())
+            .finish()
+    }
+}
+
+impl LeaderboardView {
+    pub fn new(
+        benchmark_id: String,
+        columns: Vec<ResultColumn>,
+        order: Vec<SortColumn>,
+        all_runs: bool,
+        rows: Arc<dyn RankedRows>,
+    ) -> Self {
+        LeaderboardView {
+            benchmark_id,
+            columns,
+            order,
+            all_runs,
+            rows,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.len() == 0
+    }
+
+    pub fn row(&self, index: usize) -> Option<LeaderboardRow> {
+        self.rows.row(index)
+    }
+
+    /// All rows in rank order, built one at a time.
+    pub fn rows(&self) -> impl Iterator<Item = LeaderboardRow> + '_ {
+        (0..self.len()).filter_map(|i| self.row(i))
+    }
+
+    /// The position of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The order as people read it: `avg_count desc, max_len asc`.
+    pub fn order_text(&self) -> String {
+        order_text(&self.order)
+    }
+}
+
+/// `name desc, other asc`.
+pub fn order_text(order: &[SortColumn]) -> String {
+    order
+        .iter()
+        .map(|s| format!("{} {}", s.name, if s.sort_desc { "desc" } else { "asc" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One output of post-processing, with how the template wants it shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostprocOutput {
+    pub file: RunFileView,
+    pub title: Option<String>,
+    pub caption: Option<String>,
+    /// flowServ's `format` and `widget` hints for the viewer.
+    pub format: Option<Value>,
+    pub widget: Option<Value>,
+}
+
+/// The latest successful post-processing of a benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostprocView {
+    pub run_id: String,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outputs: Vec<PostprocOutput>,
+}
+
+/// What a run would execute: the steps with references and variables expanded.
+/// Serializes like the expanded workflow flowdesk stores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    pub variables: Map<String, Value>,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub steps: Vec<PreviewStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewStep {
+    pub name: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    #[serde(flatten)]
+    pub action: PreviewAction,
+}
+
+/// What one step does, as it will run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum PreviewAction {
+    Container {
+        image: String,
+        commands: Vec<String>,
+        env: IndexMap<String, String>,
+    },
+    Notebook {
+        notebook: String,
+        output: String,
+        params: Vec<String>,
+        requirements: Vec<String>,
+        variables: IndexMap<String, String>,
+    },
+    Code {
+        func: String,
+        arg: Option<String>,
+        variables: IndexMap<String, String>,
+    },
+    Actor {
+        parameter: String,
+    },
+}
+
+impl PreviewStep {
+    /// The step's headline: `greet — environment python:3.9`.
+    pub fn summary(&self, position: usize) -> String {
+        let what = match &self.action {
+            PreviewAction::Container { image, .. } => {
+                format!("environment {}", if image.is_empty() { "-" } else { image })
+            }
+            PreviewAction::Notebook {
+                notebook, output, ..
+            } => format!("notebook {notebook} -> {output}"),
+            PreviewAction::Code { func, arg, .. } => format!(
+                "code {func}{}",
+                arg.as_ref().map(|a| format!(" -> {a}")).unwrap_or_default()
+            ),
+            PreviewAction::Actor { parameter } => format!("actor {parameter}"),
+        };
+        format!("{position}. {} — {what}", self.name)
+    }
+}
+
+/// A template folder (or archive) checked without installing it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateReport {
+    pub name: String,
+    pub description: Option<String>,
+    pub instructions: Option<String>,
+    /// The template file, relative to the folder.
+    pub spec_file: String,
+    pub parameters: Vec<Parameter>,
+    pub groups: Vec<ParameterGroup>,
+    pub outputs: Option<Vec<OutputFile>>,
+    pub results: Option<ResultSchema>,
+    pub postproc: Option<PostprocInputs>,
+}
+
+/// What post-processing takes from each ranked run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostprocInputs {
+    #[serde(rename = "inputs")]
+    pub input_files: Vec<String>,
+    pub runs: String,
+}
+
+/// Where a benchmark to install comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InstallSource {
+    Folder(PathBuf),
+    Archive(PathBuf),
+    Git {
+        url: String,
+        branch: Option<String>,
+    },
+    /// An identifier of the configured template repository.
+    Repository(String),
+}
+
+/// A benchmark to install, with overrides for its manifest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstallRequest {
+    pub source: Option<InstallSource>,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub instructions: Option<PathBuf>,
+    pub specfile: Option<PathBuf>,
+    pub manifest: Option<PathBuf>,
+}
+
+/// Changes to an installed benchmark; `None` keeps a field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BenchmarkEdit {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Markdown text.
+    pub instructions: Option<String>,
+}
+
+/// An entry of the template repository.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepositoryTemplate {
+    pub id: String,
+    pub description: Option<String>,
+    pub url: String,
+    pub manifest: Option<String>,
+    pub args: Map<String, Value>,
+}
+
+/// Runs running and waiting in the backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub running: usize,
+    pub queued: usize,
+}
+
+/// Which runs a clean-up removes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanupQuery {
+    pub before: DateTime<Utc>,
+    pub state: Option<RunState>,
+    pub benchmark: Option<String>,
+}

@@ -1,0 +1,316 @@
+//! What the screens share: the app state they read, the actions they push, the
+//! tabs, and the [`Screen`] trait. Screens depend on this module and on the
+//! client's view models, never on `app.rs` or on each other; the app fills the
+//! state from backend responses and turns actions into requests.
+
+use super::dialogs::DialogPurpose;
+use crate::client::{
+    Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, InstallSource, LeaderboardView,
+    PostprocView, Preview, RunDetail, RunRequest, RunRow, TemplateReport,
+};
+use crate::config::{Config, Settings};
+use crate::template::SortColumn;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One screen: it draws from the state and pushes what the user asked for.
+pub trait Screen {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>);
+
+    /// Keep what should survive a restart (sort orders).
+    fn persist(&self, _persisted: &mut Persisted) {}
+}
+
+/// The tabs of a selected benchmark, and the app-wide screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Tab {
+    #[default]
+    Overview,
+    NewRun,
+    Runs,
+    RunDetail,
+    Leaderboard,
+    TemplateCheck,
+    Settings,
+}
+
+impl Tab {
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::NewRun => "New run",
+            Tab::Runs => "Runs",
+            Tab::RunDetail => "Run detail",
+            Tab::Leaderboard => "Leaderboard",
+            Tab::TemplateCheck => "Template check",
+            Tab::Settings => "Settings",
+        }
+    }
+
+    /// Tabs that belong to the selected benchmark.
+    pub fn of_benchmark(self) -> bool {
+        !matches!(self, Tab::TemplateCheck | Tab::Settings)
+    }
+}
+
+/// Sort order of the Runs table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsSort {
+    /// `created`, `duration`, `state`, `submission` or a result column name.
+    pub column: String,
+    pub descending: bool,
+}
+
+impl Default for RunsSort {
+    fn default() -> Self {
+        RunsSort {
+            column: "created".into(),
+            descending: true,
+        }
+    }
+}
+
+/// Sort order and mode of the leaderboard. No column: the template's order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardSort {
+    pub column: Option<String>,
+    pub descending: bool,
+    pub all_runs: bool,
+}
+
+impl LeaderboardSort {
+    /// The order to ask for (empty: the template's).
+    pub fn order(&self) -> Vec<SortColumn> {
+        match &self.column {
+            Some(name) => vec![SortColumn {
+                name: name.clone(),
+                sort_desc: self.descending,
+            }],
+            None => Vec::new(),
+        }
+    }
+}
+
+/// What survives a restart (eframe persistence).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub selected_workflow: Option<String>,
+    pub tab: Tab,
+    pub leaderboard: LeaderboardSort,
+    pub runs: RunsSort,
+    pub dark_mode: bool,
+    pub template_folder: Option<PathBuf>,
+}
+
+impl Default for Persisted {
+    fn default() -> Self {
+        Persisted {
+            selected_workflow: None,
+            tab: Tab::Overview,
+            leaderboard: Default::default(),
+            runs: Default::default(),
+            dark_mode: true,
+            template_folder: None,
+        }
+    }
+}
+
+/// What the user is waiting for (a spinner shows after a moment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Loading {
+    Benchmarks,
+    Benchmark,
+    Runs,
+    Leaderboard,
+    Run,
+    Install,
+    StartRun,
+    Preview,
+    Export,
+}
+
+/// A one-way message to a screen that it picks up in its next frame. Items
+/// carry increasing numbers; a screen remembers the last one it applied, so
+/// nothing is applied twice and nothing is lost while the screen is hidden.
+#[derive(Debug, Clone)]
+pub struct Inbox<T> {
+    next: u64,
+    items: VecDeque<(u64, T)>,
+}
+
+impl<T> Default for Inbox<T> {
+    fn default() -> Self {
+        Inbox {
+            next: 1,
+            items: VecDeque::new(),
+        }
+    }
+}
+
+impl<T> Inbox<T> {
+    /// How many items are kept for screens that have not looked yet.
+    const KEPT: usize = 32;
+
+    pub fn push(&mut self, item: T) {
+        self.items.push_back((self.next, item));
+        self.next += 1;
+        if self.items.len() > Self::KEPT {
+            self.items.pop_front();
+        }
+    }
+
+    /// Items newer than `seen`, oldest first.
+    pub fn since(&self, seen: u64) -> impl Iterator<Item = (u64, &T)> + '_ {
+        self.items
+            .iter()
+            .filter(move |(n, _)| *n > seen)
+            .map(|(n, item)| (*n, item))
+    }
+}
+
+/// What the New run form is told from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormRequest {
+    /// Load an earlier run's arguments (Re-run).
+    Arguments {
+        benchmark: String,
+        arguments: Map<String, Value>,
+        submission: Option<String>,
+    },
+    /// A submission was created: choose it.
+    Submission(String),
+    /// A file was chosen for a file parameter.
+    File { parameter: String, path: PathBuf },
+}
+
+/// What the Settings screen is told from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsRequest {
+    /// A worker configuration file was chosen.
+    WorkerConfig(PathBuf),
+}
+
+/// The last check of the template folder on the Template check screen.
+#[derive(Debug, Clone)]
+pub struct TemplateCheck {
+    pub path: PathBuf,
+    pub result: Result<TemplateReport, String>,
+    pub checked_at: chrono::DateTime<chrono::Local>,
+}
+
+/// Data the screens show, filled from backend responses.
+#[derive(Default)]
+pub struct AppState {
+    pub persisted: Persisted,
+    pub config: Option<Config>,
+    pub capabilities: Option<Capabilities>,
+    /// Why the configured worker configuration cannot be used, if it cannot.
+    pub worker_config_error: Option<String>,
+    pub fatal: Option<String>,
+    pub benchmarks: Vec<BenchmarkSummary>,
+    pub benchmarks_loaded: bool,
+    pub detail: Option<Arc<BenchmarkDetail>>,
+    pub runs: Arc<Vec<RunRow>>,
+    pub runs_for: Option<String>,
+    pub leaderboard: Option<Arc<LeaderboardView>>,
+    pub leaderboard_for: Option<String>,
+    pub postproc: Option<Arc<PostprocView>>,
+    pub run_detail: Option<Arc<RunDetail>>,
+    pub activity: Activity,
+    pub preview: Option<Result<Preview, String>>,
+    /// The folder the Template check watches, and its latest check.
+    pub watching: Option<PathBuf>,
+    pub template_check: Option<TemplateCheck>,
+    /// Requests in flight, by what the user waits for.
+    pub loading: HashMap<Loading, Instant>,
+    /// How often each run's log grew (screens compare with what they saw).
+    pub log_signals: HashMap<String, u64>,
+    pub form: Inbox<FormRequest>,
+    pub settings: Inbox<SettingsRequest>,
+    /// Run files made readable here, by run and file id.
+    pub fetched: HashMap<(String, String), PathBuf>,
+}
+
+impl AppState {
+    pub fn selected_benchmark(&self) -> Option<&BenchmarkSummary> {
+        self.detail.as_ref().map(|d| &d.benchmark)
+    }
+
+    /// True if `what` has been loading for long enough to show a spinner.
+    pub fn is_loading(&self, what: Loading) -> bool {
+        self.loading
+            .get(&what)
+            .is_some_and(|since| since.elapsed() > Duration::from_millis(100))
+    }
+
+    /// Whether the backend offers `operation` (everything until it said).
+    pub fn supports(&self, operation: crate::client::Operation) -> bool {
+        self.capabilities
+            .as_ref()
+            .is_none_or(|c| c.supports(operation))
+    }
+
+    /// How often the log of `run_id` grew so far.
+    pub fn log_signal(&self, run_id: &str) -> u64 {
+        self.log_signals.get(run_id).copied().unwrap_or(0)
+    }
+}
+
+/// What screens ask for.
+#[derive(Debug)]
+pub enum Action {
+    SelectBenchmark(String),
+    ShowTab(Tab),
+    OpenRun(String),
+    /// Load a run's arguments into the New run form.
+    Rerun(Box<RunRow>),
+    OpenDialog(DialogPurpose),
+    Install(InstallSource),
+    Uninstall(String),
+    CreateSubmission {
+        benchmark: String,
+        name: String,
+    },
+    StartRun(RunRequest),
+    Preview(RunRequest),
+    CancelRun(String),
+    DeleteRun(String),
+    /// A new leaderboard order or mode: remember it and reload.
+    SortLeaderboard(LeaderboardSort),
+    CheckTemplate(PathBuf),
+    SaveSettings(Settings),
+    SetDarkMode(bool),
+    /// Show a folder in the desktop's file manager.
+    OpenFolder(PathBuf),
+    /// Make a run file readable here (download it, for a server run).
+    FetchRunFile {
+        run: String,
+        file: String,
+    },
+    Notify(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inbox_hands_out_each_item_once_per_reader() {
+        let mut inbox = Inbox::default();
+        inbox.push("a");
+        inbox.push("b");
+        let seen: Vec<_> = inbox.since(0).collect();
+        assert_eq!(seen, [(1, &"a"), (2, &"b")]);
+        inbox.push("c");
+        assert_eq!(inbox.since(2).collect::<Vec<_>>(), [(3, &"c")]);
+        for i in 0..100 {
+            inbox.push("x");
+            assert!(inbox.since(0).count() <= 32, "{i}");
+        }
+    }
+}
