@@ -181,10 +181,8 @@ fn declaration(
             }
             decl.insert("values".into(), Value::Array(values));
         }
-        "file" => {
-            if rng.chance(0.7) {
-                decl.insert("target".into(), json!("data/in.txt"));
-            }
+        "file" if rng.chance(0.7) => {
+            decl.insert("target".into(), json!("data/in.txt"));
         }
         "list" => {
             let item = rng.pick(&SCALARS);
@@ -251,14 +249,14 @@ pub fn template_case(rng: &mut Rng, id: usize) -> Case {
         }
         parameters.push(decl);
     }
-    if roll >= 8 && roll < 14 && !parameters.is_empty() {
+    if (8..14).contains(&roll) && !parameters.is_empty() {
         // The user guide's spellings.
         let decl = parameters[0].as_object_mut().unwrap();
         let dtype = decl.remove("dtype").unwrap();
         decl.insert(rng.pick(&["type", "datatype"]).to_string(), dtype);
         feature = Some("key-aliases");
     }
-    if roll >= 14 && roll < 17 && n > 1 {
+    if (14..17).contains(&roll) && n > 1 {
         let copy = parameters[0]["name"].clone();
         parameters[1]["name"] = copy;
     }
@@ -270,11 +268,11 @@ pub fn template_case(rng: &mut Rng, id: usize) -> Case {
             refs.insert(format!("v_{name}"), json!(format!("$[[{name}]]")));
         }
     }
-    if roll >= 17 && roll < 20 {
+    if (17..20).contains(&roll) {
         refs.insert("nope".into(), json!("$[[undeclared]]"));
     }
     workflow["parameters"] = Value::Object(refs);
-    if roll >= 20 && roll < 23 {
+    if (20..23).contains(&roll) {
         workflow["steps"] = json!([{"name": "nothing", "action": {"environment": "img"}}]);
         feature = Some("broken-steps");
     }
@@ -295,7 +293,7 @@ pub fn template_case(rng: &mut Rng, id: usize) -> Case {
         }
         doc["outputs"] = json!([output]);
     }
-    if roll >= 23 && roll < 26 {
+    if (23..26).contains(&roll) {
         doc["outputs"] = json!([{"source": "../outside.txt"}]);
         feature = Some("unsafe-paths");
     }
@@ -317,11 +315,11 @@ pub fn template_case(rng: &mut Rng, id: usize) -> Case {
                 column
             })
             .collect();
-        if roll >= 26 && roll < 29 {
+        if (26..29).contains(&roll) {
             schema[0]["dtype"] = json!("decimal");
             feature = Some("key-aliases");
         }
-        if roll >= 29 && roll < 32 && columns > 1 {
+        if (29..32).contains(&roll) && columns > 1 {
             schema[1]["label"] = schema[0]["label"].clone();
         }
         let mut results = json!({"file": "results/r.json", "schema": schema});
@@ -337,7 +335,7 @@ pub fn template_case(rng: &mut Rng, id: usize) -> Case {
                 .collect();
             results["orderBy"] = Value::Array(order);
         }
-        if roll >= 32 && roll < 35 {
+        if (32..35).contains(&roll) {
             results["orderBy"] = json!([{"name": "nocolumn"}]);
         }
         doc["results"] = results;

@@ -288,7 +288,7 @@ pub fn generated_case(rng: &mut Rng, i: usize) -> RunCase {
     } else {
         rng.pick(&["plain", "float", "bool", "text-number"])
     };
-    let declare_outputs = if roll >= 15 && roll < 25 {
+    let declare_outputs = if (15..25).contains(&roll) {
         feature = Some("all-files-when-undeclared");
         false
     } else {
@@ -687,7 +687,7 @@ pub fn compare(case: &RunCase, ours: &Value, theirs: &Value) -> Outcome {
 pub fn duplicate_name(oracle_python: &Path, samples: &Path, python: &str) -> Outcome {
     let folder = samples.join("predictor");
     let request = json!({"id": 0, "op": "install_twice", "folder": folder});
-    let theirs = super::oracle::ask(oracle_python, &[request.clone()]).remove(0);
+    let theirs = super::oracle::ask(oracle_python, std::slice::from_ref(&request)).remove(0);
     let home = Home::new().with_env("FLOWDESK_PYTHON", python);
     home.settings(json!({"samples_installed": true}));
     let first = home.json(&["install", folder.to_str().unwrap()]);
