@@ -451,7 +451,12 @@ pub fn runs(
     if as_json {
         let mut items = Vec::with_capacity(runs.rows.len());
         for row in &runs.rows {
-            items.push(run_json(&client.run(&row.id)?));
+            match client.run(&row.id) {
+                Ok(detail) => items.push(run_json(&detail)),
+                // Deleted by another process since it was listed.
+                Err(ClientError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         print_json(&Value::Array(items))?;
     } else {
@@ -462,7 +467,7 @@ pub fn runs(
                 vec![
                     r.id.clone(),
                     r.benchmark_id.clone(),
-                    r.state.as_str().to_string(),
+                    r.state_text(),
                     time_text(&r.created_at),
                     optional_duration(r.duration()),
                 ]
@@ -501,6 +506,7 @@ pub(crate) fn run_json(detail: &RunDetail) -> Value {
         "workflow": run.benchmark_id,
         "submission": run.submission_id,
         "state": run.state.as_str(),
+        "queuePosition": run.queue_position,
         "createdAt": run.created_at,
         "startedAt": run.started_at,
         "finishedAt": run.finished_at,
@@ -514,7 +520,7 @@ pub(crate) fn run_json(detail: &RunDetail) -> Value {
 /// A run as `show` prints it.
 pub(crate) fn run_text(detail: &RunDetail) -> Vec<String> {
     let run = &detail.run;
-    let mut lines = vec![format!("run {} ({})", run.id, run.state.as_str())];
+    let mut lines = vec![format!("run {} ({})", run.id, run.state_text())];
     lines.push(format!("  benchmark: {}", run.benchmark_id));
     if run.submission_id.is_some() {
         lines.push(format!("  submission: {}", run.submission));
@@ -591,8 +597,12 @@ pub fn logs(client: &dyn Client, run: &str, follow: bool) -> Outcome {
 
 pub fn cancel(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let run = client.cancel_run(run)?;
+    // A run whose owner had died is canceled at once.
+    let ended = run.state.is_finished();
     if as_json {
-        print_json(&json!({"id": run.id, "canceling": true}))?;
+        print_json(&json!({"id": run.id, "canceling": !ended, "state": run.state.as_str()}))?;
+    } else if ended {
+        say!("canceled run {} (the process running it had died)", run.id);
     } else {
         say!("canceling run {}", run.id);
     }

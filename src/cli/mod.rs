@@ -13,6 +13,7 @@ macro_rules! say {
 }
 
 mod commands;
+mod doctor;
 mod servers;
 mod template;
 
@@ -186,6 +187,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the home folder: database, backup, runs left by dead processes,
+    /// leftover processes, orphaned run folders, temporary folders, permissions.
+    Doctor {
+        /// Repair what can be repaired without losing anything.
+        #[arg(long, conflicts_with = "restore")]
+        fix: bool,
+        /// Replace the database with its last backup.
+        #[arg(long)]
+        restore: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Execute a run handed over by `flowdesk run` (internal).
     #[command(name = "__execute", hide = true)]
     Execute { run: String },
@@ -238,6 +251,7 @@ pub fn run(cli: Cli) -> i32 {
     // Commands that need no backend of this computer.
     match command {
         Command::Execute { run } => return execute(config, &run),
+        Command::Doctor { fix, restore, json } => return doctor::run(config, fix, restore, json),
         Command::Login(args) => return servers::login(config, args),
         Command::Register(args) => return servers::register(config, args),
         Command::Logout { url, json } => return servers::logout(config, url, json),
@@ -245,20 +259,25 @@ pub fn run(cli: Cli) -> i32 {
         _ => {}
     }
     // A command ends soon after its work; post-processing it starts must not.
-    let client = match LocalClient::open_with(
+    // `cancel` recovers after it acted: a run whose owner died is what it
+    // cancels, and it ends CANCELED, not interrupted.
+    let cancels = matches!(command, Command::Cancel { .. });
+    let local = match LocalClient::open_with(
         config,
         LocalOptions {
             install_samples: true,
             executor: std::env::current_exe().ok(),
+            recover: !cancels,
         },
     ) {
         Ok(client) => client,
         Err(e) => return report(e),
     };
-    let client: &dyn Client = &client;
+    let client: &dyn Client = &local;
     let outcome = match command {
         Command::Template(_)
         | Command::Execute { .. }
+        | Command::Doctor { .. }
         | Command::Login(_)
         | Command::Register(_)
         | Command::Logout { .. }
@@ -309,6 +328,9 @@ pub fn run(cli: Cli) -> i32 {
         } => commands::cleanup(client, &before, state.as_deref(), workflow.as_deref(), json),
         Command::Repo { json } => commands::repo(client, json),
     };
+    if cancels {
+        local.recover();
+    }
     match outcome {
         Ok(code) => code,
         Err(e) => report(e),
@@ -322,6 +344,7 @@ fn execute(config: Config, run_id: &str) -> i32 {
         LocalOptions {
             install_samples: false,
             executor: std::env::current_exe().ok(),
+            recover: true,
         },
     ) {
         Ok(client) => client,

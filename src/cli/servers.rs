@@ -36,10 +36,8 @@ pub fn credentials(config: &Config) -> Credentials {
 
 /// The offline cache of this home folder (none if it cannot be opened: the
 /// commands still work, only without the offline fallback).
-pub fn cache(config: &Config) -> Option<Arc<crate::store::cache::CacheStore>> {
-    crate::store::cache::CacheStore::open(&config.home.join(crate::store::cache::CACHE_FILE))
-        .ok()
-        .map(Arc::new)
+pub fn cache(config: &Config) -> Option<Arc<crate::remote::OfflineCache>> {
+    crate::remote::offline_cache(&config.home)
 }
 
 pub fn login(config: Config, args: SignInArgs) -> i32 {

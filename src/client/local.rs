@@ -33,6 +33,10 @@ pub struct LocalOptions {
     /// Runs that must outlive this process (post-processing set off by a short
     /// command, `detach` requests) run in `program __execute`.
     pub executor: Option<PathBuf>,
+    /// End the runs dead processes left behind when opening (see
+    /// [`LocalClient::recover`]). `flowdesk cancel` opens without, so that the
+    /// run it cancels ends CANCELED rather than interrupted.
+    pub recover: bool,
 }
 
 /// This computer's backend.
@@ -49,12 +53,19 @@ impl LocalClient {
             LocalOptions {
                 install_samples: true,
                 executor: None,
+                recover: true,
             },
         )
     }
 
     pub fn open_with(config: Config, options: LocalOptions) -> Result<LocalClient, ClientError> {
-        let service = Service::open_with(config, options.install_samples)?;
+        let service = Service::open_with_options(
+            config,
+            service::OpenOptions {
+                install_samples: options.install_samples,
+                recover: options.recover,
+            },
+        )?;
         if let Some(program) = options.executor {
             service.set_detached_executor(program);
         }
@@ -68,6 +79,13 @@ impl LocalClient {
 
     pub fn config(&self) -> &Config {
         self.service.config()
+    }
+
+    /// End the runs dead processes left PENDING or RUNNING: kill what they
+    /// left running and mark them interrupted; returns their ids. Opening does
+    /// this unless told not to.
+    pub fn recover(&self) -> Vec<String> {
+        self.service.recover()
     }
 
     /// Why the configured worker configuration cannot be used, if it cannot
@@ -174,7 +192,20 @@ impl LocalClient {
                 .unwrap_or_else(|| vec![None; benchmark.columns.len()]);
             rows.push(row(run, submission, Arc::clone(&benchmark.columns), values));
         }
+        self.place_in_queue(&mut rows);
         Ok(rows)
+    }
+
+    /// Give PENDING rows their place in the queue of runs waiting for a slot
+    /// (shared by every process of the home folder).
+    fn place_in_queue(&self, rows: &mut [RunRow]) {
+        if !rows.iter().any(|r| r.state == RunState::Pending) {
+            return;
+        }
+        let queue = self.service.queue();
+        for row in rows.iter_mut().filter(|r| r.state == RunState::Pending) {
+            row.queue_position = queue.iter().position(|id| *id == row.id).map(|i| i + 1);
+        }
     }
 
     /// One run as a row, its values read from the store.
@@ -197,7 +228,10 @@ impl LocalClient {
                 .ok()
                 .map(|s| s.name)
         });
-        Ok(row(run, submission, columns, values))
+        let mut rows = [row(run, submission, columns, values)];
+        self.place_in_queue(&mut rows);
+        let [row] = rows;
+        Ok(row)
     }
 
     fn detail(&self, run: RunRecord) -> Result<RunDetail, ClientError> {
@@ -261,6 +295,7 @@ fn row(
         messages: run.messages,
         columns,
         values,
+        queue_position: None,
     }
 }
 

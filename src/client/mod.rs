@@ -16,8 +16,10 @@
 //! backend: [`templates`] does it for both faces.
 
 pub mod capabilities;
+pub mod doctor;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod format;
 pub mod local;
 pub mod templates;
@@ -26,6 +28,7 @@ pub mod view;
 pub use capabilities::{Capabilities, Operation};
 pub use error::{ClientError, ErrorKind};
 pub use events::{ClientEvent, EventHub, Subscriber};
+pub use export::write_file_atomically;
 pub use local::LocalClient;
 pub use view::*;
 
@@ -161,44 +164,6 @@ pub trait Client: Send + Sync {
                 query.benchmark
             )));
         };
-        write_file_atomically(out, |file| {
-            format::write_leaderboard_csv(&board, file).map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(source) => ClientError::io(out, source),
-                other => ClientError::Invalid(format!("`{}`: {other:?}", out.display())),
-            })
-        })
+        export::leaderboard_csv(&board, out)
     }
-}
-
-/// Write `out` through a temporary file next to it, renamed into place once
-/// complete, so a failed export never leaves half a file behind.
-pub(crate) fn write_file_atomically<T>(
-    out: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, ClientError>,
-) -> Result<T, ClientError> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = out.with_file_name(format!(".{name}.partial"));
-    let result = std::fs::File::create(&tmp)
-        .map_err(|e| ClientError::io(out, e))
-        .and_then(|file| {
-            let mut writer = std::io::BufWriter::new(file);
-            let value = write(&mut writer)?;
-            writer
-                .into_inner()
-                .map_err(|e| ClientError::io(out, e.into_error()))?
-                .sync_all()
-                .map_err(|e| ClientError::io(out, e))?;
-            Ok(value)
-        })
-        .and_then(|value| {
-            std::fs::rename(&tmp, out).map_err(|e| ClientError::io(out, e))?;
-            Ok(value)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -137,9 +137,25 @@ pub struct RunRow {
     pub columns: Arc<[ResultColumn]>,
     /// One value per column (all `None` unless the run succeeded).
     pub values: Vec<Option<ResultValue>>,
+    /// For a PENDING run waiting for a free run slot: its place in the queue
+    /// (1 = next), across every process of the home folder; `None` otherwise.
+    pub queue_position: Option<usize>,
 }
 
 impl RunRow {
+    /// The state as people read it: a queued run says where it is in line
+    /// (`PENDING (2nd in queue)`).
+    pub fn state_text(&self) -> String {
+        match self.queue_position {
+            Some(position) => format!(
+                "{} ({} in queue)",
+                self.state.as_str(),
+                super::format::ordinal(position)
+            ),
+            None => self.state.as_str().to_string(),
+        }
+    }
+
     /// Seconds from start to finish, once the run has both.
     pub fn duration(&self) -> Option<f64> {
         let started = self.started_at?;

@@ -408,7 +408,7 @@ impl FlowdeskApp {
                 self.state.persisted.dark_mode = dark;
                 ctx.set_theme(theme(dark));
             }
-            Action::OpenFolder(path) => self.request(Request::OpenFolder(path)),
+            Action::OpenPath(path) => self.request(Request::OpenPath(path)),
             Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
             Action::Notify(text) => self.notify(text, false, None),
         }

@@ -36,6 +36,17 @@ use ureq::http::Response;
 use ureq::Body;
 use url::Url;
 
+/// The offline cache as the faces name it (they never import the store).
+pub type OfflineCache = CacheStore;
+
+/// The offline cache of a home folder, or `None` if it cannot be opened (server
+/// commands then work without the offline fallback).
+pub fn offline_cache(home: &Path) -> Option<Arc<OfflineCache>> {
+    CacheStore::open(&home.join(crate::store::cache::CACHE_FILE))
+        .ok()
+        .map(Arc::new)
+}
+
 /// A value from the server, or — when the server cannot be reached — the last
 /// one seen, with when it was fetched and why it is not fresh.
 #[derive(Debug, Clone)]

@@ -13,29 +13,37 @@
 
 mod check;
 mod detach;
+pub mod doctor;
 pub mod files;
+pub mod home;
 mod install;
 mod lock;
 mod maintenance;
 mod preview;
 mod ranking;
+mod recovery;
 mod repository;
+mod results;
+mod run_folder;
 mod runs;
+mod space;
+pub mod tree;
 
 /// The records the service hands out (defined by the store, which stays private).
 pub use crate::store::{
     Leaderboard, LeaderboardEntry, RunFile, RunFilter, RunRecord, SubmissionRecord, UploadRecord,
     WorkflowRecord,
 };
-pub use check::{is_template_archive, load_template};
+pub use check::{is_template_archive, load_template, load_template_with};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use preview::preview;
 pub use repository::RepositoryEntry;
-pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
+pub use run_folder::{PreparedRun, LOG_FILE, META_DIR};
+pub use runs::RunRequest;
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineEvent, WorkerConfig};
+use crate::engine::{Engine, EngineEvent, SlotPool, WorkerConfig};
 use crate::error::{EngineError, ServiceError};
 use crate::model::RunState;
 use crate::store::Store;
@@ -46,6 +54,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Message for runs a dead process left behind.
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
+/// Folder in the home folder for the run slots all processes share.
+pub const SLOTS_DIR: &str = "slots";
 /// Message of a run canceled by its user (flowServ's `state.CANCELED`).
 pub const CANCELED: &str = "canceled at user request";
 
@@ -93,6 +103,10 @@ pub(crate) struct Shared {
     pub problems: Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Expanded workflows of the runs this process executes (until they end).
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
+    /// Runs of this process that ended but whose end the store could not take
+    /// (a full disk even without the reserve), with their messages: `wait`
+    /// reports them as ERROR with these.
+    pub unrecorded: Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl Shared {
@@ -149,10 +163,44 @@ impl Shared {
     }
 }
 
+/// Choices made when a home folder is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// Install the bundled samples if this home folder never had them.
+    pub install_samples: bool,
+    /// End the runs dead processes left behind (see [`Service::recover`]).
+    /// `flowdesk cancel` opens without, so that the run it cancels ends
+    /// CANCELED rather than interrupted, and recovers the others after.
+    pub recover: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            install_samples: true,
+            recover: true,
+        }
+    }
+}
+
+/// Take a backup once this many writes have gone by since the last one.
+pub(crate) const BACKUP_EVERY: u64 = 500;
+
 /// The service: open one per process.
 pub struct Service {
     pub(crate) shared: Arc<Shared>,
     pub(crate) engine: Arc<Engine>,
+    /// Held (shared) while the service is open; see `home`.
+    _home_lock: home::HomeLock,
+}
+
+impl Drop for Service {
+    /// A clean exit leaves a backup of what this process changed.
+    fn drop(&mut self) {
+        if self.shared.store.changes() > 0 {
+            let _ = self.shared.store.backup();
+        }
+    }
 }
 
 impl Service {
@@ -165,11 +213,32 @@ impl Service {
 
     /// Like [`Service::open`], choosing whether to install the bundled samples.
     pub fn open_with(config: Config, install_samples: bool) -> Result<Service, ServiceError> {
-        std::fs::create_dir_all(&config.home).map_err(|e| files::io_error(&config.home, e))?;
+        Self::open_with_options(
+            config,
+            OpenOptions {
+                install_samples,
+                recover: true,
+            },
+        )
+    }
+
+    /// Like [`Service::open`], with every choice spelled out.
+    pub fn open_with_options(
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<Service, ServiceError> {
+        let install_samples = options.install_samples;
+        home::create_private_dir(&config.home)?;
         if let Some(parent) = config.database.parent() {
             std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
         }
+        let home_lock = home::lock_home(&config.home, false)?
+            .ok_or_else(|| ServiceError::HomeBusy(config.home.clone()))?;
+        home::check_database(&config)?;
         let store = Arc::new(Store::open(&config.database)?);
+        space::ensure_reserve(&config.home);
+        home::clean_scratch(&config.home);
+        crate::template::set_document_limit(config.limits.document_bytes);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
         // A broken worker configuration must not lock the user out of the app
         // (the settings screen is where it gets fixed): it is kept and reported
@@ -184,9 +253,13 @@ impl Service {
             },
             None => (WorkerConfig::default(), None),
         };
-        let engine = Arc::new(Engine::with_workers(
+        // One pool of run slots per home folder: `max_parallel` holds across
+        // every process working on it.
+        let slots = SlotPool::new(config.home.join(SLOTS_DIR), config.max_parallel);
+        let engine = Arc::new(Engine::with_slots(
             config.max_parallel,
             workers,
+            Some(slots),
             move |event| {
                 let _ = tx.send(event);
             },
@@ -201,11 +274,18 @@ impl Service {
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
             workflows: Mutex::new(Default::default()),
+            unrecorded: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
             worker_config_error,
         });
-        let service = Service { shared, engine };
-        service.recover_interrupted()?;
+        let service = Service {
+            shared,
+            engine,
+            _home_lock: home_lock,
+        };
+        if options.recover {
+            service.recover_interrupted();
+        }
         {
             let shared = Arc::clone(&service.shared);
             let engine = Arc::downgrade(&service.engine);
@@ -220,6 +300,14 @@ impl Service {
             service.install_samples_once()?;
         }
         Ok(service)
+    }
+
+    /// End the runs that dead processes left PENDING or RUNNING: kill what
+    /// they left running and mark them interrupted. Done when the home folder
+    /// is opened; never fails (what cannot be done now is left to the next
+    /// process). Returns the runs it ended.
+    pub fn recover(&self) -> Vec<String> {
+        self.recover_interrupted()
     }
 
     pub fn config(&self) -> &Config {
@@ -247,6 +335,13 @@ impl Service {
     /// (the settings screen shows it; runs are refused with it).
     pub fn worker_config_error(&self) -> Option<EngineError> {
         self.shared.check_worker_config().err()
+    }
+
+    /// The runs waiting for a slot, in every process of this home folder, first
+    /// in line first: a PENDING run's position in the queue is its index plus
+    /// one. A PENDING run not listed is being prepared or about to start.
+    pub fn queue(&self) -> Vec<String> {
+        crate::engine::slots::waiting(&self.shared.config.home.join(SLOTS_DIR))
     }
 
     /// Runs running and queued in this process's engine.
@@ -360,7 +455,21 @@ impl Service {
                 .map_err(|_| ServiceError::Invalid("internal lock poisoned".into()))?;
             if finished.contains(run_id) {
                 drop(finished);
-                return self.run(run_id);
+                let mut run = self.run(run_id)?;
+                let unrecorded = self
+                    .shared
+                    .unrecorded
+                    .lock()
+                    .ok()
+                    .and_then(|u| u.get(run_id).cloned());
+                if let Some(messages) = unrecorded {
+                    if run.state.is_active() {
+                        run.state = RunState::Error;
+                        run.messages = messages;
+                        run.finished_at = Some(chrono::Utc::now());
+                    }
+                }
+                return Ok(run);
             }
             if !owned {
                 // A run of another process (or one already done): the store tells.
@@ -374,6 +483,19 @@ impl Service {
                 .finished_signal
                 .wait_timeout(finished, std::time::Duration::from_millis(200));
         }
+    }
+}
+
+/// An I/O failure on `path`, as the service reports it (a full disk says so).
+pub(crate) fn io_error(path: &std::path::Path, source: std::io::Error) -> ServiceError {
+    if crate::error::is_disk_full(&source) {
+        return ServiceError::DiskFull {
+            path: path.to_path_buf(),
+        };
+    }
+    ServiceError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

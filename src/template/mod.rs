@@ -12,6 +12,7 @@ pub mod schema;
 pub mod spec;
 
 pub use doc::{python_float, python_repr, python_str};
+pub use include::set_document_limit;
 pub use manifest::{CopySpec, LoadOptions, TemplateFolder};
 pub use parameter::{FileArgument, Parameter, ParameterType, Range};
 pub use schema::{ColumnType, ResultColumn, ResultSchema, ResultValue, SortColumn};
