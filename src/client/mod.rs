@@ -22,6 +22,7 @@ pub mod events;
 pub mod export;
 pub mod format;
 pub mod local;
+pub mod submit;
 pub mod templates;
 pub mod view;
 
@@ -45,6 +46,20 @@ pub trait Client: Send + Sync {
 
     /// Runs running and queued.
     fn activity(&self) -> Result<Activity, ClientError>;
+
+    /// Whether the backend can be reached and whose sign-in it uses; `None`
+    /// for this computer, which is always there.
+    fn connection(&self) -> Option<ConnectionStatus> {
+        None
+    }
+
+    /// What the user is looking at, so that a backend that has to ask for
+    /// changes (a server) asks about that. This computer pushes its events
+    /// and needs no focus.
+    fn set_focus(&self, _focus: Focus) {}
+
+    /// Whether the window is visible: a hidden window asks a server less often.
+    fn set_visible(&self, _visible: bool) {}
 
     // ----- benchmarks ------------------------------------------------------------
 
@@ -91,6 +106,22 @@ pub trait Client: Send + Sync {
 
     /// Upload a local file to a submission.
     fn upload(&self, submission: &str, file: &Path) -> Result<Upload, ClientError>;
+
+    /// Upload, calling `progress(sent, total)` as bytes go out (a server
+    /// upload streams; a local one is a copy, reported once at the end).
+    fn upload_with_progress(
+        &self,
+        submission: &str,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Upload, ClientError> {
+        let upload = self.upload(submission, file)?;
+        progress(upload.size, upload.size);
+        Ok(upload)
+    }
+
+    /// Set who belongs to a submission, by user name ([`Operation::Members`]).
+    fn set_members(&self, submission: &str, members: &[String]) -> Result<Submission, ClientError>;
 
     fn uploads(&self, submission: &str) -> Result<Vec<Upload>, ClientError>;
 

@@ -323,6 +323,17 @@ impl FlowdeskApp {
                 };
                 self.notify(text, true, Some(message));
             }
+            // A server: what is on screen changed there, or the server went
+            // away or came back (the status line reads the client's state).
+            ClientEvent::Changed { benchmark_id } => {
+                self.schedule_runs_refresh();
+                if let Some(id) = self.selected() {
+                    if benchmark_id.as_deref().is_none_or(|b| b == id) {
+                        self.request_leaderboard(&id);
+                    }
+                }
+            }
+            ClientEvent::Connection { .. } => {}
         }
     }
 
