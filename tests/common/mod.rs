@@ -301,6 +301,36 @@ pub fn execute_process(run_id: &str) -> Option<i32> {
         })
 }
 
+/// The processes holding a run's lock (its `.flowdesk` folder open): the
+/// process executing it, and any child it is forking at that moment.
+pub fn lock_holders(run_dir: &Path) -> Vec<i32> {
+    let meta = run_dir.join(".flowdesk");
+    let mut holders = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return holders;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        if fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == meta))
+            && process_alive(pid)
+        {
+            holders.push(pid);
+        }
+    }
+    holders
+}
+
 /// The children of a process (all its threads').
 pub fn children_of(pid: i32) -> Vec<i32> {
     let mut children = Vec::new();
