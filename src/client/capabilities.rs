@@ -26,6 +26,10 @@ pub enum Operation {
     TemplateCheck,
     /// Settings of this computer (Python, parallel runs, workers).
     Settings,
+    /// Show the expanded steps of a run before starting it.
+    Preview,
+    /// Choose who belongs to a submission (a server's submissions have members).
+    Members,
 }
 
 impl Operation {
@@ -41,6 +45,8 @@ impl Operation {
             Operation::Cleanup => "cleaning up old runs",
             Operation::TemplateCheck => "checking a template folder",
             Operation::Settings => "changing settings",
+            Operation::Preview => "previewing a run's steps",
+            Operation::Members => "choosing a submission's members",
         }
     }
 }

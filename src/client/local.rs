@@ -3,7 +3,7 @@
 //! computer has: its configuration and settings file, and the execution of a
 //! run handed over by `flowdesk run` (`__execute`).
 
-use super::capabilities::Capabilities;
+use super::capabilities::{Capabilities, Operation};
 use super::error::ClientError;
 use super::events::{ClientEvent, EventHub, Subscriber};
 use super::templates::preview_view;
@@ -391,7 +391,13 @@ impl RankedRows for LocalRanking {
 
 impl Client for LocalClient {
     fn capabilities(&self) -> Capabilities {
-        Capabilities::everything(BACKEND)
+        Capabilities::without(
+            BACKEND,
+            [(
+                Operation::Members,
+                "submissions on this computer are yours alone; members belong to a server's submissions",
+            )],
+        )
     }
 
     fn subscribe(&self, subscriber: Subscriber) {
@@ -509,6 +515,15 @@ impl Client for LocalClient {
 
     fn delete_submission(&self, key: &str) -> Result<Submission, ClientError> {
         Ok(submission(self.service.delete_submission(key)?))
+    }
+
+    fn set_members(
+        &self,
+        _submission: &str,
+        _members: &[String],
+    ) -> Result<Submission, ClientError> {
+        self.capabilities().check(Operation::Members)?;
+        Err(ClientError::Invalid("members cannot be set here".into()))
     }
 
     fn set_submission_workers(

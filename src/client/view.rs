@@ -505,3 +505,31 @@ pub struct CleanupQuery {
     pub state: Option<RunState>,
     pub benchmark: Option<String>,
 }
+
+/// What the user is looking at (see [`crate::client::Client::set_focus`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Focus {
+    Nothing,
+    /// A benchmark's overview or its New run form.
+    Benchmark(String),
+    Leaderboard(LeaderboardQuery),
+    Runs(RunQuery),
+    Run(String),
+}
+
+/// How a backend that lives elsewhere (a server) is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionStatus {
+    /// The server's address.
+    pub server: String,
+    /// False while the server cannot be reached.
+    pub online: bool,
+    /// Why it is offline (or why the last request failed).
+    pub message: Option<String>,
+    /// When the server last answered.
+    pub updated: Option<std::time::SystemTime>,
+    /// When what is shown was fetched, if it came from the offline cache.
+    pub data_from: Option<DateTime<Utc>>,
+    /// Who is signed in, if anyone.
+    pub signed_in_as: Option<String>,
+}

@@ -10,8 +10,10 @@
 //! depending on egui.
 //!
 //! - [`process`]: one command in its own process group;
-//! - `runner`: the steps of one workflow, their inputs, outputs, logs and time
-//!   limits;
+//! - `runner`: the steps of one workflow in order, their inputs, outputs and
+//!   time limits;
+//! - `step`: what the runner hands a worker for one step (context, stop,
+//!   deadline, output sink, the run's log);
 //! - [`worker`]: which worker runs a step, and the workers themselves;
 //! - `queue`: the [`Engine`], its runtime and its FIFO queue.
 
@@ -22,6 +24,7 @@ mod queue;
 pub mod reaper;
 mod runner;
 pub mod slots;
+mod step;
 pub mod worker;
 
 pub use cancel::CancelToken;

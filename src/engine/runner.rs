@@ -9,57 +9,15 @@
 
 use super::cancel::CancelToken;
 use super::log::RunLog;
-use super::process::{OutputLine, OutputSink, Stream};
-use super::worker::{self, Deadline, Tools, WorkerConfig};
+use super::step::{Deadline, StepContext, StepSink, Stop};
+use super::worker::{self, WorkerConfig};
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
 use crate::error::EngineError;
 use crate::paths::check_relative;
 use crate::workflow::Step;
-use indexmap::IndexMap;
-use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
-
-/// How many stderr lines of a failing command end up in the run's messages.
-const STDERR_TAIL: usize = 10;
-
-/// Why a step (and so the run) stopped early.
-#[derive(Debug)]
-pub(crate) enum Stop {
-    Canceled,
-    Failed(Vec<String>),
-}
-
-impl Stop {
-    pub(crate) fn failed(error: EngineError) -> Self {
-        Stop::Failed(vec![error.to_string()])
-    }
-}
-
-/// What a worker gets to run one step.
-pub(crate) struct StepContext<'a, 's> {
-    pub run_id: &'a str,
-    pub run_dir: &'a Path,
-    /// flowdesk's folder in the run folder (where the log is), for files the
-    /// engine writes for a step.
-    pub meta_dir: &'a Path,
-    /// The step's position (0-based).
-    pub index: usize,
-    /// The run's environment variables (the step's own come on top).
-    pub run_env: &'a IndexMap<String, String>,
-    /// The workflow variables so far; code steps add their results.
-    pub variables: &'a mut Map<String, Value>,
-    /// The interpreter `${python}` stands for, and code and notebook steps use.
-    pub python: &'a str,
-    pub cancel: &'a CancelToken,
-    /// When the step must stop, if it has a time limit.
-    pub deadline: Option<Deadline>,
-    pub tools: &'a Tools,
-    /// Containers started in this run so far (for unique container names).
-    pub containers: &'a mut usize,
-    pub sink: &'a mut StepSink<'s>,
-}
 
 /// Run every step of `job`; never fails, the outcome says how it went.
 pub(crate) async fn run_workflow(
@@ -202,53 +160,4 @@ fn exists(run_dir: &Path, step: &Step, path: &str) -> Result<bool, Stop> {
         })
     })?;
     Ok(run_dir.join(relative).exists())
-}
-
-/// Where a step's output lines go: the logs, the event callback, and a tail of
-/// stderr for the error message.
-pub(crate) struct StepSink<'a> {
-    run_id: &'a Arc<str>,
-    step: Arc<str>,
-    on_event: &'a EventCallback,
-    log: &'a mut RunLog,
-    stderr_tail: VecDeque<String>,
-}
-
-impl StepSink<'_> {
-    /// Forget the previous command's stderr.
-    pub(crate) fn start_command(&mut self) {
-        self.stderr_tail.clear();
-    }
-
-    /// The last stderr lines of the current command, oldest first.
-    pub(crate) fn stderr_tail(&self) -> impl Iterator<Item = String> + '_ {
-        self.stderr_tail.iter().cloned()
-    }
-}
-
-impl OutputSink for StepSink<'_> {
-    fn line(&mut self, line: OutputLine) {
-        let time = line
-            .time
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.log
-            .write(&self.step, line.stream.as_str(), &time, &line.text);
-        if line.stream == Stream::Stderr {
-            if self.stderr_tail.len() == STDERR_TAIL {
-                self.stderr_tail.pop_front();
-            }
-            self.stderr_tail.push_back(line.text.clone());
-        }
-        (self.on_event)(EngineEvent::Log {
-            run_id: self.run_id.clone(),
-            step: self.step.clone(),
-            stream: line.stream,
-            time: line.time,
-            line: line.text,
-        });
-    }
-
-    fn idle(&mut self) {
-        self.log.flush();
-    }
 }

@@ -323,6 +323,17 @@ impl FlowdeskApp {
                 };
                 self.notify(text, true, Some(message));
             }
+            // A server: what is on screen changed there, or the server went
+            // away or came back (the status line reads the client's state).
+            ClientEvent::Changed { benchmark_id } => {
+                self.schedule_runs_refresh();
+                if let Some(id) = self.selected() {
+                    if benchmark_id.as_deref().is_none_or(|b| b == id) {
+                        self.request_leaderboard(&id);
+                    }
+                }
+            }
+            ClientEvent::Connection { .. } => {}
         }
     }
 
@@ -408,7 +419,7 @@ impl FlowdeskApp {
                 self.state.persisted.dark_mode = dark;
                 ctx.set_theme(theme(dark));
             }
-            Action::OpenFolder(path) => self.request(Request::OpenFolder(path)),
+            Action::OpenPath(path) => self.request(Request::OpenPath(path)),
             Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
             Action::Notify(text) => self.notify(text, false, None),
         }

@@ -52,7 +52,7 @@ pub enum Request {
     /// Watch this folder (and check it now), or stop watching.
     WatchTemplate(Option<PathBuf>),
     SaveSettings(Settings),
-    OpenFolder(PathBuf),
+    OpenPath(PathBuf),
     FetchRunFile {
         run: String,
         file: String,
@@ -411,7 +411,7 @@ fn handle(ctx: &mut Context, request: Request) {
             )),
             Err(e) => ctx.fail("Saving the settings", None, e),
         },
-        Request::OpenFolder(path) => {
+        Request::OpenPath(path) => {
             if let Err(e) = crate::client::local::reveal(&path) {
                 ctx.fail("Opening the folder", None, e);
             }

@@ -50,7 +50,7 @@ impl Screen for RunDetailScreen {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.side_ui(ui, &detail, actions));
             });
-        egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail));
+        egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail, actions));
     }
 }
 
@@ -164,7 +164,7 @@ impl RunDetailScreen {
         });
     }
 
-    fn content_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail) {
+    fn content_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail, actions: &mut Vec<Action>) {
         let mut back = false;
         if let Some(file) = &mut self.file {
             ui.horizontal(|ui| {
@@ -174,7 +174,12 @@ impl RunDetailScreen {
                 }
             });
             match &mut file.view {
-                Some(view) => view.ui(ui),
+                Some(view) => {
+                    view.ui(ui);
+                    if let Some(path) = view.take_open_request() {
+                        actions.push(Action::OpenPath(path));
+                    }
+                }
                 None => {
                     ui.spinner();
                 }
@@ -222,7 +227,7 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: 
         }
         if let Some(folder) = &detail.folder {
             if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
-                actions.push(Action::OpenFolder(folder.clone()));
+                actions.push(Action::OpenPath(folder.clone()));
             }
         }
     });

@@ -285,8 +285,8 @@ pub enum Action {
     CheckTemplate(PathBuf),
     SaveSettings(Settings),
     SetDarkMode(bool),
-    /// Show a folder in the desktop's file manager.
-    OpenFolder(PathBuf),
+    /// Open a file or folder with the desktop's programs.
+    OpenPath(PathBuf),
     /// Make a run file readable here (download it, for a server run).
     FetchRunFile {
         run: String,

@@ -6,7 +6,7 @@
 //! a scratch folder that is removed again once the template is loaded: the loaded
 //! template keeps everything the check shows in memory.
 
-use super::files::{archive_kind, extract_archive, io_error};
+use super::files::{archive_kind, extract_archive, io_error, named_in_archive};
 use super::install::copy_template_files;
 use super::new_id;
 use crate::config::Limits;
@@ -56,25 +56,6 @@ pub fn load_template_with(
         });
     let _ = std::fs::remove_dir_all(&scratch);
     result
-}
-
-/// An error about files under the folder an archive was unpacked to, naming
-/// them under the archive instead (the folder is gone when it is shown).
-pub(crate) fn named_in_archive(error: ServiceError, folder: &Path, archive: &Path) -> ServiceError {
-    let shown = archive.display().to_string();
-    let mut message = error.to_string();
-    if let Ok(real) = folder.canonicalize() {
-        message = message.replace(&real.display().to_string(), &shown);
-    }
-    let message = message.replace(&folder.display().to_string(), &shown);
-    if message == error.to_string() {
-        return error;
-    }
-    match error {
-        ServiceError::TemplateTooLarge(_) => ServiceError::TemplateTooLarge(message),
-        ServiceError::UnsafePath(_) => ServiceError::UnsafePath(message),
-        _ => ServiceError::Invalid(message),
-    }
 }
 
 /// A fresh folder under the system's temporary folder: checking needs no home

@@ -8,7 +8,7 @@
 
 use super::home::{self, LOST_DIR};
 use super::lock::is_held;
-use super::runs::{LOG_FILE, META_DIR};
+use super::run_folder::{LOG_FILE, META_DIR};
 use crate::config::{Config, SETTINGS_FILE};
 use crate::engine::{log, reaper};
 use crate::error::ServiceError;

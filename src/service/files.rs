@@ -9,17 +9,7 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-pub(crate) fn io_error(path: &Path, source: io::Error) -> ServiceError {
-    if crate::error::is_disk_full(&source) {
-        return ServiceError::DiskFull {
-            path: path.to_path_buf(),
-        };
-    }
-    ServiceError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+pub(crate) use super::io_error;
 
 /// Copy a file or a folder tree. Links are followed only when they stay inside
 /// `root`; links that escape are refused (a template cannot smuggle in
@@ -289,6 +279,25 @@ pub fn write_tar_gz(
         .and_then(|encoder| encoder.finish())
         .map_err(|e| io_error(out, e))?;
     Ok(())
+}
+
+/// An error about files under the folder an archive was unpacked to, naming
+/// them under the archive instead (the folder is gone when it is shown).
+pub(crate) fn named_in_archive(error: ServiceError, folder: &Path, archive: &Path) -> ServiceError {
+    let shown = archive.display().to_string();
+    let mut message = error.to_string();
+    if let Ok(real) = folder.canonicalize() {
+        message = message.replace(&real.display().to_string(), &shown);
+    }
+    let message = message.replace(&folder.display().to_string(), &shown);
+    if message == error.to_string() {
+        return error;
+    }
+    match error {
+        ServiceError::TemplateTooLarge(_) => ServiceError::TemplateTooLarge(message),
+        ServiceError::UnsafePath(_) => ServiceError::UnsafePath(message),
+        _ => ServiceError::Invalid(message),
+    }
 }
 
 #[cfg(test)]

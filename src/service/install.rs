@@ -96,7 +96,7 @@ impl Service {
             .install_inner(source, options, &scratch)
             .map_err(|e| match source {
                 InstallSource::Archive(archive) => {
-                    super::check::named_in_archive(e, &scratch, archive)
+                    super::files::named_in_archive(e, &scratch, archive)
                 }
                 _ => e,
             });

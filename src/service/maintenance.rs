@@ -2,7 +2,7 @@
 //! outputs as `.tar.gz`, and cleaning up old runs.
 
 use super::files::{io_error, list_files, sha256_file, write_tar_gz};
-use super::runs::META_DIR;
+use super::run_folder::{LOG_FILE, META_DIR};
 use super::{new_id, Service};
 use crate::error::ServiceError;
 use crate::store::{
@@ -224,7 +224,7 @@ impl Service {
             .into_iter()
             .map(|f| f.path)
             .collect();
-        let log = format!("{META_DIR}/{}", super::runs::LOG_FILE);
+        let log = format!("{META_DIR}/{}", LOG_FILE);
         if dir.join(&log).is_file() {
             files.push(log);
         }

@@ -24,6 +24,7 @@ mod ranking;
 mod recovery;
 mod repository;
 mod results;
+mod run_folder;
 mod runs;
 mod space;
 pub mod tree;
@@ -38,7 +39,8 @@ pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISS
 pub use lock::RunLock;
 pub use preview::preview;
 pub use repository::RepositoryEntry;
-pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
+pub use run_folder::{PreparedRun, LOG_FILE, META_DIR};
+pub use runs::RunRequest;
 
 use crate::config::Config;
 use crate::engine::{Engine, EngineEvent, SlotPool, WorkerConfig};
@@ -481,6 +483,19 @@ impl Service {
                 .finished_signal
                 .wait_timeout(finished, std::time::Duration::from_millis(200));
         }
+    }
+}
+
+/// An I/O failure on `path`, as the service reports it (a full disk says so).
+pub(crate) fn io_error(path: &std::path::Path, source: std::io::Error) -> ServiceError {
+    if crate::error::is_disk_full(&source) {
+        return ServiceError::DiskFull {
+            path: path.to_path_buf(),
+        };
+    }
+    ServiceError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::files::{copy_tree, io_error};
 use super::lock::RunLock;
-use super::runs::{PreparedRun, META_DIR};
+use super::run_folder::{write_expanded, PreparedRun, META_DIR};
 use super::{new_id, Service, Shared};
 use crate::engine::Engine;
 use crate::error::ServiceError;
@@ -168,7 +168,7 @@ pub(crate) fn maybe_postprocess(
     let executor = shared.executor.lock().ok().and_then(|e| e.clone());
     if let Some(program) = executor {
         // This process may exit soon (a CLI command): let the run outlive it.
-        super::runs::write_expanded(&run_dir, &prepared.workflow)?;
+        write_expanded(&run_dir, &prepared.workflow)?;
         return super::detach::spawn(&program, &shared.config.home, &pp_id, prepared.lock_fd());
     }
     if let Ok(mut workflows) = shared.workflows.lock() {

@@ -11,7 +11,7 @@
 //! never fails because of another process's run.
 
 use super::lock::is_held;
-use super::runs::META_DIR;
+use super::run_folder::META_DIR;
 use super::Service;
 use crate::engine::reaper;
 use crate::error::ServiceError;

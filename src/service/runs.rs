@@ -9,6 +9,9 @@
 
 use super::files::{copy_tree, io_error, list_files, sha256_file};
 use super::lock::{is_held, RunLock};
+use super::run_folder::{
+    read_expanded, PreparedRun, CANCEL_FILE, LOG_FILE, META_DIR, WORKFLOW_FILE,
+};
 use super::{new_id, Service, ServiceEvent, Shared, LOG_SIGNAL_INTERVAL};
 use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
@@ -24,13 +27,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// Folder inside each run folder for flowdesk's own files (log, lock, workflow).
-pub const META_DIR: &str = ".flowdesk";
-/// The run's log, inside [`META_DIR`].
-pub const LOG_FILE: &str = "log.txt";
-const WORKFLOW_FILE: &str = "workflow.json";
-const CANCEL_FILE: &str = "cancel";
-
 /// What a user asks for when starting a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunRequest {
@@ -41,22 +37,6 @@ pub struct RunRequest {
     /// Argument values by parameter name. File arguments are a path or upload id,
     /// or `{"value": path-or-id, "as": target}`.
     pub arguments: Map<String, Value>,
-}
-
-/// A prepared run: in the store as PENDING, its folder ready, its lock held.
-pub struct PreparedRun {
-    pub run: RunRecord,
-    pub(crate) lock: RunLock,
-    pub(crate) workflow: SerialWorkflow,
-    /// The submission's own worker configuration, if it has one.
-    pub(crate) workers: Option<Arc<WorkerConfig>>,
-}
-
-impl PreparedRun {
-    /// The lock descriptor, for handing the run to a child process.
-    pub fn lock_fd(&self) -> i32 {
-        self.lock.raw_fd()
-    }
 }
 
 impl Service {
@@ -733,22 +713,6 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
         });
     }
     Ok((files, results))
-}
-
-fn read_expanded(run_dir: &Path) -> Option<SerialWorkflow> {
-    let text = std::fs::read_to_string(run_dir.join(META_DIR).join(WORKFLOW_FILE)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// Save the expanded workflow in the run folder, for a process that executes the
-/// run in place of this one (runs of this process keep it in memory).
-pub(crate) fn write_expanded(
-    run_dir: &Path,
-    workflow: &SerialWorkflow,
-) -> Result<(), ServiceError> {
-    let path = run_dir.join(META_DIR).join(WORKFLOW_FILE);
-    let text = serde_json::to_string(workflow).unwrap_or_default();
-    std::fs::write(&path, text).map_err(|e| io_error(&path, e))
 }
 
 /// The expanded workflow of a run: kept in memory for runs of this process, read

@@ -14,8 +14,8 @@
 //! Each folder is read once and each path resolved at most once, so the walk is
 //! linear in the size of the tree, however deep.
 
-use super::files::io_error;
-use super::runs::META_DIR;
+use super::io_error;
+use super::run_folder::META_DIR;
 use crate::config::Limits;
 use crate::error::ServiceError;
 use std::collections::HashSet;

@@ -17,6 +17,7 @@ mod leaderboard;
 mod migrations;
 mod postproc;
 mod results;
+mod rows;
 mod runs;
 mod submissions;
 mod workflows;

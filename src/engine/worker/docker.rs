@@ -18,9 +18,9 @@
 //! fails the run at once with the reason instead of hanging in `docker run`.
 
 use super::super::process::{self, Exit, Limits, OutputLine};
-use super::super::runner::{StepContext, Stop};
+use super::super::step::{StepContext, Stop};
 use super::{
-    command_variables, environment, finish_command, launch, notebook, shell_quote, WorkerSpec,
+    command_variables, environment, finish_command, launch, papermill, shell_quote, WorkerSpec,
 };
 use crate::error::EngineError;
 use crate::workflow::{vars, Action, Step};
@@ -260,9 +260,9 @@ pub(super) async fn run_notebook(
         Some(image) => image.clone(),
         None => papermill_image(step, &docker, requirements, context).await?,
     };
-    notebook::prepare_output(step, output, context)?;
-    let parameters = notebook::parameters(&step.action, context.variables);
-    let command = notebook::command_line("papermill", notebook, output, &parameters);
+    papermill::prepare_output(step, output, context)?;
+    let parameters = papermill::parameters(&step.action, context.variables);
+    let command = papermill::command_line("papermill", notebook, output, &parameters);
     let env = environment(worker, context.run_env, &IndexMap::new(), context.variables);
     in_container(step, &docker, &image, &command, &env, context).await
 }
