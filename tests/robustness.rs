@@ -663,8 +663,7 @@ fn printer_template(dir: &Path, result: &str) -> PathBuf {
     write_file(&folder.join("code/result.py"), result);
     write_file(
         &folder.join("benchmark.yaml"),
-        &format!(
-            r#"workflow:
+        r#"workflow:
   files:
     inputs: []
     outputs: []
@@ -675,9 +674,9 @@ fn printer_template(dir: &Path, result: &str) -> PathBuf {
       action:
         environment: 'python:3.9'
         commands:
-          - seq 1 ${{lines}}
+          - seq 1 ${lines}
           - mkdir -p results
-          - ${{python}} code/result.py
+          - ${python} code/result.py
 parameters:
   - name: lines
     dtype: int
@@ -688,8 +687,7 @@ results:
     - name: score
       label: Score
       dtype: float
-"#
-        ),
+"#,
     );
     folder
 }
