@@ -165,6 +165,11 @@ impl Service {
         if let Ok(mut locks) = self.shared.locks.lock() {
             locks.insert(run_id.clone(), prepared.lock);
         }
+        // Kept until the run is finalized: its declared outputs decide what the
+        // run's files are.
+        if let Ok(mut workflows) = self.shared.workflows.lock() {
+            workflows.insert(run_id.clone(), prepared.workflow.clone());
+        }
         self.engine
             .submit(self.shared.job(run_id, prepared.workflow, prepared.workers))?;
         Ok(())
