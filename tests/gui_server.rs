@@ -160,6 +160,19 @@ fn sign_in_run_and_leaderboard_on_a_server() {
         Some("String(\"Hello Maximiliano!\")".to_string())
     );
 
+    // The run's result file opens in the same viewer, downloaded from the server.
+    harness.get_by_label(&run.id).click();
+    harness.step();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the run detail", |h| {
+        has_label_containing(h, &format!("Run {}", run.id))
+    });
+    step_until(&mut harness, "the file list", |h| has_label(h, "greetings"));
+    harness.get_by_label("greetings").click();
+    step_until(&mut harness, "the downloaded file", |h| {
+        has_label_containing(h, "Hello Maximiliano!")
+    });
+
     harness.get_by_label("Leaderboard").click();
     step_until(&mut harness, "the run on the leaderboard", |h| {
         h.state()
