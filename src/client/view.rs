@@ -437,6 +437,9 @@ pub struct TemplateReport {
     pub outputs: Option<Vec<OutputFile>>,
     pub results: Option<ResultSchema>,
     pub postproc: Option<PostprocInputs>,
+    /// What flowServ accepts but is probably a mistake, one message each
+    /// naming the file and element (the template loads all the same).
+    pub warnings: Vec<String>,
 }
 
 /// What post-processing takes from each ranked run.
