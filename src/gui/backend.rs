@@ -13,8 +13,8 @@ use crate::client::local::LocalClient;
 use crate::client::templates::{self, CheckOptions, TemplateWatcher};
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, Client, ClientError, ClientEvent,
-    InstallRequest, LeaderboardQuery, LeaderboardView, PostprocView, Preview, RunDetail, RunQuery,
-    RunRequest, RunRow, Submission, Subscriber, TemplateReport,
+    EnvironmentView, InstallRequest, LeaderboardQuery, LeaderboardView, PostprocView, Preview,
+    RunDetail, RunQuery, RunRequest, RunRow, Submission, Subscriber, TemplateReport,
 };
 use crate::config::{Config, Settings};
 use std::path::PathBuf;
@@ -57,6 +57,9 @@ pub enum Request {
         run: String,
         file: String,
     },
+    Environment(String),
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
 }
 
 impl Request {
@@ -71,6 +74,7 @@ impl Request {
                 | Request::CheckTemplate(_)
                 | Request::WatchTemplate(_)
                 | Request::FetchRunFile { .. }
+                | Request::RemoveEnvironment(_)
         )
     }
 
@@ -140,6 +144,13 @@ pub enum Response {
         loading: Option<Loading>,
     },
     Activity(Activity),
+    Environment(EnvironmentView),
+    /// An install refused because the name is taken, with the next free name.
+    NameTaken {
+        request: InstallRequest,
+        name: String,
+        suggestion: String,
+    },
 }
 
 type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -332,6 +343,12 @@ fn handle(ctx: &mut Context, request: Request) {
                 ctx.send(Response::Installed(benchmark));
                 ctx.benchmarks();
             }
+            // The next free name is one click away.
+            Err(ClientError::NameTaken { name, suggestion }) => ctx.send(Response::NameTaken {
+                request,
+                name,
+                suggestion,
+            }),
             Err(e) => ctx.fail("Installing the benchmark", loading, e),
         },
         Request::Uninstall(key) => match client.uninstall(&key) {
@@ -419,6 +436,19 @@ fn handle(ctx: &mut Context, request: Request) {
         Request::FetchRunFile { run, file } => match client.fetch_run_file(&run, &file) {
             Ok(path) => ctx.send(Response::RunFile { run, file, path }),
             Err(e) => ctx.fail("Fetching the file", None, e),
+        },
+        Request::Environment(benchmark) => match client.environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Reading the benchmark's environment", None, e),
+        },
+        // Returns at once; progress comes as events.
+        Request::CreateEnvironment(benchmark) => match client.create_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Creating the environment", None, e),
+        },
+        Request::RemoveEnvironment(benchmark) => match client.remove_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Removing the environment", None, e),
         },
     }
 }

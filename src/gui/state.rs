@@ -234,6 +234,21 @@ pub struct AppState {
     pub settings: Inbox<SettingsRequest>,
     /// Run files made readable here, by run and file id.
     pub fetched: HashMap<(String, String), PathBuf>,
+    /// The selected benchmark's own Python environment, and how far its
+    /// creation is while one runs.
+    pub environment: Option<crate::client::EnvironmentView>,
+    pub environment_progress: Option<crate::client::EnvironmentProgressView>,
+    /// An install whose name was taken, waiting for the user to take the
+    /// suggested name (or not).
+    pub name_clash: Option<NameClash>,
+}
+
+/// An install refused because its name is taken.
+#[derive(Debug, Clone)]
+pub struct NameClash {
+    pub request: crate::client::InstallRequest,
+    pub name: String,
+    pub suggestion: String,
 }
 
 impl AppState {
@@ -293,6 +308,13 @@ pub enum Action {
         file: String,
     },
     Notify(String),
+    /// Install again under another name (after a name clash).
+    InstallAs(Box<crate::client::InstallRequest>),
+    /// Forget the name clash without installing.
+    DismissNameClash,
+    /// Create (or create again) a benchmark's Python environment.
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
 }
 
 #[cfg(test)]
