@@ -22,6 +22,7 @@ pub mod events;
 pub mod export;
 pub mod format;
 pub mod local;
+pub mod servers;
 pub mod submit;
 pub mod templates;
 pub mod view;

@@ -24,7 +24,6 @@ use crate::client::{
     Subscriber, Upload,
 };
 use crate::model::RunState;
-use crate::store::cache::{CacheStore, CACHE_FILE};
 use crate::template::{
     ColumnType, Parameter, ParameterGroup, ParameterType, ResultColumn, ResultSchema, ResultValue,
 };
@@ -77,7 +76,7 @@ impl RemoteClient {
             }),
             None => credentials.session(&url).map_err(client_error)?,
         };
-        let cache = CacheStore::open(&home.join(CACHE_FILE)).ok().map(Arc::new);
+        let cache = super::open_cache(home);
         let mut api = ServerApi::new(url, session.as_ref().map(|s| s.token.clone()), cache);
         if let Some(session) = session.as_ref().filter(|s| !s.username.is_empty()) {
             api = api.with_user(&session.username);
@@ -1168,6 +1167,24 @@ impl Client for RemoteClient {
                 }
             }
         }
+        // A run that succeeded after the leaderboard was read: read it again.
+        let late: Vec<String> = rows
+            .iter()
+            .filter(|r| r.state == RunState::Success && !r.has_results() && !r.columns.is_empty())
+            .map(|r| r.benchmark_id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for workflow in late {
+            self.ranking_values(&workflow)?;
+        }
+        let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        for row in rows.iter_mut().filter(|r| !r.has_results()) {
+            if let Some(known) = values.get(&row.id) {
+                row.values = known.clone();
+            }
+        }
+        drop(values);
         rows.sort_by_key(|row| std::cmp::Reverse(row.created_at));
         Ok(RunList { rows })
     }

@@ -23,6 +23,9 @@ pub use credentials::{Credentials, ServerEntry, Session, TokenPlace};
 pub use error::RemoteError;
 pub use routes::ServerUrl;
 
+/// The offline cache as the rest of the crate sees it.
+pub type CacheHandle = CacheStore;
+
 use crate::store::cache::CacheStore;
 use chrono::{DateTime, SubsecRound, Utc};
 use http::{Http, Payload};
@@ -47,6 +50,22 @@ pub fn offline_cache(home: &Path) -> Option<Arc<OfflineCache>> {
     CacheStore::open(&home.join(crate::store::cache::CACHE_FILE))
         .ok()
         .map(Arc::new)
+}
+
+/// The offline cache of a home folder (none when it cannot be opened: server
+/// mode still works, only without the offline fallback).
+pub fn open_cache(home: &Path) -> Option<Arc<CacheStore>> {
+    CacheStore::open(&home.join(crate::store::cache::CACHE_FILE))
+        .ok()
+        .map(Arc::new)
+}
+
+/// Forget what the cache of `home` holds about `url` (every user's copy).
+pub fn forget_cache(home: &Path, url: &ServerUrl) {
+    if let Some(cache) = open_cache(home) {
+        let _ = cache.clear_server(&url.key());
+        let _ = cache.clear_prefix(&format!("{}#", url.key()));
+    }
 }
 
 /// A value from the server, or — when the server cannot be reached — the last
