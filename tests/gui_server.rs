@@ -138,13 +138,27 @@ fn sign_in_run_and_leaderboard_on_a_server() {
         "installed on the server by its coordinator"
     ));
 
+    // A names file chosen in the form is uploaded to the submission.
+    let names = _dir.path().join("gui-names.txt");
+    std::fs::write(&names, "Zed\nMaximiliano\n").unwrap();
+    harness
+        .state_mut()
+        .state
+        .form
+        .push(flowdesk::gui::state::FormRequest::File {
+            parameter: "names".into(),
+            path: names,
+        });
     start_run_in_new_submission(&mut harness, "team gui");
     step_until(&mut harness, "the server run to succeed", |h| {
         has_label(h, "SUCCESS")
     });
     let run = harness.state().state.runs[0].clone();
     assert_eq!(run.submission, "team gui");
-    assert!(run.has_results());
+    assert_eq!(
+        run.value("max_line").map(|v| format!("{v:?}")),
+        Some("String(\"Hello Maximiliano!\")".to_string())
+    );
 
     harness.get_by_label("Leaderboard").click();
     step_until(&mut harness, "the run on the leaderboard", |h| {

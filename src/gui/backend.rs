@@ -489,7 +489,9 @@ fn handle(ctx: &mut Context, request: Request) {
                 Err(e) => ctx.fail("Creating the submission", loading, e),
             }
         }
-        Request::StartRun(request) => match client.start_run(&request) {
+        Request::StartRun(mut request) => match upload_files(ctx, client.as_ref(), &mut request)
+            .and_then(|()| client.start_run(&request))
+        {
             Ok(run) => {
                 ctx.send(Response::RunStarted(run));
                 ctx.activity();
@@ -715,6 +717,54 @@ fn handle_server(ctx: &mut Context, request: Request) {
         // Handled by `handle`.
         _ => {}
     }
+}
+
+/// On a server, upload the local files of a run request first, with a
+/// progress bar, and start the run with the uploaded files (this computer
+/// copies them itself while preparing the run).
+fn upload_files(
+    ctx: &Context,
+    client: &dyn Client,
+    request: &mut RunRequest,
+) -> Result<(), ClientError> {
+    if ctx.backend().is_none() {
+        return Ok(());
+    }
+    let detail = client.benchmark(&request.benchmark)?;
+    let Some(submission) = request
+        .submission
+        .clone()
+        .or_else(|| detail.submissions.first().map(|s| s.id.clone()))
+    else {
+        // `start_run` says that there is no submission.
+        return Ok(());
+    };
+    for (name, value) in request.arguments.iter_mut() {
+        let Some(parameter) = detail.parameter(name) else {
+            continue;
+        };
+        if !matches!(parameter.dtype, crate::template::ParameterType::File { .. }) {
+            continue;
+        }
+        let file = parameter.cast_file(value)?;
+        let path = PathBuf::from(&file.source);
+        if !path.is_file() {
+            continue;
+        }
+        let mut shown = u64::MAX;
+        let upload = client.upload_with_progress(&submission, &path, &mut |sent, total| {
+            // One message per percent, not per block.
+            let percent = (sent * 100).checked_div(total).unwrap_or(100);
+            if percent != shown {
+                shown = percent;
+                ctx.send(Response::Upload(Some((sent, total))));
+            }
+        });
+        ctx.send(Response::Upload(None));
+        let upload = upload?;
+        *value = serde_json::json!({"value": upload.id, "as": file.target});
+    }
+    Ok(())
 }
 
 fn reload_submissions(ctx: &Context, benchmark: &str) {

@@ -94,6 +94,22 @@ pub fn status_ui(ui: &mut egui::Ui, state: &AppState) {
     let Some(server) = &state.backend else {
         return;
     };
+    if let Some((sent, total)) = state.upload {
+        let fraction = if total == 0 {
+            1.0
+        } else {
+            sent as f32 / total as f32
+        };
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(160.0)
+                .text(format!(
+                    "Uploading {} of {} KB",
+                    sent / 1024,
+                    total.max(1) / 1024
+                )),
+        );
+    }
     let status = state.connection.as_ref();
     let who = status
         .and_then(|s| s.signed_in_as.clone())

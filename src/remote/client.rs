@@ -58,7 +58,16 @@ pub struct RemoteClient {
     /// Post-processing run id → benchmark id, to fetch its files by the
     /// benchmark's route.
     postproc_runs: Mutex<HashMap<String, String>>,
+    /// Runs that have ended, as last fetched: they no longer change, so a
+    /// list or a detail shows them without asking again.
+    finished: Mutex<HashMap<String, wire::RunHandle>>,
+    /// The benchmark list and when it was fetched, to resolve keys without a
+    /// request each time (benchmarks are installed rarely).
+    listing: Mutex<Option<(std::time::Instant, Vec<wire::WorkflowDescriptor>)>>,
 }
+
+/// How long the benchmark list resolves keys before it is fetched again.
+const LISTING_TTL: Duration = Duration::from_secs(60);
 
 impl RemoteClient {
     /// Open `url` with the sign-in kept for it (or `token`, which wins: flowServ's
@@ -103,7 +112,29 @@ impl RemoteClient {
             values: Mutex::new(HashMap::new()),
             columns: Mutex::new(HashMap::new()),
             postproc_runs: Mutex::new(HashMap::new()),
+            finished: Mutex::new(HashMap::new()),
+            listing: Mutex::new(None),
         }
+    }
+
+    /// The benchmark list, fresh or from the last minute.
+    fn listing(&self, fresh: bool) -> Result<Vec<wire::WorkflowDescriptor>, ClientError> {
+        if !fresh {
+            let listing = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((at, list)) = listing.as_ref() {
+                if at.elapsed() < LISTING_TTL {
+                    return Ok(list.clone());
+                }
+            }
+        }
+        let fetched = self.api.workflows().map_err(|e| self.failed(e))?;
+        let offline = fetched.is_offline();
+        let list = self.seen(fetched);
+        if !offline {
+            *self.listing.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((std::time::Instant::now(), list.clone()));
+        }
+        Ok(list)
     }
 
     /// The error for an operation a server does not offer.
@@ -184,8 +215,11 @@ impl RemoteClient {
 
     /// A benchmark by id or name.
     fn resolve_benchmark(&self, key: &str) -> Result<wire::WorkflowDescriptor, ClientError> {
-        let listing = self.api.workflows().map_err(|e| self.failed(e))?;
-        let workflows = self.seen(listing);
+        let mut workflows = self.listing(false)?;
+        if !workflows.iter().any(|w| w.id == key || w.name == key) {
+            // Installed since the list was read?
+            workflows = self.listing(true)?;
+        }
         if let Some(found) = workflows.iter().find(|w| w.id == key) {
             return Ok(found.clone());
         }
@@ -235,7 +269,7 @@ impl RemoteClient {
         }
         let benchmarks = match benchmark {
             Some(key) => vec![self.resolve_benchmark(key)?],
-            None => self.seen(self.api.workflows().map_err(|e| self.failed(e))?),
+            None => self.listing(false)?,
         };
         for workflow in benchmarks {
             let groups = self.seen(self.api.groups(&workflow.id).map_err(|e| self.failed(e))?);
@@ -326,8 +360,26 @@ impl RemoteClient {
     }
 
     fn fetch_run(&self, run: &str) -> Result<wire::RunHandle, ClientError> {
+        if let Some(handle) = self
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(run)
+        {
+            return Ok(handle.clone());
+        }
         match self.api.run(run) {
-            Ok(fetched) => Ok(self.seen(fetched)),
+            Ok(fetched) => {
+                let offline = fetched.is_offline();
+                let handle = self.seen(fetched);
+                if !offline && !handle.is_active() {
+                    self.finished
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(handle.id.clone(), handle.clone());
+                }
+                Ok(handle)
+            }
             Err(RemoteError::NotFound { .. }) => Err(ClientError::NotFound {
                 what: "run",
                 key: run.to_string(),
@@ -845,8 +897,7 @@ impl Client for RemoteClient {
     }
 
     fn benchmarks(&self) -> Result<Vec<BenchmarkSummary>, ClientError> {
-        let fetched = self.api.workflows().map_err(|e| self.failed(e))?;
-        Ok(self.seen(fetched).iter().map(summary).collect())
+        Ok(self.listing(true)?.iter().map(summary).collect())
     }
 
     fn benchmark(&self, key: &str) -> Result<BenchmarkDetail, ClientError> {
@@ -1096,13 +1147,17 @@ impl Client for RemoteClient {
         self.api
             .delete_run(&handle.id)
             .map_err(|e| self.failed(e))?;
+        self.finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&handle.id);
         Ok(row)
     }
 
     fn runs(&self, query: &RunQuery) -> Result<RunList, ClientError> {
         let workflows = match &query.benchmark {
             Some(key) => vec![self.resolve_benchmark(key)?],
-            None => self.seen(self.api.workflows().map_err(|e| self.failed(e))?),
+            None => self.listing(false)?,
         };
         let mut rows = Vec::new();
         for workflow in workflows {
