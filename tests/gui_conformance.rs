@@ -193,3 +193,31 @@ fn the_overview_creates_a_benchmarks_environment_with_a_progress_bar() {
     );
     assert!(has_label(&harness, "Remove environment"));
 }
+
+#[test]
+fn the_template_check_shows_what_flowserv_accepts_as_warnings() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("flowserv.yaml"),
+        "name: Warned\nspecfile: benchmark.yaml\nfiles:\n  - source: gone\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("benchmark.yaml"),
+        "workflow:\n  steps:\n    - name: s\n      action: {environment: e, commands: ['true']}\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    let path = folder.path().to_path_buf();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, Some(path)));
+    step_until(&mut harness, "the check", |h| {
+        has_label_containing(h, "'Warned' is valid")
+    });
+    assert!(has_label(
+        &harness,
+        "Warning: flowserv.yaml: files[0].source: 'gone' does not exist; nothing is copied for it"
+    ));
+}
