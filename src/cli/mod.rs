@@ -14,6 +14,7 @@ macro_rules! say {
 
 mod commands;
 mod doctor;
+mod env;
 mod servers;
 mod template;
 
@@ -84,6 +85,9 @@ pub enum Command {
     /// Create, rename or delete a submission.
     #[command(subcommand)]
     Submission(commands::SubmissionCommand),
+    /// A benchmark's own Python environment from its requirements.txt.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
     /// Upload a file to a submission.
     Upload {
         submission: String,
@@ -374,6 +378,7 @@ fn dispatch(client: &dyn Client, command: Command) -> Result<i32, ClientError> {
         Command::Workflow(command) => commands::workflow(client, command),
         Command::Submissions { workflow, json } => commands::submissions(client, &workflow, json),
         Command::Submission(command) => commands::submission(client, command),
+        Command::Env(command) => env::run(client, command),
         Command::Upload {
             submission,
             file,

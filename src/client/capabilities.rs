@@ -30,6 +30,8 @@ pub enum Operation {
     Preview,
     /// Choose who belongs to a submission (a server's submissions have members).
     Members,
+    /// Give a benchmark its own Python environment from its requirements.
+    Environments,
 }
 
 impl Operation {
@@ -47,6 +49,7 @@ impl Operation {
             Operation::Settings => "changing settings",
             Operation::Preview => "previewing a run's steps",
             Operation::Members => "choosing a submission's members",
+            Operation::Environments => "a benchmark's own Python environment",
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum ClientEvent {
         online: bool,
         message: Option<String>,
     },
+    /// A benchmark's environment is being created: how far, or how it ended.
+    Environment(super::view::EnvironmentProgressView),
 }
 
 impl ClientEvent {
@@ -44,7 +46,9 @@ impl ClientEvent {
             | ClientEvent::LogGrew { run_id }
             | ClientEvent::RunFinished { run_id, .. } => Some(run_id),
             ClientEvent::Problem { run_id, .. } => run_id.as_deref(),
-            ClientEvent::Changed { .. } | ClientEvent::Connection { .. } => None,
+            ClientEvent::Changed { .. }
+            | ClientEvent::Connection { .. }
+            | ClientEvent::Environment(_) => None,
         }
     }
 }

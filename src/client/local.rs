@@ -262,6 +262,39 @@ fn client_event(event: &ServiceEvent) -> ClientEvent {
         ServiceEvent::LogGrew { run_id } => ClientEvent::LogGrew { run_id },
         ServiceEvent::RunFinished { run_id, state } => ClientEvent::RunFinished { run_id, state },
         ServiceEvent::Problem { run_id, message } => ClientEvent::Problem { run_id, message },
+        ServiceEvent::Environment(progress) => ClientEvent::Environment(EnvironmentProgressView {
+            fraction: progress.fraction(),
+            benchmark_id: progress.workflow_id,
+            done: progress.done,
+            total: progress.total,
+            message: progress.message,
+            finished: progress.finished,
+        }),
+    }
+}
+
+fn environment_view(info: service::EnvironmentInfo) -> EnvironmentView {
+    use service::EnvironmentState as S;
+    EnvironmentView {
+        benchmark_id: info.workflow_id,
+        requirements: info.requirements,
+        status: match info.state {
+            S::None => EnvironmentStatus::None,
+            S::Missing => EnvironmentStatus::Missing,
+            S::Creating { started, .. } => EnvironmentStatus::Creating { started },
+            S::Ready {
+                python,
+                tool,
+                created,
+            } => EnvironmentStatus::Ready {
+                python,
+                tool,
+                created,
+            },
+            S::Failed { message } => EnvironmentStatus::Failed { message },
+        },
+        folder: info.folder,
+        log: info.log,
     }
 }
 
@@ -722,6 +755,22 @@ impl Client for LocalClient {
 
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError> {
         Ok(self.service.export_postproc(benchmark, out)?)
+    }
+
+    fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(self.service.environment(benchmark)?))
+    }
+
+    fn create_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.create_environment(benchmark)?,
+        ))
+    }
+
+    fn remove_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.remove_environment(benchmark)?,
+        ))
     }
 }
 

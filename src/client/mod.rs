@@ -182,6 +182,40 @@ pub trait Client: Send + Sync {
     /// Pack the latest post-processing outputs into a `.tar.gz`.
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError>;
 
+    // ----- benchmark environments ------------------------------------------------
+
+    /// The benchmark's own Python environment ([`Operation::Environments`]).
+    fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// Start creating the benchmark's environment from its requirements;
+    /// progress comes as [`ClientEvent::Environment`] ([`Operation::Environments`]).
+    fn create_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// Remove the benchmark's environment ([`Operation::Environments`]).
+    fn remove_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// The error of a backend without environments.
+    fn no_environments(&self) -> ClientError {
+        let capabilities = self.capabilities();
+        capabilities
+            .check(Operation::Environments)
+            .err()
+            .unwrap_or(ClientError::Unsupported {
+                operation: Operation::Environments.describe(),
+                backend: capabilities.backend,
+                reason: "this backend keeps no environments",
+            })
+    }
+
     /// Write the leaderboard as CSV (full precision); returns the row count. A
     /// benchmark without a result schema has no leaderboard to export: that is
     /// an error, not an empty file.

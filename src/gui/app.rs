@@ -7,15 +7,15 @@
 use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose};
 use super::state::{
-    Action, AppState, FormRequest, Loading, Persisted, Screen, ServerAction, SettingsRequest, Tab,
-    TemplateCheck,
+    Action, AppState, FormRequest, Loading, NameClash, Persisted, Screen, ServerAction,
+    SettingsRequest, Tab, TemplateCheck,
 };
 use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, servers, settings, sign_in,
     submissions, template_check,
 };
 use crate::client::{
-    ClientEvent, Focus, InstallRequest, InstallSource, LeaderboardQuery, RunQuery,
+    ClientEvent, Focus, InstallRequest, InstallSource, LeaderboardQuery, Operation, RunQuery,
 };
 use crate::config::Config;
 use crate::model::RunState;
@@ -162,6 +162,9 @@ impl FlowdeskApp {
             self.request(Request::Benchmark(id.clone()));
             self.request(Request::Runs(id.clone()));
             self.request_leaderboard(&id);
+            if self.state.supports(Operation::Environments) {
+                self.request(Request::Environment(id));
+            }
         }
     }
 
@@ -303,6 +306,23 @@ impl FlowdeskApp {
                 self.notify(format!("{action} failed"), true, Some(message));
             }
             Response::Activity(activity) => state.activity = activity,
+            Response::Environment(view) => {
+                if self.is_selected(&view.benchmark_id) {
+                    self.state.environment = Some(view);
+                }
+            }
+            Response::NameTaken {
+                request,
+                name,
+                suggestion,
+            } => {
+                state.loading.remove(&Loading::Install);
+                self.state.name_clash = Some(NameClash {
+                    request,
+                    name,
+                    suggestion,
+                });
+            }
             Response::Servers(list) => state.servers = list,
             Response::BackendChanged {
                 backend,
@@ -324,6 +344,8 @@ impl FlowdeskApp {
                 state.run_detail = None;
                 state.preview = None;
                 state.submissions = None;
+                state.environment = None;
+                state.environment_progress = None;
                 self.server_mode.focus = None;
                 self.server_mode.visible = None;
                 if !state.persisted.tab.of_benchmark() {
@@ -392,6 +414,29 @@ impl FlowdeskApp {
                 }
             }
             ClientEvent::Connection { .. } => {}
+            ClientEvent::Environment(progress) => {
+                let id = progress.benchmark_id.clone();
+                if let Some(finished) = &progress.finished {
+                    match finished {
+                        Ok(python) => self.notify(
+                            format!("The Python environment of {id} is ready: runs use {python}"),
+                            false,
+                            None,
+                        ),
+                        Err(message) => self.notify(
+                            format!("Creating the Python environment of {id} failed"),
+                            true,
+                            Some(message.clone()),
+                        ),
+                    }
+                    if self.is_selected(&id) {
+                        self.state.environment_progress = None;
+                        self.request(Request::Environment(id));
+                    }
+                } else if self.is_selected(&id) {
+                    self.state.environment_progress = Some(progress);
+                }
+            }
         }
     }
 
@@ -411,6 +456,8 @@ impl FlowdeskApp {
             state.leaderboard_for = None;
             state.postproc = None;
             state.preview = None;
+            state.environment = None;
+            state.environment_progress = None;
         }
         self.state.persisted.selected_workflow = Some(id);
         if matches!(
@@ -480,6 +527,13 @@ impl FlowdeskApp {
             Action::OpenPath(path) => self.request(Request::OpenPath(path)),
             Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
             Action::Notify(text) => self.notify(text, false, None),
+            Action::InstallAs(request) => {
+                self.state.name_clash = None;
+                self.request(Request::Install(*request));
+            }
+            Action::DismissNameClash => self.state.name_clash = None,
+            Action::CreateEnvironment(id) => self.request(Request::CreateEnvironment(id)),
+            Action::RemoveEnvironment(id) => self.request(Request::RemoveEnvironment(id)),
             Action::Server(action) => self.server_action(action),
         }
     }
@@ -842,6 +896,7 @@ impl eframe::App for FlowdeskApp {
             });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         self.runs.compare_window(&ctx, &self.state);
+        name_clash_ui(&ctx, &self.state, &mut self.actions);
         if let Some(dialog) = self.server_mode.sign_in.as_mut() {
             if !dialog.ui(&ctx, &self.state, &mut self.actions) {
                 self.server_mode.sign_in = None;
@@ -862,4 +917,39 @@ impl eframe::App for FlowdeskApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PERSIST_KEY, &self.state.persisted);
     }
+}
+
+/// An install refused because its name is taken: the next free name, as
+/// flowServ would give it, one click away.
+fn name_clash_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action>) {
+    let Some(clash) = &state.name_clash else {
+        return;
+    };
+    egui::Window::new("Name taken")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "A benchmark named '{}' is already installed.",
+                clash.name
+            ));
+            ui.label(format!(
+                "Install this one as '{}'? (You can rename it later.)",
+                clash.suggestion
+            ));
+            ui.horizontal(|ui| {
+                if ui
+                    .button(format!("Install as '{}'", clash.suggestion))
+                    .clicked()
+                {
+                    let mut request = clash.request.clone();
+                    request.name = Some(clash.suggestion.clone());
+                    actions.push(Action::InstallAs(Box::new(request)));
+                }
+                if ui.button("Cancel").clicked() {
+                    actions.push(Action::DismissNameClash);
+                }
+            });
+        });
 }

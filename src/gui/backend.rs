@@ -14,8 +14,9 @@ use crate::client::servers::{ServerSummary, Servers};
 use crate::client::templates::{self, CheckOptions, TemplateWatcher};
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, Client, ClientError, ClientEvent,
-    ConnectionStatus, Focus, InstallRequest, LeaderboardQuery, LeaderboardView, PostprocView,
-    Preview, RunDetail, RunQuery, RunRequest, RunRow, Submission, Subscriber, TemplateReport,
+    ConnectionStatus, EnvironmentView, Focus, InstallRequest, LeaderboardQuery, LeaderboardView,
+    PostprocView, Preview, RunDetail, RunQuery, RunRequest, RunRow, Submission, Subscriber,
+    TemplateReport,
 };
 use crate::config::{Config, Settings};
 use std::collections::HashMap;
@@ -60,6 +61,9 @@ pub enum Request {
         run: String,
         file: String,
     },
+    Environment(String),
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
     // ----- server mode ---------------------------------------------------------
     /// Work on this computer (`None`) or on a server from now on.
     UseBackend(Option<String>),
@@ -119,6 +123,7 @@ impl Request {
                 | Request::CheckTemplate(_)
                 | Request::WatchTemplate(_)
                 | Request::FetchRunFile { .. }
+                | Request::RemoveEnvironment(_)
                 | Request::Submit { .. }
         )
     }
@@ -189,6 +194,13 @@ pub enum Response {
         loading: Option<Loading>,
     },
     Activity(Activity),
+    Environment(EnvironmentView),
+    /// An install refused because the name is taken, with the next free name.
+    NameTaken {
+        request: InstallRequest,
+        name: String,
+        suggestion: String,
+    },
     // ----- server mode ---------------------------------------------------------
     Servers(Vec<ServerSummary>),
     /// The backend now shown, and what it can do.
@@ -453,6 +465,12 @@ fn handle(ctx: &mut Context, request: Request) {
                 ctx.send(Response::Installed(benchmark));
                 ctx.benchmarks();
             }
+            // The next free name is one click away.
+            Err(ClientError::NameTaken { name, suggestion }) => ctx.send(Response::NameTaken {
+                request,
+                name,
+                suggestion,
+            }),
             Err(e) => ctx.fail("Installing the benchmark", loading, e),
         },
         Request::Uninstall(key) => match client.uninstall(&key) {
@@ -542,6 +560,19 @@ fn handle(ctx: &mut Context, request: Request) {
         Request::FetchRunFile { run, file } => match client.fetch_run_file(&run, &file) {
             Ok(path) => ctx.send(Response::RunFile { run, file, path }),
             Err(e) => ctx.fail("Fetching the file", None, e),
+        },
+        Request::Environment(benchmark) => match client.environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Reading the benchmark's environment", None, e),
+        },
+        // Returns at once; progress comes as events.
+        Request::CreateEnvironment(benchmark) => match client.create_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Creating the environment", None, e),
+        },
+        Request::RemoveEnvironment(benchmark) => match client.remove_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Removing the environment", None, e),
         },
         server => handle_server(ctx, server),
     }

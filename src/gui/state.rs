@@ -239,6 +239,13 @@ pub struct AppState {
     pub settings: Inbox<SettingsRequest>,
     /// Run files made readable here, by run and file id.
     pub fetched: HashMap<(String, String), PathBuf>,
+    /// The selected benchmark's own Python environment, and how far its
+    /// creation is while one runs.
+    pub environment: Option<crate::client::EnvironmentView>,
+    pub environment_progress: Option<crate::client::EnvironmentProgressView>,
+    /// An install whose name was taken, waiting for the user to take the
+    /// suggested name (or not).
+    pub name_clash: Option<NameClash>,
     /// Server mode: the servers on the list, which backend is shown (`None`:
     /// this computer), how the server is doing, and what the server screens
     /// were told.
@@ -249,6 +256,14 @@ pub struct AppState {
     /// Bytes sent and total of the upload in flight.
     pub upload: Option<(u64, u64)>,
     pub server_notices: Inbox<ServerNotice>,
+}
+
+/// An install refused because its name is taken.
+#[derive(Debug, Clone)]
+pub struct NameClash {
+    pub request: crate::client::InstallRequest,
+    pub name: String,
+    pub suggestion: String,
 }
 
 /// What the server dialogs are told from outside.
@@ -355,6 +370,13 @@ pub enum Action {
         file: String,
     },
     Notify(String),
+    /// Install again under another name (after a name clash).
+    InstallAs(Box<crate::client::InstallRequest>),
+    /// Forget the name clash without installing.
+    DismissNameClash,
+    /// Create (or create again) a benchmark's Python environment.
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
     Server(ServerAction),
 }
 

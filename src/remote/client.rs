@@ -820,6 +820,10 @@ impl Client for RemoteClient {
                 ),
                 (Operation::Settings, SERVER_ENGINE),
                 (Operation::Preview, SERVER_PREVIEW),
+                (
+                    Operation::Environments,
+                    "a server's benchmarks run in the server's own Python",
+                ),
             ],
         )
     }

@@ -166,7 +166,8 @@ impl Service {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits);
+        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits)
+            .and_then(|_| self.keep_requirements(&id, &loaded.basedir));
         let stored = copied.and_then(|_| {
             let template = &loaded.template;
             let record = store.insert_workflow(&NewWorkflow {

@@ -35,12 +35,17 @@ Values Python has but JSON lacks are written as `{"$float": "inf"}` (also
 their step serialization.
 """
 
-import copy
+import sys
+
+# Code steps import modules of the template folders (the samples among them):
+# no bytecode may be left there.
+sys.dont_write_bytecode = True
+
+import copy  # noqa: E402
 import io
 import json
 import math
 import os
-import sys
 import tempfile
 import traceback
 
