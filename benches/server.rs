@@ -118,7 +118,10 @@ fn main() {
         .expect("leaderboard")
         .expect("a ranked benchmark");
     let fetched = start.elapsed();
+    // The screen draws only for a selected benchmark with a result schema.
+    let detail = client.benchmark(WORKFLOW).expect("benchmark");
     let state = AppState {
+        detail: Some(Arc::new(detail)),
         persisted: Persisted {
             leaderboard: LeaderboardSort {
                 column: None,
