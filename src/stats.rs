@@ -152,7 +152,11 @@ mod tests {
             let (mean, std) = line.split_once(' ').unwrap();
             let s = spread(values).unwrap();
             assert_eq!(s.mean, mean.parse::<f64>().unwrap(), "mean of {values:?}");
-            assert_eq!(s.std, Some(std.parse::<f64>().unwrap()), "stdev of {values:?}");
+            assert_eq!(
+                s.std,
+                Some(std.parse::<f64>().unwrap()),
+                "stdev of {values:?}"
+            );
         }
     }
 }

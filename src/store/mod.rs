@@ -15,6 +15,7 @@ pub mod cache;
 mod leaderboard;
 mod migrations;
 mod postproc;
+mod repro;
 mod results;
 mod runs;
 mod submissions;
@@ -22,6 +23,7 @@ mod workflows;
 
 pub use leaderboard::{Leaderboard, LeaderboardEntry};
 pub use postproc::PostprocRecord;
+pub use repro::{NewRunSet, Outcome, ReproductionRecord, RunMarks, RunOrigin, TemplateFile};
 pub use runs::{ImportedRun, NewRun, RunFile, RunFilter, RunProgress, RunRecord, RunState};
 pub use submissions::{NewSubmission, SubmissionRecord, UploadRecord};
 pub use workflows::{NewWorkflow, WorkflowRecord};
