@@ -59,6 +59,10 @@ pub struct Settings {
     pub theme: Option<String>,
     /// Set once the bundled samples were installed, so deleting them sticks.
     pub samples_installed: bool,
+    /// How far a reproduced result value may be from the original, per
+    /// benchmark (id or name): `0.01` (absolute) or `1%` (relative).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reproduce_tolerance: std::collections::BTreeMap<String, String>,
 }
 
 impl Settings {

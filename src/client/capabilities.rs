@@ -26,6 +26,14 @@ pub enum Operation {
     TemplateCheck,
     /// Settings of this computer (Python, parallel runs, workers).
     Settings,
+    /// A run's provenance (what made it: template hash, inputs, environment).
+    Provenance,
+    /// Writing and importing run bundles.
+    Bundles,
+    /// Running a run again and comparing.
+    Reproduce,
+    /// Several runs with the same arguments as one run set.
+    RunSets,
 }
 
 impl Operation {
@@ -41,6 +49,10 @@ impl Operation {
             Operation::Cleanup => "cleaning up old runs",
             Operation::TemplateCheck => "checking a template folder",
             Operation::Settings => "changing settings",
+            Operation::Provenance => "a run's provenance",
+            Operation::Bundles => "run bundles",
+            Operation::Reproduce => "reproducing a run",
+            Operation::RunSets => "repeating a run as a run set",
         }
     }
 }

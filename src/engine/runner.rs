@@ -8,9 +8,9 @@
 //! limit and what is left of the run's.
 
 use super::cancel::CancelToken;
-use super::process::{OutputLine, OutputSink, Stream};
-use super::worker::{self, Deadline, Tools, WorkerConfig};
-use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
+use super::process::{Exit, ExitStatus, OutputLine, OutputSink, Stream, Usage};
+use super::worker::{self, Deadline, Tools, WorkerConfig, WorkerKind, WorkerSpec};
+use super::{EngineEvent, EventCallback, RunJob, RunOutcome, StepRecord};
 use crate::error::EngineError;
 use crate::paths::check_relative;
 use crate::workflow::Step;
@@ -145,6 +145,8 @@ async fn run_steps(
         if let Some(deadline) = deadline.filter(|d| d.at <= tokio::time::Instant::now()) {
             return Err(Stop::failed(deadline.error(step)));
         }
+        let started_at = chrono::Utc::now();
+        let mut measured = Measured::default();
         let result = {
             let mut sink = StepSink {
                 run_id,
@@ -152,6 +154,7 @@ async fn run_steps(
                 on_event,
                 log: &mut log,
                 stderr_tail: VecDeque::new(),
+                measured: &mut measured,
             };
             let mut context = StepContext {
                 run_id,
@@ -169,6 +172,10 @@ async fn run_steps(
             };
             worker::run_step(step, step_worker, &mut context).await
         };
+        on_event(EngineEvent::StepFinished {
+            run_id: run_id.clone(),
+            record: measured.record(index, step, step_worker, started_at),
+        });
         log.close_step().map_err(Stop::failed)?;
         result?;
         for output in &step.outputs {
@@ -306,20 +313,74 @@ impl RunLog {
     }
 }
 
+/// What a step's programs were and used, gathered as they run.
+#[derive(Default)]
+struct Measured {
+    commands: Vec<String>,
+    exit: Option<ExitStatus>,
+    peak_memory: Option<u64>,
+    cpu_time: Option<std::time::Duration>,
+}
+
+impl Measured {
+    fn record(
+        self,
+        index: usize,
+        step: &crate::workflow::Step,
+        worker: &WorkerSpec,
+        started_at: chrono::DateTime<chrono::Utc>,
+    ) -> StepRecord {
+        let image = match (&step.action, worker.kind) {
+            (_, WorkerKind::NbDocker) => worker.image.clone(),
+            (crate::workflow::Action::Container { image, .. }, WorkerKind::Docker) => {
+                Some(worker.image.clone().unwrap_or_else(|| image.clone()))
+            }
+            _ => None,
+        };
+        StepRecord {
+            index,
+            name: step.name.clone(),
+            worker: worker.name.clone(),
+            kind: worker.kind.as_str().to_string(),
+            image,
+            commands: self.commands,
+            exit: self.exit,
+            started_at,
+            finished_at: chrono::Utc::now(),
+            peak_memory: self.peak_memory,
+            cpu_time: self.cpu_time,
+        }
+    }
+}
+
 /// Where a step's output lines go: the logs, the event callback, and a tail of
-/// stderr for the error message.
+/// stderr for the error message; and what its programs were and used.
 pub(crate) struct StepSink<'a> {
     run_id: &'a Arc<str>,
     step: Arc<str>,
     on_event: &'a EventCallback,
     log: &'a mut RunLog,
     stderr_tail: VecDeque<String>,
+    measured: &'a mut Measured,
 }
 
 impl StepSink<'_> {
     /// Forget the previous command's stderr.
     pub(crate) fn start_command(&mut self) {
         self.stderr_tail.clear();
+    }
+
+    /// A program of the step, as it is started.
+    pub(crate) fn record_command(&mut self, command: String) {
+        self.measured.commands.push(command);
+    }
+
+    /// How the step's latest program ended.
+    pub(crate) fn record_exit(&mut self, exit: Exit) {
+        self.measured.exit = match exit {
+            Exit::Exited(status) => Some(status),
+            Exit::Canceled | Exit::TimedOut => None,
+        };
     }
 
     /// The last stderr lines of the current command, oldest first.
@@ -351,5 +412,12 @@ impl OutputSink for StepSink<'_> {
 
     fn idle(&mut self) {
         self.log.flush();
+    }
+
+    fn usage(&mut self, usage: Usage) {
+        let measured = &mut self.measured;
+        measured.peak_memory = Some(measured.peak_memory.unwrap_or(0).max(usage.peak_memory));
+        let cpu = usage.user_time + usage.system_time;
+        measured.cpu_time = Some(measured.cpu_time.unwrap_or_default() + cpu);
     }
 }

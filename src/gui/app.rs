@@ -149,6 +149,7 @@ impl FlowdeskApp {
             benchmark: benchmark.to_string(),
             order: sort.order(),
             all_runs: sort.all_runs,
+            ..Default::default()
         };
         self.request(Request::Leaderboard(query));
     }
@@ -438,6 +439,7 @@ impl FlowdeskApp {
                             benchmark,
                             order: sort.order(),
                             all_runs: sort.all_runs,
+                            ..Default::default()
                         };
                         self.request(Request::ExportLeaderboard { query, path });
                     }

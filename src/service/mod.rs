@@ -11,27 +11,36 @@
 //! progress, results) and forwards them to listeners, so a GUI can repaint when
 //! something happens without polling.
 
+mod bundle;
 mod check;
 mod detach;
 pub mod files;
+mod import;
 mod install;
 mod lock;
 mod maintenance;
 mod preview;
+pub(crate) mod provenance;
 mod ranking;
+mod repeat;
 mod repository;
+mod reproduce;
 mod runs;
 
 /// The records the service hands out (defined by the store, which stays private).
 pub use crate::store::{
-    Leaderboard, LeaderboardEntry, RunFile, RunFilter, RunRecord, SubmissionRecord, UploadRecord,
-    WorkflowRecord,
+    BoardOptions, Leaderboard, LeaderboardEntry, Outcome, ReproductionRecord, RunFile, RunFilter,
+    RunMarks, RunRecord, RunSetEntry, SubmissionRecord, UploadRecord, WorkflowRecord,
 };
+pub use bundle::{BundleDocument, BundleSummary, BUNDLE_FILE};
 pub use check::{is_template_archive, load_template};
+pub use import::{template_differences, ImportOutcome, INPUTS_DIR};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use preview::preview;
+pub use repeat::MAX_REPEAT;
 pub use repository::RepositoryEntry;
+pub use reproduce::{compare, Comparison, Tolerance};
 pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
 
 use crate::config::Config;
@@ -93,6 +102,8 @@ pub(crate) struct Shared {
     pub problems: Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Expanded workflows of the runs this process executes (until they end).
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
+    /// Steps of running runs and answers about this computer, for provenance.
+    pub(crate) recorder: provenance::Recorder,
 }
 
 impl Shared {
@@ -203,6 +214,7 @@ impl Service {
             workflows: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
             worker_config_error,
+            recorder: Default::default(),
         });
         let service = Service { shared, engine };
         service.recover_interrupted()?;

@@ -21,7 +21,7 @@ mod runs;
 mod submissions;
 mod workflows;
 
-pub use leaderboard::{Leaderboard, LeaderboardEntry};
+pub use leaderboard::{BoardOptions, Leaderboard, LeaderboardEntry, RunSetEntry};
 pub use postproc::PostprocRecord;
 pub use repro::{NewRunSet, Outcome, ReproductionRecord, RunMarks, RunOrigin, TemplateFile};
 pub use runs::{ImportedRun, NewRun, RunFile, RunFilter, RunProgress, RunRecord, RunState};
