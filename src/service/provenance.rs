@@ -469,7 +469,7 @@ pub fn installed_packages(site_packages: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(site_packages) else {
         return Vec::new();
     };
-    let mut packages: Vec<String> = entries
+    let mut packages: Vec<(String, String)> = entries
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".dist-info"))
         .filter_map(|e| {
@@ -488,7 +488,7 @@ pub fn installed_packages(site_packages: &Path) -> Vec<String> {
             let direct = std::fs::read_to_string(e.path().join("direct_url.json"))
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            Some(match direct {
+            let line = match direct {
                 Some(url) if url["dir_info"]["editable"] == Value::Bool(true) => {
                     format!("-e {}", url["url"].as_str().unwrap_or_default())
                 }
@@ -496,12 +496,14 @@ pub fn installed_packages(site_packages: &Path) -> Vec<String> {
                     format!("{name} @ {}", url["url"].as_str().unwrap_or_default())
                 }
                 _ => format!("{name}=={}", version?),
-            })
+            };
+            Some((name.to_lowercase(), line))
         })
         .collect();
-    packages.sort_by_key(|p| p.to_lowercase());
+    // pip sorts by project name, case-insensitively.
+    packages.sort();
     packages.dedup();
-    packages
+    packages.into_iter().map(|(_, line)| line).collect()
 }
 
 /// This computer, read once per process.
