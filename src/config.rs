@@ -35,6 +35,16 @@ pub enum ConfigError {
     BadNumber { variable: String, value: String },
     #[error("{variable} is '{value}'; expected a whole number of seconds (0 for no limit)")]
     BadSeconds { variable: String, value: String },
+    #[error("{variable} is '{value}'; expected a whole number (0 for no limit)")]
+    BadLimit { variable: String, value: String },
+    #[error("the settings file `{}` is not valid UTF-8; fix or remove it", path.display())]
+    SettingsNotUtf8 { path: PathBuf },
+    #[error("cannot read the settings file `{}`: {source}", path.display())]
+    ReadSettings {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The user-editable settings file (everything optional; missing = default).
@@ -59,6 +69,19 @@ pub struct Settings {
     pub theme: Option<String>,
     /// Set once the bundled samples were installed, so deleting them sticks.
     pub samples_installed: bool,
+    /// Megabytes a run's log keeps (its first and last half); 0 for no limit.
+    pub log_limit_mb: Option<u64>,
+    /// Megabytes a result file may have; 0 for no limit.
+    pub result_limit_mb: Option<u64>,
+    /// Megabytes a template may unpack or copy to at install; 0 for no limit.
+    pub install_limit_mb: Option<u64>,
+    /// Files and folders a template may have; 0 for no limit.
+    pub install_entry_limit: Option<u64>,
+    /// How deep a template's folders may nest; 0 for no limit.
+    pub install_depth_limit: Option<u64>,
+    /// Megabytes one template document (manifest, template, include) may
+    /// have; 0 for no limit.
+    pub document_limit_mb: Option<u64>,
     /// How far a reproduced result value may be from the original, per
     /// benchmark (id or name): `0.01` (absolute) or `1%` (relative).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -66,23 +89,155 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Read the settings file; a missing one (or a missing home folder) is
+    /// the defaults, anything else that cannot be read is an error naming it.
     pub fn load(home: &Path) -> Result<Settings, ConfigError> {
         let path = home.join(SETTINGS_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|source| ConfigError::BadSettings { path, source }),
-            Err(_) => Ok(Settings::default()),
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| ConfigError::SettingsNotUtf8 { path: path.clone() })?;
+                serde_json::from_str(&text)
+                    .map_err(|source| ConfigError::BadSettings { path, source })
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(Settings::default())
+            }
+            Err(source) => Err(ConfigError::ReadSettings { path, source }),
         }
     }
 
-    /// Write atomically (temp file + rename), so a crash never leaves half a file.
+    /// Write atomically (temp file + rename), so a crash never leaves half a
+    /// file; readable by its owner only (it may name private paths).
     pub fn save(&self, home: &Path) -> Result<(), ConfigError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
         let path = home.join(SETTINGS_FILE);
-        let tmp = home.join(format!("{SETTINGS_FILE}.tmp"));
+        let tmp = home.join(format!("{SETTINGS_FILE}.{}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string());
-        std::fs::write(&tmp, text)
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|source| ConfigError::Write { path, source })
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .and_then(|_| std::fs::rename(&tmp, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(|source| ConfigError::Write { path, source })
+    }
+}
+
+/// Sizes flowdesk refuses to go beyond, so that a hostile or broken template,
+/// step or result file cannot fill the disk or the memory. `None` is no limit.
+/// The defaults are far beyond any real benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes a run's log keeps.
+    pub log_bytes: Option<u64>,
+    /// Bytes a result file may have.
+    pub result_bytes: Option<u64>,
+    /// Bytes a template may unpack (an archive) or copy (a folder) at install.
+    pub install_bytes: Option<u64>,
+    /// Files and folders in a template.
+    pub install_entries: Option<u64>,
+    /// Nesting of a template's folders.
+    pub install_depth: Option<u64>,
+    /// Bytes of one template document.
+    pub document_bytes: Option<u64>,
+}
+
+const MB: u64 = 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            log_bytes: Some(100 * MB),
+            result_bytes: Some(16 * MB),
+            install_bytes: Some(512 * MB),
+            install_entries: Some(100_000),
+            install_depth: Some(64),
+            document_bytes: Some(4 * MB),
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, overridden by the settings file, overridden by the
+    /// environment (`FLOWDESK_LOG_LIMIT_MB`, `FLOWDESK_RESULT_LIMIT_MB`,
+    /// `FLOWDESK_INSTALL_LIMIT_MB`, `FLOWDESK_INSTALL_ENTRY_LIMIT`,
+    /// `FLOWDESK_INSTALL_DEPTH_LIMIT`, `FLOWDESK_DOCUMENT_LIMIT_MB`).
+    pub fn resolve(settings: &Settings) -> Result<Limits, ConfigError> {
+        let defaults = Limits::default();
+        let pick = |variable: &str, setting: Option<u64>, default: Option<u64>, unit: u64| {
+            let value = match std::env::var(variable) {
+                Ok(value) if !value.trim().is_empty() => Some(
+                    value
+                        .trim()
+                        .parse::<u64>()
+                        .map_err(|_| ConfigError::BadLimit {
+                            variable: variable.to_string(),
+                            value: value.clone(),
+                        })?,
+                ),
+                _ => setting,
+            };
+            Ok::<_, ConfigError>(match value {
+                None => default,
+                Some(0) => None,
+                Some(n) => Some(n.saturating_mul(unit)),
+            })
+        };
+        Ok(Limits {
+            log_bytes: pick(
+                "FLOWDESK_LOG_LIMIT_MB",
+                settings.log_limit_mb,
+                defaults.log_bytes,
+                MB,
+            )?,
+            result_bytes: pick(
+                "FLOWDESK_RESULT_LIMIT_MB",
+                settings.result_limit_mb,
+                defaults.result_bytes,
+                MB,
+            )?,
+            install_bytes: pick(
+                "FLOWDESK_INSTALL_LIMIT_MB",
+                settings.install_limit_mb,
+                defaults.install_bytes,
+                MB,
+            )?,
+            install_entries: pick(
+                "FLOWDESK_INSTALL_ENTRY_LIMIT",
+                settings.install_entry_limit,
+                defaults.install_entries,
+                1,
+            )?,
+            install_depth: pick(
+                "FLOWDESK_INSTALL_DEPTH_LIMIT",
+                settings.install_depth_limit,
+                defaults.install_depth,
+                1,
+            )?,
+            document_bytes: pick(
+                "FLOWDESK_DOCUMENT_LIMIT_MB",
+                settings.document_limit_mb,
+                defaults.document_bytes,
+                MB,
+            )?,
+        })
+    }
+
+    /// From the environment alone, for commands that have no home folder
+    /// (`template check`).
+    pub fn from_env() -> Result<Limits, ConfigError> {
+        Self::resolve(&Settings::default())
     }
 }
 
@@ -99,6 +254,8 @@ pub struct Config {
     /// How long a whole run may take; `None` for no limit.
     pub run_timeout: Option<Duration>,
     pub repository: Option<PathBuf>,
+    /// Size limits for logs, results and templates.
+    pub limits: Limits,
     pub settings: Settings,
 }
 
@@ -149,6 +306,7 @@ impl Config {
         };
         let step_timeout = seconds("FLOWDESK_STEP_TIMEOUT", settings.step_timeout)?;
         let run_timeout = seconds("FLOWDESK_RUN_TIMEOUT", settings.run_timeout)?;
+        let limits = Limits::resolve(&settings)?;
         Ok(Config {
             database,
             python,
@@ -158,6 +316,7 @@ impl Config {
             step_timeout,
             run_timeout,
             repository: env_path("FLOWDESK_REPOSITORY").or_else(|| settings.repository.clone()),
+            limits,
             settings,
             home,
         })

@@ -16,6 +16,13 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
+    /// A template document larger than the configured limit.
+    #[error("`{}` is {size} bytes, more than the limit of {limit} bytes for a template document (`document_limit_mb` in settings.json or FLOWDESK_DOCUMENT_LIMIT_MB)", path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     /// The folder has neither a manifest nor a given spec file.
     #[error("`{}` has no manifest (flowserv.json, flowserv.yaml or flowserv.yml); give the template file with --specfile", folder.display())]
     NoManifest { folder: PathBuf },
@@ -129,8 +136,39 @@ pub enum StoreError {
     /// Data in the file that this code did not write, or a file damaged outside it.
     #[error("the database holds unreadable data: {0}")]
     Corrupt(String),
+    /// SQLite could not grow its files (`SQLITE_FULL`).
+    #[error("no space left on device while writing the database")]
+    DiskFull,
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match &error {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                StoreError::DiskFull
+            }
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the error is a full disk (which freeing space can cure).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull => true,
+            StoreError::Open { source, .. } => matches!(
+                source,
+                rusqlite::Error::SqliteFailure(failure, _)
+                    if failure.code == rusqlite::ErrorCode::DiskFull
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// A run the engine cannot execute, or an engine setting it cannot use. The
@@ -141,6 +179,8 @@ pub enum EngineError {
     Runtime(#[source] std::io::Error),
     #[error("run '{0}' is already queued or running")]
     AlreadySubmitted(String),
+    #[error("cannot join the queue of runs: {0}")]
+    Slots(String),
     #[error("the run folder `{}` does not exist", .0.display())]
     NoRunFolder(PathBuf),
     #[error("cannot write the run log `{}`: {source}", path.display())]
@@ -149,6 +189,8 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no space left on device while writing `{}`", path.display())]
+    DiskFull { path: PathBuf },
     #[error("step '{step}': {source}")]
     BadPath {
         step: String,
@@ -210,6 +252,30 @@ pub enum EngineError {
     WorkerConfig { file: String, message: String },
 }
 
+impl EngineError {
+    /// A failed write of the run log; a full disk says so.
+    pub(crate) fn log(path: &std::path::Path, source: std::io::Error) -> Self {
+        if is_disk_full(&source) {
+            EngineError::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            EngineError::Log {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+/// Whether an I/O error means the disk (or the user's quota) is full.
+pub fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::ENOSPC) | Some(libc::EDQUOT)
+    ) || error.kind() == std::io::ErrorKind::StorageFull
+}
+
 /// A use case that failed. Wraps the layer errors and adds what only the service
 /// knows (which workflow, submission or run was meant).
 #[derive(Debug, thiserror::Error)]
@@ -230,8 +296,13 @@ pub enum ServiceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no space left on device while writing `{}`", path.display())]
+    DiskFull { path: PathBuf },
     #[error("{0}")]
     UnsafePath(String),
+    /// A template beyond the install limits; the message names the limit.
+    #[error("{0}")]
+    TemplateTooLarge(String),
     #[error("archive `{}` cannot be read: {message}", path.display())]
     BadArchive { path: PathBuf, message: String },
     #[error("no benchmark '{0}' is installed (see `flowdesk workflows`)")]
@@ -250,6 +321,27 @@ pub enum ServiceError {
         "file argument '{name}': '{file}' is neither an uploaded file nor a readable local file"
     )]
     MissingFileArgument { name: String, file: String },
+    #[error("a benchmark named '{name}' is already installed; install this one as '{suggestion}' (`--name '{suggestion}'`)")]
+    NameTaken { name: String, suggestion: String },
+    #[error(
+        "the database `{}` is {state}, but the home folder holds {workflows} benchmark folder(s) and {runs} run folder(s): it was damaged or removed. {}",
+        path.display(),
+        match backup {
+            Some(time) => format!("Restore the last backup (taken {time}) with `flowdesk doctor --restore`, or move `workflows/` and `runs/` away to start afresh."),
+            None => "There is no backup to restore; move `workflows/` and `runs/` away to start afresh.".to_string(),
+        }
+    )]
+    EmptyDatabase {
+        path: PathBuf,
+        /// "empty" or "missing".
+        state: &'static str,
+        workflows: usize,
+        runs: usize,
+        /// When the backup was taken, if there is one.
+        backup: Option<String>,
+    },
+    #[error("another flowdesk process is using `{}`; close it first", .0.display())]
+    HomeBusy(PathBuf),
     #[error("{0}")]
     Invalid(String),
 }

@@ -774,3 +774,132 @@ fn is_zombie(pid: libc::pid_t) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Read a pid a command wrote to `file` in `dir`, waiting for it.
+fn read_pid(dir: &Path, file: &str) -> libc::pid_t {
+    let path = dir.join(file);
+    let mut pid = 0;
+    wait_until(file, || {
+        match std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            Some(found) => {
+                pid = found;
+                true
+            }
+            None => false,
+        }
+    });
+    pid
+}
+
+fn gone(pid: libc::pid_t) -> bool {
+    !process_exists(pid) || is_zombie(pid)
+}
+
+#[test]
+fn descendants_that_leave_the_process_group_die_when_the_command_ends() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "escape");
+    let (engine, _events) = engine(1);
+    // One descendant starts a session of its own, another a process group of
+    // its own; both outlive the command's shell unless something kills them.
+    let command = "setsid sh -c 'echo $$$$ > session.pid; exec sleep 60' & \
+                   perl -e 'setpgrp(0, 0); open(F, \">group.pid\"); print F $$$$; close F; exec(\"sleep\", \"60\")' & \
+                   while [ ! -s session.pid ] || [ ! -s group.pid ]; do sleep 0.01; done; echo started";
+    let outcome = engine
+        .submit(RunJob::new(
+            "escape",
+            &dir,
+            workflow(vec![step("s", &[command])]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(outcome, Some(RunOutcome::Success));
+    for file in ["session.pid", "group.pid"] {
+        let pid = read_pid(&dir, file);
+        assert!(gone(pid), "{file}: process {pid} outlived its command");
+    }
+}
+
+#[test]
+fn cancel_kills_descendants_that_left_the_process_group() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "escape-cancel");
+    let (engine, _events) = engine(1);
+    let handle = engine
+        .submit(RunJob::new(
+            "escape-cancel",
+            &dir,
+            workflow(vec![step(
+                "s",
+                &["setsid sh -c 'echo $$$$ > session.pid; exec sleep 60' & sleep 60"],
+            )]),
+        ))
+        .unwrap();
+    let pid = read_pid(&dir, "session.pid");
+    assert!(engine.cancel("escape-cancel"));
+    assert_eq!(handle.wait_timeout(TIMEOUT), Some(RunOutcome::Canceled));
+    assert!(gone(pid), "the escaped process {pid} survived the cancel");
+}
+
+#[test]
+fn every_process_of_a_run_carries_its_run_folder_as_tag() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = run_dir(root.path(), "tagged");
+    let (engine, _events) = engine(1);
+    let outcome = engine
+        .submit(RunJob::new(
+            "tagged",
+            &dir,
+            workflow(vec![step(
+                "s",
+                &["sh -c 'echo \"$FLOWDESK_RUN_DIR\"' > tag.txt"],
+            )]),
+        ))
+        .unwrap()
+        .wait_timeout(TIMEOUT);
+    assert_eq!(outcome, Some(RunOutcome::Success));
+    let tag = std::fs::read_to_string(dir.join("tag.txt")).unwrap();
+    assert_eq!(tag.trim(), dir.to_str().unwrap());
+}
+
+#[test]
+fn engines_sharing_a_slot_pool_run_no_more_runs_at_once_than_it_has_slots() {
+    use flowdesk::engine::SlotPool;
+    let root = tempfile::tempdir().unwrap();
+    let pool = SlotPool::new(root.path().join("slots"), 1);
+    // Two engines stand for two processes; each would run two runs at once on
+    // its own. `mkdir` fails if another run holds the folder at that moment.
+    let engines: Vec<Engine> = (0..2)
+        .map(|_| {
+            Engine::with_slots(2, WorkerConfig::default(), Some(pool.clone()), |_| {}).unwrap()
+        })
+        .collect();
+    let busy = root.path().join("busy");
+    let command = format!("mkdir {0} && sleep 0.05 && rmdir {0}", busy.display());
+    let mut handles = Vec::new();
+    for i in 0..6 {
+        let id = format!("r{i}");
+        let dir = run_dir(root.path(), &id);
+        let engine = &engines[i % 2];
+        handles.push(
+            engine
+                .submit(RunJob::new(
+                    id,
+                    &dir,
+                    workflow(vec![step("s", &[&command])]),
+                ))
+                .unwrap(),
+        );
+    }
+    for handle in &handles {
+        assert_eq!(
+            handle.wait_timeout(TIMEOUT),
+            Some(RunOutcome::Success),
+            "{handle:?}"
+        );
+    }
+    assert!(flowdesk::engine::slots::waiting(&root.path().join("slots")).is_empty());
+}

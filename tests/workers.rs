@@ -290,7 +290,8 @@ fn a_bad_worker_configuration_is_reported_before_any_run_starts() {
 /// A stand-in for `docker` first on PATH: records every call (arguments
 /// separated by \x1f, one call per line), answers `version` (or fails it when
 /// `DOCKER_STANDIN_DOWN` is set), and runs `run`'s `sh -c` locally in the host
-/// folder that `-v` maps to the `-w` folder, with the `-e` variables. A
+/// folder that `-v` maps to the `-w` folder, with the `-e` and `--env-file`
+/// variables (keeping a copy of the env file and its mode). A
 /// `python` next to it stands for the container's interpreter.
 struct StandIn {
     dir: tempfile::TempDir,
@@ -322,6 +323,11 @@ case "$1" in
         -v) mount=$2; shift 2 ;;
         -w) workdir=$2; shift 2 ;;
         -e) export "$2"; shift 2 ;;
+        --env-file)
+          stat -c '%a' "$2" > "$DOCKER_STANDIN_LOG.mode"
+          cp "$2" "$DOCKER_STANDIN_LOG.env"
+          while IFS= read -r line; do export "$line"; done < "$2"
+          shift 2 ;;
         *) break ;;
       esac
     done
@@ -394,8 +400,8 @@ fn docker_worker_runs_each_command_in_a_container_with_mount_and_env() {
                 &format!("{}:/flowdesk/run", run_dir.display()),
                 "-w",
                 "/flowdesk/run",
-                "-e",
-                "GREETING=Hello",
+                "--env-file",
+                &format!("{}/.flowdesk/docker-1.env", run_dir.display()),
                 "python:3.12-slim",
                 "sh",
                 "-c",
@@ -404,6 +410,18 @@ fn docker_worker_runs_each_command_in_a_container_with_mount_and_env() {
             ]),
         ]
     );
+    // The environment went through a file only the user could read, not the
+    // command line, and the file is gone.
+    let mut env_file = docker.log().into_os_string();
+    env_file.push(".env");
+    assert_eq!(
+        std::fs::read_to_string(&env_file).unwrap(),
+        "GREETING=Hello\n"
+    );
+    let mut mode = docker.log().into_os_string();
+    mode.push(".mode");
+    assert_eq!(std::fs::read_to_string(&mode).unwrap().trim(), "600");
+    assert!(!run_dir.join(".flowdesk/docker-1.env").exists());
     // The output streamed into the log like the shell worker's.
     let log = home.ok(&["logs", run_id]);
     assert!(log.contains("Hello, Ada Lovelace!"), "{log}");
@@ -514,8 +532,8 @@ fn nbdocker_builds_a_papermill_image_and_runs_the_notebook_in_it() {
             &format!("{}:/flowdesk/run", run_dir.display()),
             "-w",
             "/flowdesk/run",
-            "-e",
-            "MODE=docker",
+            "--env-file",
+            &format!("{}/.flowdesk/docker-1.env", run_dir.display()),
             &image,
             "sh",
             "-c",

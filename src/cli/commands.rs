@@ -201,7 +201,14 @@ pub fn submissions(client: &dyn Client, workflow: &str, as_json: bool) -> Outcom
         print_json(&Value::Array(
             submissions
                 .iter()
-                .map(|s| json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id, "createdAt": s.created_at}))
+                .map(|s| {
+                    let mut doc = json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id, "createdAt": s.created_at});
+                    // A server's submissions have members; this computer's do not.
+                    if !s.members.is_empty() {
+                        doc["members"] = json!(s.members);
+                    }
+                    doc
+                })
                 .collect(),
         ))?;
     } else {
@@ -381,11 +388,22 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
     if args.json {
         print_json(&json!({"id": run.id, "state": run.state.as_str()}))?;
     } else {
-        say!(
-            "run {} started; follow it with `flowdesk logs {} --follow`",
-            run.id,
-            run.id
-        );
+        let capabilities = client.capabilities();
+        if capabilities.supports(Operation::Logs) {
+            say!(
+                "run {} started; follow it with `flowdesk logs {} --follow`",
+                run.id,
+                run.id
+            );
+        } else {
+            say!(
+                "run {} started on {}; see it with `flowdesk show {} --server {}`",
+                run.id,
+                capabilities.backend,
+                run.id,
+                capabilities.backend
+            );
+        }
     }
     Ok(0)
 }
@@ -512,7 +530,12 @@ pub fn runs(
     if as_json {
         let mut items = Vec::with_capacity(runs.rows.len());
         for row in &runs.rows {
-            items.push(run_json(&client.run(&row.id)?));
+            match client.run(&row.id) {
+                Ok(detail) => items.push(run_json(&detail)),
+                // Deleted by another process since it was listed.
+                Err(ClientError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         print_json(&Value::Array(items))?;
     } else {
@@ -523,7 +546,7 @@ pub fn runs(
                 vec![
                     r.id.clone(),
                     r.benchmark_id.clone(),
-                    r.state.as_str().to_string(),
+                    r.state_text(),
                     time_text(&r.created_at),
                     optional_duration(r.duration()),
                 ]
@@ -562,6 +585,7 @@ pub(crate) fn run_json(detail: &RunDetail) -> Value {
         "workflow": run.benchmark_id,
         "submission": run.submission_id,
         "state": run.state.as_str(),
+        "queuePosition": run.queue_position,
         "createdAt": run.created_at,
         "startedAt": run.started_at,
         "finishedAt": run.finished_at,
@@ -575,7 +599,7 @@ pub(crate) fn run_json(detail: &RunDetail) -> Value {
 /// A run as `show` prints it.
 pub(crate) fn run_text(detail: &RunDetail) -> Vec<String> {
     let run = &detail.run;
-    let mut lines = vec![format!("run {} ({})", run.id, run.state.as_str())];
+    let mut lines = vec![format!("run {} ({})", run.id, run.state_text())];
     lines.push(format!("  benchmark: {}", run.benchmark_id));
     if run.submission_id.is_some() {
         lines.push(format!("  submission: {}", run.submission));
@@ -619,6 +643,55 @@ fn print_run(detail: &RunDetail) -> Result<(), ClientError> {
         say!("{line}");
     }
     Ok(())
+}
+
+/// `flowdesk submit`: send a local run to a server and start it there.
+pub fn submit(
+    local: &dyn Client,
+    server: &dyn Client,
+    run: &str,
+    options: &crate::client::submit::SubmitOptions,
+    wait: bool,
+    as_json: bool,
+) -> Outcome {
+    let submitted = crate::client::submit::submit(local, server, run, options)?;
+    let backend = server.capabilities().backend;
+    if !wait {
+        if as_json {
+            print_json(&json!({
+                "id": submitted.run.id,
+                "state": submitted.run.state.as_str(),
+                "server": backend,
+                "workflow": submitted.benchmark_id,
+                "submission": submitted.submission,
+            }))?;
+        } else {
+            say!(
+                "run {} of submission '{}' started on {backend}; see it with `flowdesk show {} --server {backend}`",
+                submitted.run.id,
+                submitted.submission,
+                submitted.run.id
+            );
+        }
+        return Ok(0);
+    }
+    if !as_json {
+        eprintln!(
+            "run {} of submission '{}' started on {backend}",
+            submitted.run.id, submitted.submission
+        );
+    }
+    let run = server.wait(&submitted.run.id)?;
+    if as_json {
+        print_json(&run_json(&run))?;
+    } else {
+        print_run(&run)?;
+    }
+    Ok(if run.run.state == RunState::Success {
+        0
+    } else {
+        1
+    })
 }
 
 pub fn show(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
@@ -856,8 +929,15 @@ pub fn logs(client: &dyn Client, run: &str, follow: bool) -> Outcome {
 
 pub fn cancel(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let run = client.cancel_run(run)?;
+    // A run whose owner had died is canceled at once.
+    let ended = run.state.is_finished();
     if as_json {
-        print_json(&json!({"id": run.id, "canceling": true}))?;
+        print_json(&json!({"id": run.id, "canceling": !ended, "state": run.state.as_str()}))?;
+    } else if ended && !client.capabilities().supports(Operation::RunFolder) {
+        // A server cancels at once.
+        say!("canceled run {}", run.id);
+    } else if ended {
+        say!("canceled run {} (the process running it had died)", run.id);
     } else {
         say!("canceling run {}", run.id);
     }

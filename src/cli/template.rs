@@ -50,18 +50,20 @@ pub struct Source {
 }
 
 impl Source {
-    fn options(&self) -> CheckOptions {
+    fn options(&self, config: Option<&Config>) -> CheckOptions {
         CheckOptions {
             manifest: self.manifest.clone(),
             specfile: self.specfile.clone(),
+            limits: config.map(|c| c.limits),
         }
     }
 }
 
-/// `home` is `--home`: its settings say which Python `${python}` is.
+/// `home` is `--home`: its settings say which Python `${python}` is, and the
+/// limits an install there checks the template's files against.
 pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
     let result = match command {
-        TemplateCommand::Check { source, json } => check(&source, json),
+        TemplateCommand::Check { source, json } => check(&source, json, home),
         TemplateCommand::Expand {
             source,
             args,
@@ -75,13 +77,15 @@ pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
     }
 }
 
-fn check(source: &Source, as_json: bool) -> Result<i32, ClientError> {
-    let template = templates::check(&source.folder, &source.options())?;
+fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, ClientError> {
+    let config = resolve(home)?;
+    let template = templates::check(&source.folder, &source.options(config.as_ref()))?;
     if as_json {
         let document = json!({
             "name": template.name,
             "description": template.description,
             "specfile": template.spec_file,
+            "instructions": template.instructions,
             "parameters": template.parameters,
             "parameterGroups": template.groups,
             "outputs": template.outputs,
@@ -91,6 +95,7 @@ fn check(source: &Source, as_json: bool) -> Result<i32, ClientError> {
                 "orderBy": r.effective_order(),
             })),
             "postproc": template.postproc,
+            "warnings": template.warnings,
         });
         super::print_json(&document)?;
         return Ok(0);
@@ -99,6 +104,9 @@ fn check(source: &Source, as_json: bool) -> Result<i32, ClientError> {
     say!("  template: {}", template.spec_file);
     if let Some(description) = &template.description {
         say!("  description: {description}");
+    }
+    for warning in &template.warnings {
+        say!("warning: {warning}");
     }
     say!("");
     if template.parameters.is_empty() {
@@ -220,14 +228,10 @@ fn expand(
     }
     // The configured Python, as a run of the installed template would get it;
     // without any home folder, the default interpreter.
-    let config = match Config::resolve(home) {
-        Ok(config) => Some(config),
-        Err(ConfigError::NoHome) => None,
-        Err(e) => return Err(ClientError::Invalid(e.to_string())),
-    };
+    let config = resolve(home)?;
     let (name, workflow) = templates::expand(
         &source.folder,
-        &source.options(),
+        &source.options(config.as_ref()),
         &arguments,
         config.as_ref(),
     )?;
@@ -271,4 +275,14 @@ fn expand(
         say!("Outputs: {}", workflow.outputs.join(", "));
     }
     Ok(0)
+}
+
+/// The configuration of `--home` (or the default home folder); `None` when
+/// there is no home folder at all.
+fn resolve(home: Option<PathBuf>) -> Result<Option<Config>, ClientError> {
+    match Config::resolve(home) {
+        Ok(config) => Ok(Some(config)),
+        Err(ConfigError::NoHome) => Ok(None),
+        Err(e) => Err(ClientError::Invalid(e.to_string())),
+    }
 }

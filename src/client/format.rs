@@ -1,13 +1,12 @@
 //! One way to show values, shared by the GUI and the CLI so that both show the
 //! same run the same way: result values for display (short floats, "–" for a
 //! missing value), human durations (`0.2 s`, `1 min 12 s`), timestamps, and the
-//! full-precision forms that exports write (CSV cells, JSON numbers).
+//! full-precision forms that exports write (CSV cells, JSON numbers; the files
+//! themselves are written in `export.rs`).
 
-use super::view::LeaderboardView;
 use crate::template::{python_float, ResultValue};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::io::Write;
 
 /// Shown for a value that is missing.
 pub const NO_VALUE: &str = "–";
@@ -77,6 +76,18 @@ pub fn optional_duration(seconds: Option<f64>) -> String {
 }
 
 /// A timestamp for people: UTC, to the second.
+/// `1st`, `2nd`, `3rd`, `4th`, … `11th`, `12th`, `13th`, `21st`.
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 pub fn time_text(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -103,32 +114,9 @@ pub fn value_csv(value: Option<&ResultValue>) -> String {
     }
 }
 
-/// Write a leaderboard as CSV: rank, submission, run, one column per result
-/// column (by name), duration in seconds. Returns the number of rows.
-pub fn write_leaderboard_csv(board: &LeaderboardView, out: impl Write) -> csv::Result<usize> {
-    let mut writer = csv::Writer::from_writer(out);
-    let mut header = vec!["rank".to_string(), "submission".into(), "run".into()];
-    header.extend(board.columns.iter().map(|c| c.name.clone()));
-    header.push("duration_seconds".into());
-    writer.write_record(&header)?;
-    let mut count = 0;
-    for row in board.rows() {
-        let mut record = vec![row.rank.to_string(), row.submission, row.run_id];
-        record.extend(row.values.iter().map(|v| value_csv(v.as_ref())));
-        record.push(format!("{}", row.duration));
-        writer.write_record(&record)?;
-        count += 1;
-    }
-    writer.flush()?;
-    Ok(count)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::view::{LeaderboardRow, RankedRows};
-    use crate::template::{ColumnType, ResultColumn};
-    use std::sync::Arc;
 
     #[test]
     fn floats_show_short_but_never_lose_a_small_value() {
@@ -151,44 +139,5 @@ mod tests {
         assert_eq!(duration_text(72.0), "1 min 12 s");
         assert_eq!(duration_text(7500.0), "2 h 5 min");
         assert_eq!(optional_duration(None), NO_VALUE);
-    }
-
-    #[test]
-    fn csv_keeps_full_precision_and_quotes_what_needs_quoting() {
-        let column = |name: &str| ResultColumn {
-            name: name.into(),
-            label: name.into(),
-            dtype: ColumnType::Float,
-            required: true,
-            path: None,
-        };
-        let now = Utc::now();
-        let rows: Vec<LeaderboardRow> = vec![LeaderboardRow {
-            rank: 1,
-            run_id: "r1".into(),
-            submission_id: "s1".into(),
-            submission: "team, \"a\"".into(),
-            created_at: now,
-            started_at: now,
-            finished_at: now,
-            duration: 0.123456789,
-            values: vec![Some(ResultValue::Float(1.0 / 3.0)), None],
-            ..Default::default()
-        }];
-        let rows: Arc<dyn RankedRows> = Arc::new(rows);
-        let board = LeaderboardView::new(
-            "b".into(),
-            vec![column("score"), column("other")],
-            Vec::new(),
-            false,
-            rows,
-        );
-        let mut out = Vec::new();
-        assert_eq!(write_leaderboard_csv(&board, &mut out).unwrap(), 1);
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(
-            text,
-            "rank,submission,run,score,other,duration_seconds\n1,\"team, \"\"a\"\"\",r1,0.3333333333333333,,0.123456789\n"
-        );
     }
 }

@@ -3,7 +3,7 @@
 //! computer has: its configuration and settings file, and the execution of a
 //! run handed over by `flowdesk run` (`__execute`).
 
-use super::capabilities::Capabilities;
+use super::capabilities::{Capabilities, Operation};
 use super::error::ClientError;
 use super::events::{ClientEvent, EventHub, Subscriber};
 use super::templates::preview_view;
@@ -33,6 +33,10 @@ pub struct LocalOptions {
     /// Runs that must outlive this process (post-processing set off by a short
     /// command, `detach` requests) run in `program __execute`.
     pub executor: Option<PathBuf>,
+    /// End the runs dead processes left behind when opening (see
+    /// [`LocalClient::recover`]). `flowdesk cancel` opens without, so that the
+    /// run it cancels ends CANCELED rather than interrupted.
+    pub recover: bool,
 }
 
 /// This computer's backend.
@@ -49,12 +53,19 @@ impl LocalClient {
             LocalOptions {
                 install_samples: true,
                 executor: None,
+                recover: true,
             },
         )
     }
 
     pub fn open_with(config: Config, options: LocalOptions) -> Result<LocalClient, ClientError> {
-        let service = Service::open_with(config, options.install_samples)?;
+        let service = Service::open_with_options(
+            config,
+            service::OpenOptions {
+                install_samples: options.install_samples,
+                recover: options.recover,
+            },
+        )?;
         if let Some(program) = options.executor {
             service.set_detached_executor(program);
         }
@@ -68,6 +79,13 @@ impl LocalClient {
 
     pub fn config(&self) -> &Config {
         self.service.config()
+    }
+
+    /// End the runs dead processes left PENDING or RUNNING: kill what they
+    /// left running and mark them interrupted; returns their ids. Opening does
+    /// this unless told not to.
+    pub fn recover(&self) -> Vec<String> {
+        self.service.recover()
     }
 
     /// Why the configured worker configuration cannot be used, if it cannot
@@ -174,7 +192,20 @@ impl LocalClient {
                 .unwrap_or_else(|| vec![None; benchmark.columns.len()]);
             rows.push(row(run, submission, Arc::clone(&benchmark.columns), values));
         }
+        self.place_in_queue(&mut rows);
         Ok(rows)
+    }
+
+    /// Give PENDING rows their place in the queue of runs waiting for a slot
+    /// (shared by every process of the home folder).
+    fn place_in_queue(&self, rows: &mut [RunRow]) {
+        if !rows.iter().any(|r| r.state == RunState::Pending) {
+            return;
+        }
+        let queue = self.service.queue();
+        for row in rows.iter_mut().filter(|r| r.state == RunState::Pending) {
+            row.queue_position = queue.iter().position(|id| *id == row.id).map(|i| i + 1);
+        }
     }
 
     /// One run as a row, its values read from the store.
@@ -197,7 +228,10 @@ impl LocalClient {
                 .ok()
                 .map(|s| s.name)
         });
-        Ok(row(run, submission, columns, values))
+        let mut rows = [row(run, submission, columns, values)];
+        self.place_in_queue(&mut rows);
+        let [row] = rows;
+        Ok(row)
     }
 
     fn detail(&self, run: RunRecord) -> Result<RunDetail, ClientError> {
@@ -228,6 +262,39 @@ fn client_event(event: &ServiceEvent) -> ClientEvent {
         ServiceEvent::LogGrew { run_id } => ClientEvent::LogGrew { run_id },
         ServiceEvent::RunFinished { run_id, state } => ClientEvent::RunFinished { run_id, state },
         ServiceEvent::Problem { run_id, message } => ClientEvent::Problem { run_id, message },
+        ServiceEvent::Environment(progress) => ClientEvent::Environment(EnvironmentProgressView {
+            fraction: progress.fraction(),
+            benchmark_id: progress.workflow_id,
+            done: progress.done,
+            total: progress.total,
+            message: progress.message,
+            finished: progress.finished,
+        }),
+    }
+}
+
+fn environment_view(info: service::EnvironmentInfo) -> EnvironmentView {
+    use service::EnvironmentState as S;
+    EnvironmentView {
+        benchmark_id: info.workflow_id,
+        requirements: info.requirements,
+        status: match info.state {
+            S::None => EnvironmentStatus::None,
+            S::Missing => EnvironmentStatus::Missing,
+            S::Creating { started, .. } => EnvironmentStatus::Creating { started },
+            S::Ready {
+                python,
+                tool,
+                created,
+            } => EnvironmentStatus::Ready {
+                python,
+                tool,
+                created,
+            },
+            S::Failed { message } => EnvironmentStatus::Failed { message },
+        },
+        folder: info.folder,
+        log: info.log,
     }
 }
 
@@ -261,6 +328,7 @@ fn row(
         messages: run.messages,
         columns,
         values,
+        queue_position: None,
     }
 }
 
@@ -424,7 +492,13 @@ impl RankedRows for LocalRanking {
 
 impl Client for LocalClient {
     fn capabilities(&self) -> Capabilities {
-        Capabilities::everything(BACKEND)
+        Capabilities::without(
+            BACKEND,
+            [(
+                Operation::Members,
+                "submissions on this computer are yours alone; members belong to a server's submissions",
+            )],
+        )
     }
 
     fn subscribe(&self, subscriber: Subscriber) {
@@ -542,6 +616,15 @@ impl Client for LocalClient {
 
     fn delete_submission(&self, key: &str) -> Result<Submission, ClientError> {
         Ok(submission(self.service.delete_submission(key)?))
+    }
+
+    fn set_members(
+        &self,
+        _submission: &str,
+        _members: &[String],
+    ) -> Result<Submission, ClientError> {
+        self.capabilities().check(Operation::Members)?;
+        Err(ClientError::Invalid("members cannot be set here".into()))
     }
 
     fn set_submission_workers(
@@ -803,6 +886,22 @@ impl Client for LocalClient {
             id,
             runs: self.rows(records)?,
         })
+    }
+
+    fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(self.service.environment(benchmark)?))
+    }
+
+    fn create_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.create_environment(benchmark)?,
+        ))
+    }
+
+    fn remove_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.remove_environment(benchmark)?,
+        ))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::error::ClientError;
 use super::view::{PostprocInputs, Preview, PreviewAction, PreviewStep, TemplateReport};
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::template::{ExpandOptions, LoadOptions, TemplateFolder};
 use crate::workflow::{Action, SerialWorkflow};
 use serde_json::{Map, Value};
@@ -14,21 +14,30 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Which files of the folder to read, when not the manifest's.
+/// Which files of the folder to read, when not the manifest's, and the limits
+/// an install would check the template's files against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckOptions {
     pub specfile: Option<PathBuf>,
     pub manifest: Option<PathBuf>,
+    /// The install limits of the home folder the template is meant for;
+    /// `None` for those of the environment (`FLOWDESK_*_LIMIT*`).
+    pub limits: Option<Limits>,
 }
 
 fn load(path: &Path, options: &CheckOptions) -> Result<TemplateFolder, ClientError> {
-    Ok(crate::service::load_template(
+    let limits = match options.limits {
+        Some(limits) => limits,
+        None => Limits::from_env().map_err(|e| ClientError::Invalid(e.to_string()))?,
+    };
+    Ok(crate::service::load_template_with(
         path,
         &LoadOptions {
             manifest: options.manifest.clone(),
             specfile: options.specfile.clone(),
             ..LoadOptions::default()
         },
+        &limits,
     )?)
 }
 
@@ -72,6 +81,7 @@ fn report(folder: &TemplateFolder) -> TemplateReport {
             input_files: p.input_files.clone(),
             runs: p.runs.clone(),
         }),
+        warnings: folder.warnings.clone(),
     }
 }
 

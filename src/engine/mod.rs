@@ -10,20 +10,27 @@
 //! depending on egui.
 //!
 //! - [`process`]: one command in its own process group;
-//! - `runner`: the steps of one workflow, their inputs, outputs, logs and time
-//!   limits;
+//! - `runner`: the steps of one workflow in order, their inputs, outputs and
+//!   time limits;
+//! - `step`: what the runner hands a worker for one step (context, stop,
+//!   deadline, output sink, the run's log);
 //! - [`worker`]: which worker runs a step, and the workers themselves;
 //! - `queue`: the [`Engine`], its runtime and its FIFO queue.
 
 mod cancel;
+pub mod log;
 pub mod process;
 mod queue;
+pub mod reaper;
 mod runner;
+pub mod slots;
+mod step;
 pub mod worker;
 
 pub use cancel::CancelToken;
 pub use process::{ExitStatus, OutputLine, Stream, Usage};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
+pub use slots::SlotPool;
 pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use crate::workflow::SerialWorkflow;
@@ -62,6 +69,9 @@ pub struct RunJob {
     pub step_timeout: Option<Duration>,
     /// How long the whole run may take; `None` for no limit.
     pub run_timeout: Option<Duration>,
+    /// The most bytes the log keeps (its first and last half); `None` for no
+    /// limit. See [`log`].
+    pub log_limit: Option<u64>,
 }
 
 impl RunJob {
@@ -82,6 +92,7 @@ impl RunJob {
             workers: None,
             step_timeout: None,
             run_timeout: None,
+            log_limit: None,
         }
     }
 

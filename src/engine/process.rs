@@ -11,15 +11,21 @@
 //! - everything the command started is reaped. On Linux the process becomes a
 //!   "child subreaper", so orphaned grandchildren are re-parented to us instead of
 //!   to PID 1 (which, in containers, often never reaps them) and are reaped here;
+//! - nothing outlives the command, or flowdesk: every process it starts carries
+//!   the run's tag, descendants that left the group are found by it and killed
+//!   when the command ends, and the leader dies with flowdesk (see [`reaper`]).
+//!
+//! [`reaper`]: super::reaper
 //! - what the program used (peak memory, CPU time) is read from the kernel when
 //!   it exits, before it is reaped: `wait4`'s resource usage, taken through a
 //!   pidfd with `WNOWAIT` so that tokio still reaps it as usual.
 
 use super::cancel::CancelToken;
+use super::reaper::{self, Sweeper, RUN_TAG_VAR};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -167,6 +173,7 @@ where
         Limits {
             cancel,
             deadline: None,
+            tag: None,
         },
         sink,
     )
@@ -179,6 +186,10 @@ pub struct Limits<'a> {
     pub cancel: &'a CancelToken,
     /// When the command is stopped as [`Exit::TimedOut`]; `None` for no limit.
     pub deadline: Option<Instant>,
+    /// The run folder every process of the command is tagged with
+    /// ([`RUN_TAG_VAR`]), so that it can be found after flowdesk died; `None`
+    /// tags it with a value of its own.
+    pub tag: Option<&'a Path>,
 }
 
 /// Run `program` with `args` in `cwd` with `env` added to this process's
@@ -213,21 +224,30 @@ where
     if limits.deadline.is_some_and(|d| d <= Instant::now()) {
         return Ok(Exit::TimedOut);
     }
-    let mut child = Command::new(program)
+    let tag: PathBuf = match limits.tag {
+        Some(tag) => tag.to_path_buf(),
+        None => reaper::unique_tag(),
+    };
+    let mut command = Command::new(program);
+    command
         .args(args)
         .current_dir(cwd)
         .envs(env)
+        .env(RUN_TAG_VAR, &tag)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()?;
+        .process_group(0);
+    die_with_parent(&mut command);
+    let mut child = command.spawn()?;
     let pid = child
         .id()
         .ok_or_else(|| io::Error::other("the program exited before it could be watched"))?;
+    reaper::register(pid as libc::pid_t);
     let mut group = ProcessGroup {
         pgid: pid as libc::pid_t,
         armed: true,
+        tag,
     };
     let watch = ExitWatch::open(pid as libc::pid_t);
     let mut usage = None;
@@ -285,6 +305,8 @@ where
     let status = group
         .shut_down(&mut child, status, &mut stop, &mut output)
         .await;
+    // What left the group may still hold the pipes: kill it before draining.
+    group.sweep().await;
     output.drain(&readers).await;
     if let (Some(usage), false, false) = (usage, stop.canceled, stop.timed_out) {
         output.sink.usage(usage);
@@ -454,6 +476,8 @@ struct Stop {
 struct ProcessGroup {
     pgid: libc::pid_t,
     armed: bool,
+    /// What every process of the command carries in its environment.
+    tag: PathBuf,
 }
 
 impl ProcessGroup {
@@ -539,10 +563,52 @@ impl ProcessGroup {
     }
 }
 
+impl ProcessGroup {
+    /// Kill what left the group (`setsid`, `setpgid`) and was re-parented to us,
+    /// then forget the group.
+    async fn sweep(&mut self) {
+        let deadline = Instant::now() + KILL_WAIT;
+        let mut sweeper = Sweeper::new(&self.tag);
+        while !sweeper.pass() && Instant::now() < deadline {
+            tokio::time::sleep(POLL).await;
+        }
+        reaper::unregister(self.pgid);
+    }
+}
+
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
         if self.armed {
             self.signal(libc::SIGKILL);
+            reaper::sweep(&self.tag, TERMINATE_GRACE);
+            reaper::unregister(self.pgid);
+        }
+    }
+}
+
+/// Make the command's first process die (SIGKILL) when the thread that started
+/// it dies — with flowdesk, however it dies. The processes it starts in turn are
+/// covered by the sentinel and by recovery (see [`reaper`](super::reaper)).
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getpid is async-signal-safe and takes no arguments.
+        let parent = unsafe { libc::getpid() };
+        // SAFETY: only async-signal-safe calls (prctl, getppid) run between fork
+        // and exec; no memory is allocated.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The parent died between fork and prctl: the signal was missed.
+                if libc::getppid() != parent {
+                    return Err(io::Error::other(
+                        "flowdesk exited while starting the command",
+                    ));
+                }
+                Ok(())
+            });
         }
     }
 }
@@ -714,6 +780,7 @@ mod tests {
         let no_deadline = Limits {
             cancel: &cancel,
             deadline: None,
+            tag: None,
         };
         let mut lines = Vec::new();
         let mut sink = |line: OutputLine| lines.push(line);
@@ -740,6 +807,7 @@ mod tests {
             Limits {
                 cancel: &cancel,
                 deadline: Some(Instant::now() + Duration::from_millis(200)),
+                tag: None,
             },
             &mut sink,
         )

@@ -1,16 +1,22 @@
 //! The [`Engine`]: a tokio runtime of its own plus a FIFO queue that runs at most N
 //! runs at once. It exists so that non-async code (the GUI thread, the CLI's
 //! `main`) can start, cancel and watch runs without ever blocking, except in the
-//! explicit `wait` calls.
+//! explicit `wait` calls. With a [`SlotPool`] the limit of N holds across every
+//! process sharing the pool: a queued run also waits for a slot, and the queue
+//! is polled while another process holds them all.
 
 use super::cancel::CancelToken;
 use super::runner;
+use super::slots::{Slot, SlotPool, Ticket};
 use super::worker::WorkerConfig;
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
 use crate::error::EngineError;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// How often queued runs look for a slot another process freed.
+const SLOT_POLL: Duration = Duration::from_millis(100);
 
 /// The message of runs the engine drops because it is shut down.
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
@@ -38,6 +44,8 @@ struct Shared {
     on_event: EventCallback,
     workers: Arc<WorkerConfig>,
     max_parallel: usize,
+    /// Slots shared with other processes, if any.
+    slots: Option<SlotPool>,
     state: Mutex<State>,
     /// Signalled whenever a run finishes.
     changed: Condvar,
@@ -48,17 +56,23 @@ struct State {
     queue: VecDeque<Queued>,
     running: HashMap<Arc<str>, Running>,
     shut_down: bool,
+    /// A task will look for a free slot shortly.
+    poll_armed: bool,
 }
 
 struct Queued {
     run_id: Arc<str>,
     job: RunJob,
     done: Arc<Completion>,
+    /// The run's place in the shared queue (with a slot pool).
+    ticket: Option<Ticket>,
 }
 
 struct Running {
     cancel: CancelToken,
     done: Arc<Completion>,
+    /// Freed (for every process) when the run leaves the running set.
+    _slot: Option<Slot>,
 }
 
 /// The outcome of one run, once it is known.
@@ -151,6 +165,17 @@ impl Engine {
         workers: WorkerConfig,
         on_event: impl Fn(EngineEvent) + Send + Sync + 'static,
     ) -> Result<Self, EngineError> {
+        Self::with_slots(max_parallel, workers, None, on_event)
+    }
+
+    /// Like [`Engine::with_workers`], with run slots shared with other
+    /// processes: a run starts only once it holds one of the pool's slots.
+    pub fn with_slots(
+        max_parallel: usize,
+        workers: WorkerConfig,
+        slots: Option<SlotPool>,
+        on_event: impl Fn(EngineEvent) + Send + Sync + 'static,
+    ) -> Result<Self, EngineError> {
         let max_parallel = if max_parallel == 0 {
             Self::default_parallelism()
         } else {
@@ -167,6 +192,7 @@ impl Engine {
             on_event: Arc::new(on_event),
             workers: Arc::new(workers),
             max_parallel,
+            slots,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
         });
@@ -192,17 +218,26 @@ impl Engine {
         if state.running.contains_key(&run_id) || state.queue.iter().any(|q| q.run_id == run_id) {
             return Err(EngineError::AlreadySubmitted(job.run_id));
         }
+        let ticket = match &self.shared.slots {
+            Some(slots) => Some(
+                slots
+                    .enqueue(&job.run_id)
+                    .map_err(|e| EngineError::Slots(e.to_string()))?,
+            ),
+            None => None,
+        };
         let done = Arc::new(Completion::default());
         let handle = RunHandle {
             run_id: run_id.clone(),
             done: done.clone(),
         };
-        let queued = Queued { run_id, job, done };
-        if state.running.len() < self.shared.max_parallel && state.queue.is_empty() {
-            self.shared.start(&mut state, queued);
-        } else {
-            state.queue.push_back(queued);
-        }
+        state.queue.push_back(Queued {
+            run_id,
+            job,
+            done,
+            ticket,
+        });
+        self.shared.pump(&mut state);
         Ok(handle)
     }
 
@@ -325,15 +360,60 @@ impl Drop for Engine {
 }
 
 impl Shared {
+    /// Start queued runs, first in first out, while this engine and the slot
+    /// pool have room; if the pool is full, look again shortly. Called with the
+    /// lock held.
+    fn pump(self: &Arc<Self>, state: &mut State) {
+        while !state.shut_down && state.running.len() < self.max_parallel {
+            let Some(head) = state.queue.front() else {
+                return;
+            };
+            let slot = match (&self.slots, &head.ticket) {
+                (Some(slots), Some(ticket)) => match slots.try_take(ticket) {
+                    Ok(Some(slot)) => Some(slot),
+                    Ok(None) => {
+                        self.poll_later(state);
+                        return;
+                    }
+                    // A pool that cannot be used (its folder is gone or not
+                    // writable) must not keep runs from starting.
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            if let Some(queued) = state.queue.pop_front() {
+                self.start(state, queued, slot);
+            }
+        }
+    }
+
+    /// Pump again after [`SLOT_POLL`], once, however many runs wait.
+    fn poll_later(self: &Arc<Self>, state: &mut State) {
+        if state.poll_armed {
+            return;
+        }
+        state.poll_armed = true;
+        let shared = Arc::clone(self);
+        self.runtime.spawn(async move {
+            tokio::time::sleep(SLOT_POLL).await;
+            let mut state = lock(&shared.state);
+            state.poll_armed = false;
+            shared.pump(&mut state);
+        });
+    }
+
     /// Move a run to the running set and spawn its task. Called with the lock held.
-    fn start(self: &Arc<Self>, state: &mut State, queued: Queued) {
-        let Queued { run_id, job, done } = queued;
+    fn start(self: &Arc<Self>, state: &mut State, queued: Queued, slot: Option<Slot>) {
+        let Queued {
+            run_id, job, done, ..
+        } = queued;
         let cancel = CancelToken::new();
         state.running.insert(
             run_id.clone(),
             Running {
                 cancel: cancel.clone(),
                 done: done.clone(),
+                _slot: slot,
             },
         );
         let mut guard = RunGuard {
@@ -390,11 +470,7 @@ impl RunGuard {
     fn release(&self, outcome: RunOutcome) {
         let mut state = lock(&self.shared.state);
         state.running.remove(&self.run_id);
-        if !state.shut_down && state.running.len() < self.shared.max_parallel {
-            if let Some(next) = state.queue.pop_front() {
-                self.shared.start(&mut state, next);
-            }
-        }
+        self.shared.pump(&mut state);
         drop(state);
         self.done.complete(outcome);
         self.shared.changed.notify_all();

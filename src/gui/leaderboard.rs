@@ -80,7 +80,7 @@ impl Screen for LeaderboardScreen {
             .show(ui, |ui| {
                 self.chart_ui(ui, &board);
                 if detail.has_postproc {
-                    self.postproc_ui(ui);
+                    self.postproc_ui(ui, actions);
                 }
             });
     }
@@ -306,7 +306,7 @@ impl LeaderboardScreen {
             });
     }
 
-    fn postproc_ui(&mut self, ui: &mut egui::Ui) {
+    fn postproc_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         egui::CollapsingHeader::new("Post-processing results")
             .default_open(true)
             .show(ui, |ui| {
@@ -324,6 +324,9 @@ impl LeaderboardScreen {
                         .show(ui, |ui| {
                             ui.set_min_height(200.0);
                             view.ui(ui);
+                            if let Some(path) = view.take_open_request() {
+                                actions.push(Action::OpenPath(path));
+                            }
                         });
                 }
             });

@@ -4,7 +4,7 @@
 //! and files only.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, Loading, Screen};
+use super::state::{Action, AppState, Loading, Screen, ServerAction};
 use super::widgets::file_view::FileView;
 use super::widgets::log_view::LogView;
 use super::widgets::state_badge::state_badge;
@@ -50,7 +50,7 @@ impl Screen for RunDetailScreen {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.side_ui(ui, &detail, actions));
             });
-        egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail));
+        egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail, actions));
     }
 }
 
@@ -164,7 +164,7 @@ impl RunDetailScreen {
         });
     }
 
-    fn content_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail) {
+    fn content_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail, actions: &mut Vec<Action>) {
         let mut back = false;
         if let Some(file) = &mut self.file {
             ui.horizontal(|ui| {
@@ -174,7 +174,12 @@ impl RunDetailScreen {
                 }
             });
             match &mut file.view {
-                Some(view) => view.ui(ui),
+                Some(view) => {
+                    view.ui(ui);
+                    if let Some(path) = view.take_open_request() {
+                        actions.push(Action::OpenPath(path));
+                    }
+                }
                 None => {
                     ui.spinner();
                 }
@@ -195,6 +200,12 @@ fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
     ui.horizontal(|ui| {
         ui.heading(format!("Run {}", run.id));
         state_badge(ui, run.state);
+        if let Some(position) = run.queue_position {
+            ui.label(format!(
+                "{} in the queue of runs waiting for a slot",
+                crate::client::format::ordinal(position)
+            ));
+        }
         ui.label(format!("submission {}", run.submission));
         if state.is_loading(Loading::Run) {
             ui.spinner();
@@ -216,8 +227,21 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: 
         }
         if let Some(folder) = &detail.folder {
             if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
-                actions.push(Action::OpenFolder(folder.clone()));
+                actions.push(Action::OpenPath(folder.clone()));
             }
+        }
+        // Try here, submit there.
+        if state.backend.is_none()
+            && run.state == crate::model::RunState::Success
+            && state.servers.iter().any(|s| s.signed_in())
+            && ui
+                .button("Submit to server…")
+                .on_hover_text(
+                    "Start the same run (arguments and input files) in a submission on a server",
+                )
+                .clicked()
+        {
+            actions.push(Action::Server(ServerAction::OpenSubmit(run.id.clone())));
         }
     });
 }

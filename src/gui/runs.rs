@@ -5,7 +5,7 @@
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Persisted, RunsSort, Screen};
 use super::widgets::state_badge::state_badge;
-use crate::client::format::{optional_duration, time_text, value_text};
+use crate::client::format::{optional_duration, ordinal, time_text, value_text};
 use crate::client::RunRow;
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -405,7 +405,11 @@ fn progress_text(r: &RunRow) -> String {
             p.step_count,
             p.step_name
         ),
-        (_, RunState::Pending) => "queued".into(),
+        (_, RunState::Pending) => match r.queue_position {
+            // Its place among the runs of every process waiting for a slot.
+            Some(position) => format!("queued · {} in line", ordinal(position)),
+            None => "queued".into(),
+        },
         _ => String::new(),
     }
 }

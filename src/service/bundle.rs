@@ -12,7 +12,7 @@
 
 use super::files::{hex, io_error};
 use super::provenance::{provenance_of, template_files};
-use super::runs::{LOG_FILE, META_DIR};
+use super::run_folder::{LOG_FILE, META_DIR};
 use super::{new_id, Service};
 use crate::error::ServiceError;
 use crate::model::provenance::Provenance;
@@ -24,6 +24,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+/// Where an imported run keeps the input files of its bundle (in its
+/// `.flowdesk` folder), so that it can be reproduced and bundled again.
+pub const INPUTS_DIR: &str = "inputs";
 
 /// The description inside every bundle.
 pub const BUNDLE_FILE: &str = "bundle.json";
@@ -275,11 +279,9 @@ impl Service {
     ) -> Option<PathBuf> {
         let run_dir = self.shared.run_dir(run_id);
         let mut candidates: Vec<PathBuf> = Vec::new();
-        if let Ok(kept) = crate::paths::join_inside(
-            &run_dir.join(META_DIR).join(super::import::INPUTS_DIR),
-            &input.path,
-            false,
-        ) {
+        if let Ok(kept) =
+            crate::paths::join_inside(&run_dir.join(META_DIR).join(INPUTS_DIR), &input.path, false)
+        {
             candidates.push(kept);
         }
         match (input.source.as_str(), &input.origin) {

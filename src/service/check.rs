@@ -6,8 +6,10 @@
 //! a scratch folder that is removed again once the template is loaded: the loaded
 //! template keeps everything the check shows in memory.
 
-use super::files::{archive_kind, extract_archive, io_error};
+use super::files::{archive_kind, extract_archive, io_error, named_in_archive};
+use super::install::copy_template_files;
 use super::new_id;
+use crate::config::Limits;
 use crate::error::ServiceError;
 use crate::template::{LoadOptions, TemplateFolder};
 use std::path::{Path, PathBuf};
@@ -17,30 +19,40 @@ pub fn is_template_archive(path: &Path) -> bool {
     archive_kind(path).is_some() && path.is_file()
 }
 
-/// Load and validate the template in a folder or in an archive.
+/// Load and validate the template in a folder or in an archive, with the
+/// limits of the environment (`FLOWDESK_*_LIMIT*`; see [`load_template_with`]).
+pub fn load_template(path: &Path, options: &LoadOptions) -> Result<TemplateFolder, ServiceError> {
+    load_template_with(path, options, &Limits::from_env()?)
+}
+
+/// Load and validate the template in a folder or in an archive, and check its
+/// files exactly as an install with `limits` would copy them: `template check`
+/// refuses what `install` refuses.
 ///
 /// Errors from a template inside an archive name the file by its place in the
 /// archive (`x.zip/benchmark.yaml`), not by the scratch folder it was unpacked to,
 /// which is gone by the time the message is shown.
-pub fn load_template(path: &Path, options: &LoadOptions) -> Result<TemplateFolder, ServiceError> {
+pub fn load_template_with(
+    path: &Path,
+    options: &LoadOptions,
+    limits: &Limits,
+) -> Result<TemplateFolder, ServiceError> {
+    crate::template::set_document_limit(limits.document_bytes);
     let Some(kind) = archive_kind(path).filter(|_| path.is_file()) else {
-        return Ok(TemplateFolder::load(path, options)?);
+        let loaded = TemplateFolder::load(path, options)?;
+        copy_template_files(&loaded, None, limits)?;
+        return Ok(loaded);
     };
     let scratch = scratch_folder();
     let result = std::fs::create_dir_all(&scratch)
         .map_err(|e| io_error(&scratch, e))
-        .and_then(|_| extract_archive(path, kind, &scratch))
+        .and_then(|_| extract_archive(path, kind, &scratch, limits))
         .and_then(|folder| {
-            TemplateFolder::load(&folder, options).map_err(|e| {
-                // The template error names files under the scratch folder; show
-                // them under the archive instead.
-                let archive = path.display().to_string();
-                let mut message = e.to_string();
-                if let Ok(real) = folder.canonicalize() {
-                    message = message.replace(&real.display().to_string(), &archive);
-                }
-                ServiceError::Invalid(message.replace(&folder.display().to_string(), &archive))
-            })
+            let loaded = TemplateFolder::load(&folder, options)
+                .map_err(|e| named_in_archive(e.into(), &folder, path))?;
+            copy_template_files(&loaded, None, limits)
+                .map_err(|e| named_in_archive(e, &folder, path))?;
+            Ok(loaded)
         });
     let _ = std::fs::remove_dir_all(&scratch);
     result

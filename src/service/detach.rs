@@ -4,7 +4,7 @@
 //! descriptor, so at no moment is the run unlocked (which start-up recovery would
 //! take for a dead process).
 
-use super::runs::PreparedRun;
+use super::run_folder::{write_expanded, PreparedRun};
 use super::Service;
 use crate::error::ServiceError;
 use std::os::unix::process::CommandExt;
@@ -31,7 +31,7 @@ impl Service {
             .map(Ok)
             .unwrap_or_else(std::env::current_exe)
             .map_err(|e| ServiceError::Invalid(format!("cannot find the flowdesk program: {e}")))?;
-        super::runs::write_expanded(&self.shared.run_dir(&prepared.run.id), &prepared.workflow)?;
+        write_expanded(&self.shared.run_dir(&prepared.run.id), &prepared.workflow)?;
         spawn(
             &program,
             &self.shared.config.home,

@@ -6,49 +6,23 @@ use crate::paths::check_relative;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-/// Folders never copied from a template (version control, caches).
-const SKIPPED: [&str; 4] = [".git", "__pycache__", ".hg", ".svn"];
-
-pub(crate) fn io_error(path: &Path, source: io::Error) -> ServiceError {
-    ServiceError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+pub(crate) use super::io_error;
 
 /// Copy a file or a folder tree. Links are followed only when they stay inside
 /// `root`; links that escape are refused (a template cannot smuggle in
-/// `/etc/passwd` through a symlink).
+/// `/etc/passwd` through a symlink), and so is anything but files and folders.
+/// See [`tree`](super::tree).
 pub fn copy_tree(root: &Path, source: &Path, target: &Path) -> Result<u64, ServiceError> {
-    let real_root = root.canonicalize().map_err(|e| io_error(root, e))?;
-    let real = source.canonicalize().map_err(|e| io_error(source, e))?;
-    if !real.starts_with(&real_root) {
-        return Err(ServiceError::UnsafePath(format!(
-            "`{}` leads outside the template folder through a link",
-            source.display()
-        )));
-    }
-    let meta = fs::metadata(&real).map_err(|e| io_error(source, e))?;
-    if meta.is_dir() {
-        fs::create_dir_all(target).map_err(|e| io_error(target, e))?;
-        let mut total = 0;
-        for entry in fs::read_dir(&real).map_err(|e| io_error(source, e))? {
-            let entry = entry.map_err(|e| io_error(source, e))?;
-            let name = entry.file_name();
-            if SKIPPED.iter().any(|s| name == *s) {
-                continue;
-            }
-            total += copy_tree(root, &source.join(&name), &target.join(&name))?;
-        }
-        Ok(total)
-    } else {
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-        }
-        fs::copy(&real, target).map_err(|e| io_error(target, e))
-    }
+    super::tree::walk(
+        root,
+        source,
+        Some(target),
+        None,
+        &mut super::tree::Budget::unlimited(),
+    )
 }
 
 /// SHA-256 of a file as lowercase hex, and its size.
@@ -122,31 +96,59 @@ pub enum ArchiveKind {
 }
 
 /// Extract an archive into `target`, refusing entries that would land outside it
-/// (absolute paths, `..`) and links. Returns the folder holding the template: the
-/// single top-level folder if the archive has exactly one, else `target`.
+/// (absolute paths, `..`), links, devices, FIFOs and non-UTF-8 names, within the
+/// install limits (unpacked bytes as actually written, not as the archive
+/// claims; entries; depth). Returns the folder holding the template: the single
+/// top-level folder if the archive has exactly one, else `target`.
 pub fn extract_archive(
     archive: &Path,
     kind: ArchiveKind,
     target: &Path,
+    limits: &crate::config::Limits,
 ) -> Result<PathBuf, ServiceError> {
+    use super::tree::{shown, Budget};
     let bad = |entry: &str, why: String| {
         ServiceError::UnsafePath(format!(
             "archive `{}`: entry '{entry}' {why}",
             archive.display()
         ))
     };
+    let unreadable = |e: &dyn std::fmt::Display| ServiceError::BadArchive {
+        path: archive.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut budget = Budget::install(limits);
+    // Write one entry's bytes, counting what is really written against the
+    // budget (a zip bomb's headers lie).
+    let write_entry = |budget: &mut Budget,
+                       name: &str,
+                       out: &Path,
+                       reader: &mut dyn Read|
+     -> Result<(), ServiceError> {
+        if let Some(parent) = out.parent() {
+            if !parent.is_dir() {
+                fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+            }
+        }
+        let mut writer = fs::File::create(out).map_err(|e| io_error(out, e))?;
+        let allowed = budget
+            .bytes_left()
+            .map_or(u64::MAX, |left| left.saturating_add(1));
+        let written = io::copy(&mut reader.take(allowed), &mut writer).map_err(|e| {
+            if crate::error::is_disk_full(&e) {
+                io_error(out, e)
+            } else {
+                unreadable(&format!("entry '{name}': {e}"))
+            }
+        })?;
+        budget.bytes(name, written)
+    };
     let file = fs::File::open(archive).map_err(|e| io_error(archive, e))?;
     match kind {
         ArchiveKind::Zip => {
-            let mut zip = zip::ZipArchive::new(file).map_err(|e| ServiceError::BadArchive {
-                path: archive.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            let mut zip = zip::ZipArchive::new(file).map_err(|e| unreadable(&e))?;
             for i in 0..zip.len() {
-                let mut entry = zip.by_index(i).map_err(|e| ServiceError::BadArchive {
-                    path: archive.to_path_buf(),
-                    message: e.to_string(),
-                })?;
+                let mut entry = zip.by_index(i).map_err(|e| unreadable(&e))?;
                 let name = entry.name().to_string();
                 if entry.is_symlink() {
                     return Err(bad(
@@ -154,17 +156,29 @@ pub fn extract_archive(
                         "is a link; archives with links are not installed".into(),
                     ));
                 }
+                if let Some(mode) = entry.unix_mode() {
+                    let kind = match mode & libc::S_IFMT {
+                        libc::S_IFIFO => Some("a FIFO (named pipe)"),
+                        libc::S_IFCHR => Some("a character device"),
+                        libc::S_IFBLK => Some("a block device"),
+                        libc::S_IFSOCK => Some("a socket"),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        return Err(bad(
+                            &name,
+                            format!("is {kind}; archives may hold only files and folders"),
+                        ));
+                    }
+                }
                 let relative =
                     check_relative(&name, true).map_err(|e| bad(&name, e.to_string()))?;
+                budget.entry(&name, relative.components().count() as u64)?;
                 let out = target.join(&relative);
                 if entry.is_dir() {
                     fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
                 } else {
-                    if let Some(parent) = out.parent() {
-                        fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-                    }
-                    let mut writer = fs::File::create(&out).map_err(|e| io_error(&out, e))?;
-                    io::copy(&mut entry, &mut writer).map_err(|e| io_error(&out, e))?;
+                    write_entry(&mut budget, &name, &out, &mut entry)?;
                 }
             }
         }
@@ -175,19 +189,21 @@ pub fn extract_archive(
                 Box::new(file)
             };
             let mut tar = tar::Archive::new(reader);
-            let entries = tar.entries().map_err(|e| ServiceError::BadArchive {
-                path: archive.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            let entries = tar.entries().map_err(|e| unreadable(&e))?;
             for entry in entries {
-                let mut entry = entry.map_err(|e| ServiceError::BadArchive {
-                    path: archive.to_path_buf(),
-                    message: e.to_string(),
-                })?;
-                let name = entry
-                    .path()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let mut entry = entry.map_err(|e| unreadable(&e))?;
+                let raw = entry.path_bytes().into_owned();
+                let name = match std::str::from_utf8(&raw) {
+                    Ok(name) => name.to_string(),
+                    Err(_) => {
+                        let escaped = shown(Path::new(std::ffi::OsStr::from_bytes(&raw)));
+                        return Err(bad(
+                            &escaped,
+                            "has a name that is not valid UTF-8; templates must have UTF-8 file names"
+                                .into(),
+                        ));
+                    }
+                };
                 let kind = entry.header().entry_type();
                 if kind.is_symlink() || kind.is_hard_link() {
                     return Err(bad(
@@ -195,18 +211,33 @@ pub fn extract_archive(
                         "is a link; archives with links are not installed".into(),
                     ));
                 }
+                let special = if kind.is_fifo() {
+                    Some("a FIFO (named pipe)")
+                } else if kind.is_character_special() {
+                    Some("a character device")
+                } else if kind.is_block_special() {
+                    Some("a block device")
+                } else {
+                    None
+                };
+                if let Some(special) = special {
+                    return Err(bad(
+                        &name,
+                        format!("is {special}; archives may hold only files and folders"),
+                    ));
+                }
                 let relative =
                     check_relative(&name, true).map_err(|e| bad(&name, e.to_string()))?;
                 let out = target.join(&relative);
                 if kind.is_dir() {
+                    budget.entry(&name, relative.components().count() as u64)?;
                     fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
-                } else if kind.is_file() {
-                    if let Some(parent) = out.parent() {
-                        fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-                    }
-                    let mut writer = fs::File::create(&out).map_err(|e| io_error(&out, e))?;
-                    io::copy(&mut entry, &mut writer).map_err(|e| io_error(&out, e))?;
+                } else if kind.is_file() || kind.is_contiguous() {
+                    budget.entry(&name, relative.components().count() as u64)?;
+                    write_entry(&mut budget, &name, &out, &mut entry)?;
                 }
+                // Other entries (PAX and GNU metadata) describe the entries
+                // around them and hold no file.
             }
         }
     }
@@ -250,6 +281,25 @@ pub fn write_tar_gz(
     Ok(())
 }
 
+/// An error about files under the folder an archive was unpacked to, naming
+/// them under the archive instead (the folder is gone when it is shown).
+pub(crate) fn named_in_archive(error: ServiceError, folder: &Path, archive: &Path) -> ServiceError {
+    let shown = archive.display().to_string();
+    let mut message = error.to_string();
+    if let Ok(real) = folder.canonicalize() {
+        message = message.replace(&real.display().to_string(), &shown);
+    }
+    let message = message.replace(&folder.display().to_string(), &shown);
+    if message == error.to_string() {
+        return error;
+    }
+    match error {
+        ServiceError::TemplateTooLarge(_) => ServiceError::TemplateTooLarge(message),
+        ServiceError::UnsafePath(_) => ServiceError::UnsafePath(message),
+        _ => ServiceError::Invalid(message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,9 +324,14 @@ mod tests {
         }
         let out = dir.path().join("out");
         fs::create_dir(&out).unwrap();
-        let err = extract_archive(&archive, ArchiveKind::Tar, &out)
-            .unwrap_err()
-            .to_string();
+        let err = extract_archive(
+            &archive,
+            ArchiveKind::Tar,
+            &out,
+            &crate::config::Limits::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("'../escape.txt'"), "{err}");
         assert!(!dir.path().join("escape.txt").exists());
     }
@@ -295,7 +350,13 @@ mod tests {
         }
         let out = dir.path().join("out");
         fs::create_dir(&out).unwrap();
-        let root = extract_archive(&archive, ArchiveKind::Zip, &out).unwrap();
+        let root = extract_archive(
+            &archive,
+            ArchiveKind::Zip,
+            &out,
+            &crate::config::Limits::default(),
+        )
+        .unwrap();
         assert_eq!(root, out.join("bench"));
         assert!(root.join("flowserv.yaml").is_file());
     }

@@ -12,10 +12,10 @@
 //! bundle leaves nothing behind.
 
 use super::bundle::{short, BundleDocument, FileRole, HashingReader, HashingWriter, BUNDLE_FILE};
-use super::bundle::{BUNDLE_FORMAT, BUNDLE_VERSION};
+use super::bundle::{BUNDLE_FORMAT, BUNDLE_VERSION, INPUTS_DIR};
 use super::files::io_error;
 use super::provenance::{template_files, TEMPLATE_DOCUMENT};
-use super::runs::{read_results, LOG_FILE, META_DIR};
+use super::run_folder::{LOG_FILE, META_DIR};
 use super::{new_id, Service, ServiceEvent};
 use crate::error::ServiceError;
 use crate::model::provenance::ImportInfo;
@@ -29,10 +29,6 @@ use chrono::Utc;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
-
-/// Where an imported run keeps the input files of its bundle (in its
-/// `.flowdesk` folder), so that it can be reproduced and bundled again.
-pub const INPUTS_DIR: &str = "inputs";
 
 /// The most entries a bundle may have.
 const MAX_ENTRIES: usize = 100_000;
@@ -175,8 +171,12 @@ impl Service {
         let template = self.template(&workflow)?;
         let outputs = scratch.join("outputs");
         let results = match &template.results {
-            Some(schema) => read_results(&outputs, schema)
-                .map_err(|e| refused(format!("cannot be imported: {e}")))?,
+            Some(schema) => super::results::read_results(
+                &outputs,
+                schema,
+                self.shared.config.limits.result_bytes,
+            )
+            .map_err(|e| refused(format!("cannot be imported: {e}")))?,
             None => Vec::new(),
         };
         let files: Vec<RunFile> = document

@@ -3,10 +3,12 @@
 //! identifier. The manifest's files are copied into the workflow's `static/`
 //! folder; a default submission is created so a single user can run at once.
 
-use super::files::{archive_kind, copy_tree, extract_archive, io_error};
+use super::files::{archive_kind, extract_archive, io_error};
+use super::tree::{walk, Budget};
 use super::{new_id, Service};
+use crate::config::Limits;
 use crate::error::ServiceError;
-use crate::paths::{is_valid_identifier, join_inside};
+use crate::paths::{check_relative, is_valid_identifier, join_inside};
 use crate::store::{NewSubmission, NewWorkflow, WorkflowRecord};
 use crate::template::{LoadOptions, TemplateFolder};
 use std::path::{Path, PathBuf};
@@ -84,10 +86,22 @@ impl Service {
             .shared
             .config
             .home
-            .join("tmp")
+            .join(super::home::TMP_DIR)
             .join(format!("install-{}", new_id(12)));
-        let result = self.install_inner(source, options, &scratch);
+        // Locked while in use: start-up removes only the scratch folders of
+        // installs that died (see `home`).
+        let lock =
+            super::lock::RunLock::try_acquire(&scratch).map_err(|e| io_error(&scratch, e))?;
+        let result = self
+            .install_inner(source, options, &scratch)
+            .map_err(|e| match source {
+                InstallSource::Archive(archive) => {
+                    super::files::named_in_archive(e, &scratch, archive)
+                }
+                _ => e,
+            });
         let _ = std::fs::remove_dir_all(&scratch);
+        drop(lock);
         result
     }
 
@@ -105,7 +119,7 @@ impl Service {
                     message: "not a .zip, .tar.gz, .tgz or .tar file".into(),
                 })?;
                 std::fs::create_dir_all(scratch).map_err(|e| io_error(scratch, e))?;
-                extract_archive(path, kind, scratch)?
+                extract_archive(path, kind, scratch, &self.shared.config.limits)?
             }
             InstallSource::Git { url, branch } => {
                 std::fs::create_dir_all(scratch).map_err(|e| io_error(scratch, e))?;
@@ -126,10 +140,10 @@ impl Service {
         )?;
         let store = &self.shared.store;
         if store.workflow_by_name(&loaded.name)?.is_some() {
-            return Err(ServiceError::Invalid(format!(
-                "a benchmark named '{}' is already installed; choose another name with --name",
-                loaded.name
-            )));
+            return Err(ServiceError::NameTaken {
+                suggestion: self.free_name(&loaded.name)?,
+                name: loaded.name.clone(),
+            });
         }
         let id = match &options.id {
             Some(id) => {
@@ -152,7 +166,8 @@ impl Service {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let copied = copy_template_files(&loaded, &static_dir);
+        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits)
+            .and_then(|_| self.keep_requirements(&id, &loaded.basedir));
         let stored = copied.and_then(|_| {
             let template = &loaded.template;
             let record = store.insert_workflow(&NewWorkflow {
@@ -182,6 +197,23 @@ impl Service {
             let _ = std::fs::remove_dir_all(&workflow_dir);
         }
         stored
+    }
+
+    /// The name flowServ would give a benchmark whose name is taken (its
+    /// `unique_name`): `name (1)`, `name (2)`, … whichever is free first.
+    pub fn free_name(&self, name: &str) -> Result<String, ServiceError> {
+        let store = &self.shared.store;
+        if store.workflow_by_name(name)?.is_none() {
+            return Ok(name.to_string());
+        }
+        let mut n = 1;
+        loop {
+            let candidate = format!("{name} ({n})");
+            if store.workflow_by_name(&candidate)?.is_none() {
+                return Ok(candidate);
+            }
+            n += 1;
+        }
     }
 
     /// An id derived from the name (`Hello World` → `hello_world`), made unique.
@@ -279,28 +311,52 @@ pub fn sample_folders(dir: &Path) -> Vec<PathBuf> {
     folders
 }
 
-fn copy_template_files(loaded: &TemplateFolder, static_dir: &Path) -> Result<(), ServiceError> {
-    if static_dir.exists() {
-        std::fs::remove_dir_all(static_dir).map_err(|e| io_error(static_dir, e))?;
+/// Copy the template's files (the manifest's `files`, else the whole folder)
+/// into `static_dir`; without `static_dir`, only check them exactly as the copy
+/// would (what `template check` does). Refuses what [`tree`](super::tree)
+/// refuses, within the install limits.
+pub(crate) fn copy_template_files(
+    loaded: &TemplateFolder,
+    static_dir: Option<&Path>,
+    limits: &Limits,
+) -> Result<(), ServiceError> {
+    let mut budget = Budget::install(limits);
+    if let Some(static_dir) = static_dir {
+        if static_dir.exists() {
+            std::fs::remove_dir_all(static_dir).map_err(|e| io_error(static_dir, e))?;
+        }
+        std::fs::create_dir_all(static_dir).map_err(|e| io_error(static_dir, e))?;
     }
-    std::fs::create_dir_all(static_dir).map_err(|e| io_error(static_dir, e))?;
     match &loaded.files {
         None => {
-            copy_tree(&loaded.basedir, &loaded.basedir, static_dir)?;
+            walk(
+                &loaded.basedir,
+                &loaded.basedir,
+                static_dir,
+                Some(Path::new("")),
+                &mut budget,
+            )?;
         }
         Some(copies) => {
             for copy in copies {
                 let source = join_inside(&loaded.basedir, &copy.source, true)
                     .map_err(|e| ServiceError::UnsafePath(format!("manifest files: {e}")))?;
-                let mut target = join_inside(static_dir, &copy.target, true)
+                let mut target_rel = check_relative(&copy.target, true)
                     .map_err(|e| ServiceError::UnsafePath(format!("manifest files: {e}")))?;
                 // A file copied to a folder target keeps its name.
                 if source.is_file() && (copy.target.is_empty() || copy.target.ends_with('/')) {
                     if let Some(name) = source.file_name() {
-                        target = target.join(name);
+                        target_rel.push(name);
                     }
                 }
-                copy_tree(&loaded.basedir, &source, &target)?;
+                let target = static_dir.map(|dir| dir.join(&target_rel));
+                walk(
+                    &loaded.basedir,
+                    &source,
+                    target.as_deref(),
+                    Some(&target_rel),
+                    &mut budget,
+                )?;
             }
         }
     }

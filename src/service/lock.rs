@@ -34,6 +34,17 @@ impl RunLock {
         }
     }
 
+    /// Like [`RunLock::try_acquire`] for a folder that must already exist.
+    pub fn try_acquire_existing(path: &Path) -> std::io::Result<Option<RunLock>> {
+        if !path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not a folder",
+            ));
+        }
+        Self::try_acquire(path)
+    }
+
     /// The descriptor, so a child process can inherit the lock.
     pub fn raw_fd(&self) -> i32 {
         self.file.as_raw_fd()
@@ -46,6 +57,16 @@ impl RunLock {
     /// in this process owns.
     pub unsafe fn from_inherited(fd: i32) -> RunLock {
         use std::os::fd::FromRawFd;
+        // The parent cleared close-on-exec so that this process could inherit
+        // the descriptor; set it again, or every step would inherit the lock and
+        // keep the run "alive" after this process died.
+        // SAFETY: fcntl on a descriptor the caller guarantees is open.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
         RunLock {
             // SAFETY: guaranteed by the caller.
             file: unsafe { File::from_raw_fd(fd) },

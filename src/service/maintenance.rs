@@ -2,7 +2,7 @@
 //! outputs as `.tar.gz`, and cleaning up old runs.
 
 use super::files::{io_error, list_files, sha256_file, write_tar_gz};
-use super::runs::META_DIR;
+use super::run_folder::{LOG_FILE, META_DIR};
 use super::{new_id, Service};
 use crate::error::ServiceError;
 use crate::store::{
@@ -117,12 +117,16 @@ impl Service {
                 file.display()
             )));
         }
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                ServiceError::Invalid(format!("`{}` has no file name", file.display()))
-            })?;
+        let name = file.file_name().ok_or_else(|| {
+            ServiceError::Invalid(format!("`{}` has no file name", file.display()))
+        })?;
+        let name = super::tree::utf8_name(name, file)?.to_string();
+        if let Some(bad) = name.chars().find(|c| c.is_control()) {
+            return Err(ServiceError::Invalid(format!(
+                "`{}`: the file name holds the control character {bad:?}; rename the file first",
+                super::tree::shown(file)
+            )));
+        }
         let id = new_id(12);
         let dir = self.upload_dir(&submission).join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
@@ -179,8 +183,18 @@ impl Service {
                 run.state.as_str()
             )));
         }
-        self.shared.store.delete_run(&run.id)?;
         let dir = self.shared.run_dir(&run.id);
+        let store = &self.shared.store;
+        match self.shared.write_with_reserve(|| store.delete_run(&run.id)) {
+            Ok(()) => {}
+            // Even the reserve is gone: the run's own files are what can be
+            // freed, and they are to go anyway.
+            Err(e) if e.is_disk_full() => {
+                let _ = std::fs::remove_dir_all(&dir);
+                store.delete_run(&run.id)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let _ = std::fs::remove_dir_all(dir);
         Ok(run)
     }
@@ -210,7 +224,7 @@ impl Service {
             .into_iter()
             .map(|f| f.path)
             .collect();
-        let log = format!("{META_DIR}/{}", super::runs::LOG_FILE);
+        let log = format!("{META_DIR}/{}", LOG_FILE);
         if dir.join(&log).is_file() {
             files.push(log);
         }

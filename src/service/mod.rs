@@ -13,8 +13,12 @@
 
 mod bundle;
 mod check;
+mod compare;
 mod detach;
+pub mod doctor;
+mod environments;
 pub mod files;
+pub mod home;
 mod import;
 mod install;
 mod lock;
@@ -22,29 +26,36 @@ mod maintenance;
 mod preview;
 pub(crate) mod provenance;
 mod ranking;
+mod recovery;
 mod repeat;
 mod repository;
 mod reproduce;
+mod results;
+mod run_folder;
 mod runs;
+mod space;
+pub mod tree;
 
 /// The records the service hands out (defined by the store, which stays private).
 pub use crate::store::{
     BoardOptions, Leaderboard, LeaderboardEntry, Outcome, ReproductionRecord, RunFile, RunFilter,
     RunMarks, RunRecord, RunSetEntry, SubmissionRecord, UploadRecord, WorkflowRecord,
 };
-pub use bundle::{BundleDocument, BundleSummary, BUNDLE_FILE};
-pub use check::{is_template_archive, load_template};
-pub use import::{template_differences, ImportOutcome, INPUTS_DIR};
+pub use bundle::{BundleDocument, BundleSummary, BUNDLE_FILE, INPUTS_DIR};
+pub use check::{is_template_archive, load_template, load_template_with};
+pub use compare::{compare, Comparison, Tolerance};
+pub use environments::{EnvironmentInfo, EnvironmentProgress, EnvironmentState, REQUIREMENTS_FILE};
+pub use import::{template_differences, ImportOutcome};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use preview::preview;
 pub use repeat::MAX_REPEAT;
 pub use repository::RepositoryEntry;
-pub use reproduce::{compare, Comparison, Tolerance};
-pub use runs::{PreparedRun, RunRequest, LOG_FILE, META_DIR};
+pub use run_folder::{PreparedRun, LOG_FILE, META_DIR};
+pub use runs::RunRequest;
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineEvent, WorkerConfig};
+use crate::engine::{Engine, EngineEvent, SlotPool, WorkerConfig};
 use crate::error::{EngineError, ServiceError};
 use crate::model::RunState;
 use crate::store::Store;
@@ -55,6 +66,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Message for runs a dead process left behind.
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
+/// Folder in the home folder for the run slots all processes share.
+pub const SLOTS_DIR: &str = "slots";
 /// Message of a run canceled by its user (flowServ's `state.CANCELED`).
 pub const CANCELED: &str = "canceled at user request";
 
@@ -73,6 +86,8 @@ pub enum ServiceEvent {
         run_id: Option<String>,
         message: String,
     },
+    /// A benchmark's environment is being created: how far, or how it ended.
+    Environment(EnvironmentProgress),
 }
 
 /// The shortest time between two [`ServiceEvent::LogGrew`] of one run: one frame
@@ -104,6 +119,13 @@ pub(crate) struct Shared {
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
     /// Steps of running runs and answers about this computer, for provenance.
     pub(crate) recorder: provenance::Recorder,
+    /// Runs of this process that ended but whose end the store could not take
+    /// (a full disk even without the reserve), with their messages: `wait`
+    /// reports them as ERROR with these.
+    pub unrecorded: Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// Benchmark environments this process is creating, by workflow, with
+    /// the token that stops the creation.
+    pub environments: Mutex<std::collections::HashMap<String, crate::engine::CancelToken>>,
 }
 
 impl Shared {
@@ -136,6 +158,16 @@ impl Shared {
         }
     }
 
+    /// The options for runs of one benchmark: its own environment's
+    /// interpreter when it has one that is ready.
+    pub fn expand_options_for(&self, workflow_id: &str) -> ExpandOptions {
+        ExpandOptions {
+            python: self
+                .benchmark_python(workflow_id)
+                .unwrap_or_else(|| self.config.python.clone()),
+        }
+    }
+
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
         self.config.home.join("runs").join(run_id)
     }
@@ -160,10 +192,44 @@ impl Shared {
     }
 }
 
+/// Choices made when a home folder is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// Install the bundled samples if this home folder never had them.
+    pub install_samples: bool,
+    /// End the runs dead processes left behind (see [`Service::recover`]).
+    /// `flowdesk cancel` opens without, so that the run it cancels ends
+    /// CANCELED rather than interrupted, and recovers the others after.
+    pub recover: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            install_samples: true,
+            recover: true,
+        }
+    }
+}
+
+/// Take a backup once this many writes have gone by since the last one.
+pub(crate) const BACKUP_EVERY: u64 = 500;
+
 /// The service: open one per process.
 pub struct Service {
     pub(crate) shared: Arc<Shared>,
     pub(crate) engine: Arc<Engine>,
+    /// Held (shared) while the service is open; see `home`.
+    _home_lock: home::HomeLock,
+}
+
+impl Drop for Service {
+    /// A clean exit leaves a backup of what this process changed.
+    fn drop(&mut self) {
+        if self.shared.store.changes() > 0 {
+            let _ = self.shared.store.backup();
+        }
+    }
 }
 
 impl Service {
@@ -176,11 +242,32 @@ impl Service {
 
     /// Like [`Service::open`], choosing whether to install the bundled samples.
     pub fn open_with(config: Config, install_samples: bool) -> Result<Service, ServiceError> {
-        std::fs::create_dir_all(&config.home).map_err(|e| files::io_error(&config.home, e))?;
+        Self::open_with_options(
+            config,
+            OpenOptions {
+                install_samples,
+                recover: true,
+            },
+        )
+    }
+
+    /// Like [`Service::open`], with every choice spelled out.
+    pub fn open_with_options(
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<Service, ServiceError> {
+        let install_samples = options.install_samples;
+        home::create_private_dir(&config.home)?;
         if let Some(parent) = config.database.parent() {
             std::fs::create_dir_all(parent).map_err(|e| files::io_error(parent, e))?;
         }
+        let home_lock = home::lock_home(&config.home, false)?
+            .ok_or_else(|| ServiceError::HomeBusy(config.home.clone()))?;
+        home::check_database(&config)?;
         let store = Arc::new(Store::open(&config.database)?);
+        space::ensure_reserve(&config.home);
+        home::clean_scratch(&config.home);
+        crate::template::set_document_limit(config.limits.document_bytes);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
         // A broken worker configuration must not lock the user out of the app
         // (the settings screen is where it gets fixed): it is kept and reported
@@ -195,9 +282,13 @@ impl Service {
             },
             None => (WorkerConfig::default(), None),
         };
-        let engine = Arc::new(Engine::with_workers(
+        // One pool of run slots per home folder: `max_parallel` holds across
+        // every process working on it.
+        let slots = SlotPool::new(config.home.join(SLOTS_DIR), config.max_parallel);
+        let engine = Arc::new(Engine::with_slots(
             config.max_parallel,
             workers,
+            Some(slots),
             move |event| {
                 let _ = tx.send(event);
             },
@@ -212,12 +303,20 @@ impl Service {
             locks: Mutex::new(Default::default()),
             executor: Mutex::new(None),
             workflows: Mutex::new(Default::default()),
+            unrecorded: Mutex::new(Default::default()),
+            environments: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
             worker_config_error,
             recorder: Default::default(),
         });
-        let service = Service { shared, engine };
-        service.recover_interrupted()?;
+        let service = Service {
+            shared,
+            engine,
+            _home_lock: home_lock,
+        };
+        if options.recover {
+            service.recover_interrupted();
+        }
         {
             let shared = Arc::clone(&service.shared);
             let engine = Arc::downgrade(&service.engine);
@@ -232,6 +331,14 @@ impl Service {
             service.install_samples_once()?;
         }
         Ok(service)
+    }
+
+    /// End the runs that dead processes left PENDING or RUNNING: kill what
+    /// they left running and mark them interrupted. Done when the home folder
+    /// is opened; never fails (what cannot be done now is left to the next
+    /// process). Returns the runs it ended.
+    pub fn recover(&self) -> Vec<String> {
+        self.recover_interrupted()
     }
 
     pub fn config(&self) -> &Config {
@@ -259,6 +366,13 @@ impl Service {
     /// (the settings screen shows it; runs are refused with it).
     pub fn worker_config_error(&self) -> Option<EngineError> {
         self.shared.check_worker_config().err()
+    }
+
+    /// The runs waiting for a slot, in every process of this home folder, first
+    /// in line first: a PENDING run's position in the queue is its index plus
+    /// one. A PENDING run not listed is being prepared or about to start.
+    pub fn queue(&self) -> Vec<String> {
+        crate::engine::slots::waiting(&self.shared.config.home.join(SLOTS_DIR))
     }
 
     /// Runs running and queued in this process's engine.
@@ -372,7 +486,21 @@ impl Service {
                 .map_err(|_| ServiceError::Invalid("internal lock poisoned".into()))?;
             if finished.contains(run_id) {
                 drop(finished);
-                return self.run(run_id);
+                let mut run = self.run(run_id)?;
+                let unrecorded = self
+                    .shared
+                    .unrecorded
+                    .lock()
+                    .ok()
+                    .and_then(|u| u.get(run_id).cloned());
+                if let Some(messages) = unrecorded {
+                    if run.state.is_active() {
+                        run.state = RunState::Error;
+                        run.messages = messages;
+                        run.finished_at = Some(chrono::Utc::now());
+                    }
+                }
+                return Ok(run);
             }
             if !owned {
                 // A run of another process (or one already done): the store tells.
@@ -386,6 +514,19 @@ impl Service {
                 .finished_signal
                 .wait_timeout(finished, std::time::Duration::from_millis(200));
         }
+    }
+}
+
+/// An I/O failure on `path`, as the service reports it (a full disk says so).
+pub(crate) fn io_error(path: &std::path::Path, source: std::io::Error) -> ServiceError {
+    if crate::error::is_disk_full(&source) {
+        return ServiceError::DiskFull {
+            path: path.to_path_buf(),
+        };
+    }
+    ServiceError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::files::{copy_tree, io_error};
 use super::lock::RunLock;
-use super::runs::{PreparedRun, META_DIR};
+use super::run_folder::{write_expanded, PreparedRun, META_DIR};
 use super::{new_id, Service, Shared};
 use crate::engine::Engine;
 use crate::error::ServiceError;
@@ -120,7 +120,7 @@ pub(crate) fn maybe_postprocess(
     {
         return Ok(());
     }
-    let expanded = match template.expand_postproc(&shared.expand_options()) {
+    let expanded = match template.expand_postproc(&shared.expand_options_for(&workflow.id)) {
         Some(result) => result?,
         None => return Ok(()),
     };
@@ -182,7 +182,7 @@ pub(crate) fn maybe_postprocess(
     let executor = shared.executor.lock().ok().and_then(|e| e.clone());
     if let Some(program) = executor {
         // This process may exit soon (a CLI command): let the run outlive it.
-        super::runs::write_expanded(&run_dir, &prepared.workflow)?;
+        write_expanded(&run_dir, &prepared.workflow)?;
         return super::detach::spawn(&program, &shared.config.home, &pp_id, prepared.lock_fd());
     }
     if let Ok(mut workflows) = shared.workflows.lock() {

@@ -2,7 +2,8 @@
 //! that the leaderboard can show how much a result varies (mean, standard
 //! deviation, n) instead of the luckiest of N tries.
 
-use super::runs::{PreparedRun, RunRequest};
+use super::run_folder::PreparedRun;
+use super::runs::RunRequest;
 use super::{new_id, Service};
 use crate::error::ServiceError;
 use crate::store::NewRunSet;

@@ -9,13 +9,16 @@
 
 use super::files::{copy_tree, io_error, list_files, sha256_file};
 use super::lock::{is_held, RunLock};
-use super::{new_id, provenance, Service, ServiceEvent, Shared, INTERRUPTED, LOG_SIGNAL_INTERVAL};
+use super::run_folder::{
+    read_expanded, PreparedRun, CANCEL_FILE, LOG_FILE, META_DIR, WORKFLOW_FILE,
+};
+use super::{new_id, provenance, Service, ServiceEvent, Shared, LOG_SIGNAL_INTERVAL};
 use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
 use crate::model::RunState;
 use crate::paths::join_inside;
 use crate::store::{NewRun, RunFile, RunFilter, RunRecord, SubmissionRecord};
-use crate::template::{ResultSchema, ResultValue, Template};
+use crate::template::{ResultValue, Template};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -23,13 +26,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Weak};
 use std::time::{Duration, Instant};
-
-/// Folder inside each run folder for flowdesk's own files (log, lock, workflow).
-pub const META_DIR: &str = ".flowdesk";
-/// The run's log, inside [`META_DIR`].
-pub const LOG_FILE: &str = "log.txt";
-const WORKFLOW_FILE: &str = "workflow.json";
-const CANCEL_FILE: &str = "cancel";
 
 /// What a user asks for when starting a run.
 #[derive(Debug, Clone, Default)]
@@ -41,22 +37,6 @@ pub struct RunRequest {
     /// Argument values by parameter name. File arguments are a path or upload id,
     /// or `{"value": path-or-id, "as": target}`.
     pub arguments: Map<String, Value>,
-}
-
-/// A prepared run: in the store as PENDING, its folder ready, its lock held.
-pub struct PreparedRun {
-    pub run: RunRecord,
-    pub(crate) lock: RunLock,
-    pub(crate) workflow: SerialWorkflow,
-    /// The submission's own worker configuration, if it has one.
-    pub(crate) workers: Option<Arc<WorkerConfig>>,
-}
-
-impl PreparedRun {
-    /// The lock descriptor, for handing the run to a child process.
-    pub fn lock_fd(&self) -> i32 {
-        self.lock.raw_fd()
-    }
 }
 
 impl Service {
@@ -89,7 +69,8 @@ impl Service {
         let workers = submission_workers(&submission)?;
         let template = self.template(&workflow_record)?;
         let bound = template.bind(&request.arguments)?;
-        let workflow = template.expand(&bound, &self.shared.expand_options())?;
+        let workflow =
+            template.expand(&bound, &self.shared.expand_options_for(&workflow_record.id))?;
 
         // Resolve every file argument's source before anything is written.
         let uploads = self.shared.store.uploads(&submission.id)?;
@@ -134,6 +115,20 @@ impl Service {
                 });
                 local
             };
+            // The run folder's metadata folder (log, lock, cancel requests) is
+            // flowdesk's: no argument may write into it.
+            let target = crate::paths::check_relative(&file.target, false)
+                .map_err(|e| ServiceError::UnsafePath(format!("parameter '{name}': {e}")))?;
+            if target
+                .components()
+                .next()
+                .is_some_and(|c| c.as_os_str() == META_DIR)
+            {
+                return Err(ServiceError::UnsafePath(format!(
+                    "parameter '{name}': target '{}' is inside `{META_DIR}/`, which is reserved for flowdesk's own files",
+                    file.target
+                )));
+            }
             file_copies.push((source, file.target.clone()));
         }
 
@@ -205,6 +200,11 @@ impl Service {
         if let Ok(mut locks) = self.shared.locks.lock() {
             locks.insert(run_id.clone(), prepared.lock);
         }
+        // Kept until the run is finalized: its declared outputs decide what the
+        // run's files are.
+        if let Ok(mut workflows) = self.shared.workflows.lock() {
+            workflows.insert(run_id.clone(), prepared.workflow.clone());
+        }
         self.engine
             .submit(self.shared.job(run_id, prepared.workflow, prepared.workers))?;
         Ok(())
@@ -238,7 +238,9 @@ impl Service {
     }
 
     /// Cancel a run: in this process directly; in another process by leaving a
-    /// cancel request in the run folder, which that process picks up.
+    /// cancel request in the run folder, which that process picks up; a run
+    /// whose owner died is ended here, with whatever it left running killed.
+    /// Returns the run as it is now (CANCELED when it was ended here).
     pub fn cancel(&self, key: &str) -> Result<RunRecord, ServiceError> {
         let run = self.run(key)?;
         if run.state.is_finished() {
@@ -262,39 +264,12 @@ impl Service {
                 let path = meta.join(CANCEL_FILE);
                 std::fs::write(&path, b"").map_err(|e| io_error(&path, e))?;
             } else {
-                // Nobody runs it: it was abandoned.
-                self.shared
-                    .store
-                    .finish_canceled(&run.id, &[super::CANCELED.to_string()])?;
+                // Nobody runs it: its owner died. Kill what it left running.
+                self.cancel_abandoned(&run.id)?;
+                return self.run(&run.id);
             }
         }
         Ok(run)
-    }
-
-    /// Mark runs a dead process left PENDING or RUNNING as interrupted.
-    pub(crate) fn recover_interrupted(&self) -> Result<Vec<String>, ServiceError> {
-        let store = &self.shared.store;
-        let mut recovered = Vec::new();
-        for state in [RunState::Pending, RunState::Running] {
-            let runs = store.runs(&RunFilter {
-                state: Some(state),
-                include_postproc: true,
-                ..Default::default()
-            })?;
-            for run in runs {
-                let lock = self.shared.run_dir(&run.id).join(META_DIR);
-                if !is_held(&lock) {
-                    match store.finish_error(&run.id, &[INTERRUPTED.to_string()]) {
-                        Ok(_) => recovered.push(run.id),
-                        // It ended (and its process let go of the lock) between
-                        // the listing and the check: nothing to recover.
-                        Err(crate::error::StoreError::InvalidTransition { .. }) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
-        }
-        Ok(recovered)
     }
 
     /// End a run that could not be executed (a handed-over run whose workflow is
@@ -336,6 +311,7 @@ impl Shared {
         job.workers = workers;
         job.step_timeout = self.config.step_timeout;
         job.run_timeout = self.config.run_timeout;
+        job.log_limit = self.config.limits.log_bytes;
         job
     }
 }
@@ -403,6 +379,10 @@ pub(crate) fn supervise(
             last_cancel_poll = Instant::now();
             if let Some(engine) = engine.upgrade() {
                 poll_cancel_requests(&shared, &engine);
+            }
+            // A long session keeps its rolling backup fresh.
+            if shared.store.changes() >= super::BACKUP_EVERY {
+                let _ = shared.store.backup();
             }
         }
     }
@@ -548,7 +528,7 @@ fn signal(shared: &Shared, run_id: &str) {
 fn finish_run(shared: &Arc<Shared>, engine: &Weak<Engine>, run_id: &str, outcome: RunOutcome) {
     let state = finalize(shared, run_id, outcome);
     provenance::record_end(shared, run_id);
-    super::reproduce::after_run(shared, run_id, state);
+    super::compare::after_run(shared, run_id, state);
     // Post-processing is set off before waiters hear of the end: a command
     // waiting for this run may exit right after.
     if state == RunState::Success {
@@ -607,36 +587,68 @@ fn finalize(shared: &Shared, run_id: &str, outcome: RunOutcome) -> RunState {
         messages.extend(problems.iter().cloned());
         messages
     };
-    let result = match outcome {
-        RunOutcome::Canceled => store
-            .finish_canceled(run_id, &with_problems(vec![super::CANCELED.to_string()]))
-            .map(|_| RunState::Canceled),
-        RunOutcome::Error(messages) => store
-            .finish_error(run_id, &with_problems(messages))
-            .map(|_| RunState::Error),
+    // Every write here may meet a disk the run just filled: it gets the
+    // reserve (see `space`).
+    let (messages, result) = match outcome {
+        RunOutcome::Canceled => {
+            let messages = with_problems(vec![super::CANCELED.to_string()]);
+            let result = shared
+                .write_with_reserve(|| store.finish_canceled(run_id, &messages))
+                .map(|_| RunState::Canceled);
+            (messages, result)
+        }
+        RunOutcome::Error(messages) => {
+            let messages = with_problems(messages);
+            let result = shared
+                .write_with_reserve(|| store.finish_error(run_id, &messages))
+                .map(|_| RunState::Error);
+            (messages, result)
+        }
         RunOutcome::Success => match collect_success(shared, run_id) {
-            Ok((files, results)) => store
-                .finish_success(run_id, &files, &results)
-                .map(|_| RunState::Success),
-            Err(message) => store
-                .finish_error(run_id, &with_problems(vec![message]))
-                .map(|_| RunState::Error),
+            Ok((files, results)) => {
+                let result = shared
+                    .write_with_reserve(|| store.finish_success(run_id, &files, &results))
+                    .map(|_| RunState::Success);
+                (Vec::new(), result)
+            }
+            Err(message) => {
+                let messages = with_problems(vec![message]);
+                let result = shared
+                    .write_with_reserve(|| store.finish_error(run_id, &messages))
+                    .map(|_| RunState::Error);
+                (messages, result)
+            }
         },
     };
     let state = match result {
         Ok(state) => state,
         Err(error) => {
             let message = format!("its outcome could not be stored: {error}");
-            match store.finish_error(run_id, &with_problems(vec![message.clone()])) {
-                Ok(_) => shared.problem(Some(run_id), message),
-                Err(again) => shared.problem(
-                    Some(run_id),
-                    format!("{message}; recording the failure failed too: {again}"),
-                ),
-            }
-            match store.run(run_id) {
-                Ok(Some(run)) => run.state,
-                _ => RunState::Error,
+            let failure = with_problems(vec![message.clone()]);
+            match shared.write_with_reserve(|| store.finish_error(run_id, &failure)) {
+                Ok(_) => {
+                    shared.problem(Some(run_id), message);
+                    match store.run(run_id) {
+                        Ok(Some(run)) => run.state,
+                        _ => RunState::Error,
+                    }
+                }
+                Err(again) => {
+                    shared.problem(
+                        Some(run_id),
+                        format!("{message}; recording the failure failed too: {again}"),
+                    );
+                    // Not recorded at all: keep the end for whoever waits on
+                    // the run here, with the reason it is not in the store.
+                    let mut messages = messages;
+                    messages.push(format!(
+                        "the end of this run could not be recorded: {again}"
+                    ));
+                    if let Ok(mut unrecorded) = shared.unrecorded.lock() {
+                        unrecorded.insert(run_id.to_string(), messages);
+                    }
+                    RunState::Error
+                }
             }
         }
     };
@@ -667,7 +679,9 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
 
     let is_postproc = run.submission_id.is_none();
     let results = match (&template.results, is_postproc) {
-        (Some(schema), false) => read_results(&run_dir, schema)?,
+        (Some(schema), false) => {
+            super::results::read_results(&run_dir, schema, shared.config.limits.result_bytes)?
+        }
         _ => Vec::new(),
     };
     // The run's files are what the template lists (`outputs`, or for
@@ -744,41 +758,6 @@ fn collect_success(shared: &Shared, run_id: &str) -> Result<Collected, String> {
         });
     }
     Ok((files, results))
-}
-
-/// Read the result file and extract the schema's columns.
-pub(crate) fn read_results(
-    run_dir: &Path,
-    schema: &ResultSchema,
-) -> Result<Vec<(String, Option<ResultValue>)>, String> {
-    let path = run_dir.join(&schema.file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("result file '{}' cannot be read: {e}", schema.file))?;
-    let is_yaml = schema.file.ends_with(".yaml") || schema.file.ends_with(".yml");
-    let document: Value = if is_yaml {
-        serde_yaml::from_str(&text)
-            .map_err(|e| format!("result file '{}' is not valid YAML: {e}", schema.file))?
-    } else {
-        serde_json::from_str(&text)
-            .map_err(|e| format!("result file '{}' is not valid JSON: {e}", schema.file))?
-    };
-    schema.extract(&document)
-}
-
-fn read_expanded(run_dir: &Path) -> Option<SerialWorkflow> {
-    let text = std::fs::read_to_string(run_dir.join(META_DIR).join(WORKFLOW_FILE)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// Save the expanded workflow in the run folder, for a process that executes the
-/// run in place of this one (runs of this process keep it in memory).
-pub(crate) fn write_expanded(
-    run_dir: &Path,
-    workflow: &SerialWorkflow,
-) -> Result<(), ServiceError> {
-    let path = run_dir.join(META_DIR).join(WORKFLOW_FILE);
-    let text = serde_json::to_string(workflow).unwrap_or_default();
-    std::fs::write(&path, text).map_err(|e| io_error(&path, e))
 }
 
 /// The expanded workflow of a run: kept in memory for runs of this process, read

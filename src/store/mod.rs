@@ -11,12 +11,14 @@
 //! second, read-only one, so a long leaderboard query never delays a run that is
 //! finishing.
 
+pub mod backup;
 pub mod cache;
 mod leaderboard;
 mod migrations;
 mod postproc;
 mod repro;
 mod results;
+mod rows;
 mod runs;
 mod submissions;
 mod workflows;
@@ -32,6 +34,7 @@ use crate::error::StoreError;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -47,6 +50,8 @@ pub struct Store {
     reader: Option<Mutex<Connection>>,
     writer: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Writes since open or the last backup (see `backup`).
+    changes: AtomicU64,
 }
 
 impl Store {
@@ -67,10 +72,18 @@ impl Store {
         )
         .map_err(open_error)?;
         configure(&reader, false).map_err(open_error)?;
+        // SQLite creates the file with the process's umask; a lab machine is
+        // shared, and the database holds everything: owner only.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            make_private(Path::new(&file));
+        }
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_path_buf()),
+            changes: AtomicU64::new(0),
         })
     }
 
@@ -88,6 +101,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: None,
             path: None,
+            changes: AtomicU64::new(0),
         })
     }
 
@@ -110,6 +124,7 @@ impl Store {
     /// cannot have left a half-done change behind (an open transaction is rolled
     /// back when dropped), so a poisoned lock is still safe to use.
     fn write(&self) -> MutexGuard<'_, Connection> {
+        self.changes.fetch_add(1, Ordering::Relaxed);
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -117,6 +132,16 @@ impl Store {
         match &self.reader {
             Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
             None => self.write(),
+        }
+    }
+}
+
+/// Owner-only permissions for a file that exists (quietly nothing otherwise).
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
     }
 }

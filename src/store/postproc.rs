@@ -3,10 +3,11 @@
 //! ranking differs from the recorded one, as flowServ does; keeping it in the
 //! database makes that decision survive restarts and agree between processes.
 
+use super::rows::{self, Fields, FromRow};
 use super::{runs, time, Store};
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostprocRecord {
@@ -21,31 +22,34 @@ pub struct PostprocRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+impl FromRow for PostprocRecord {
+    const COLUMNS: &'static str =
+        "p.workflow_id AS workflow_id, p.run_id AS run_id, r.state AS state, p.ranking_key AS ranking_key, p.updated_at AS updated_at";
+
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "post-processing of benchmark", "workflow_id")?;
+        Ok(PostprocRecord {
+            workflow_id: f.get("workflow_id")?,
+            run_id: f.get("run_id")?,
+            state: f
+                .get::<Option<String>>("state")?
+                .map(|state| state.parse().map_err(StoreError::Corrupt))
+                .transpose()?,
+            ranking_key: f.get("ranking_key")?,
+            updated_at: f.time("updated_at")?,
+        })
+    }
+}
+
 impl Store {
     pub fn postproc_state(&self, workflow_id: &str) -> Result<Option<PostprocRecord>, StoreError> {
         let conn = self.read();
-        let found: Option<(Option<String>, Option<String>, String, String)> = conn
-            .prepare_cached(
-                "SELECT p.run_id, r.state, p.ranking_key, p.updated_at
-                 FROM postproc p LEFT JOIN runs r ON r.id = p.run_id
-                 WHERE p.workflow_id = ?1",
-            )?
-            .query_row([workflow_id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .optional()?;
-        let Some((run_id, state, ranking_key, updated_at)) = found else {
-            return Ok(None);
-        };
-        Ok(Some(PostprocRecord {
-            workflow_id: workflow_id.to_string(),
-            run_id,
-            state: state
-                .map(|state| state.parse().map_err(StoreError::Corrupt))
-                .transpose()?,
-            ranking_key,
-            updated_at: time::parse(&updated_at)?,
-        }))
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT {} FROM postproc p LEFT JOIN runs r ON r.id = p.run_id
+             WHERE p.workflow_id = ?1",
+            PostprocRecord::COLUMNS
+        ))?;
+        rows::one(&mut statement, [workflow_id])
     }
 
     /// Record that `run_id` post-processes the benchmark for `ranking_key`.

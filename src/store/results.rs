@@ -20,7 +20,7 @@
 //! the run through the foreign key's cascade, so the table holds exactly the
 //! benchmark's successful submission runs.
 
-use super::workflows;
+use super::rows;
 use crate::error::StoreError;
 use crate::template::{ColumnType, ResultSchema, ResultValue};
 use chrono::{DateTime, Utc};
@@ -132,11 +132,11 @@ pub(super) fn load(
         .prepare_cached("SELECT result_schema FROM workflows WHERE id = ?1")?
         .query_row([workflow_id], |row| row.get(0))
         .optional()?
-        .ok_or_else(|| workflows::not_found(workflow_id))?;
+        .ok_or_else(|| rows::not_found("benchmark", workflow_id))?;
     let Some(schema) = schema else {
         return Ok(None);
     };
-    let schema = workflows::decode_schema(
+    let schema = rows::decode_schema(
         &schema,
         &format!("benchmark '{workflow_id}': result schema"),
     )?;

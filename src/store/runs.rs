@@ -4,7 +4,8 @@
 //! RUNNING → SUCCESS | ERROR | CANCELED, and a finished run never changes again.
 
 use super::results::{self, ResultTable, Timing};
-use super::{is_unique_violation, parse_json, submissions, time, to_i64, to_u64, workflows, Store};
+use super::rows::{self, Fields, FromRow};
+use super::{is_unique_violation, submissions, time, to_i64, workflows, Store};
 use crate::error::StoreError;
 pub use crate::model::{RunProgress, RunState};
 use crate::template::ResultValue;
@@ -89,74 +90,46 @@ pub struct ImportedRun {
 const COLUMNS: &str = "id, workflow_id, submission_id, state, created_at, started_at, \
      finished_at, arguments, messages, step_index, step_count, step_name";
 
-type RawRun = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    Option<u32>,
-    Option<u32>,
-    Option<String>,
-);
+impl FromRow for RunRecord {
+    const COLUMNS: &'static str = COLUMNS;
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<RawRun> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-        row.get(9)?,
-        row.get(10)?,
-        row.get(11)?,
-    ))
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "run", "id")?;
+        let progress = match (f.get("step_index")?, f.get("step_count")?) {
+            (Some(step_index), Some(step_count)) => Some(RunProgress {
+                step_index,
+                step_count,
+                step_name: f.get::<Option<String>>("step_name")?.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        Ok(RunRecord {
+            id: f.get("id")?,
+            workflow_id: f.get("workflow_id")?,
+            submission_id: f.get("submission_id")?,
+            state: decode_state(&f.get::<String>("state")?)?,
+            created_at: f.time("created_at")?,
+            started_at: f.time_opt("started_at")?,
+            finished_at: f.time_opt("finished_at")?,
+            arguments: f.json("arguments")?,
+            messages: f.json("messages")?,
+            progress,
+        })
+    }
 }
 
-fn decode(raw: RawRun) -> Result<RunRecord, StoreError> {
-    let (
-        id,
-        workflow_id,
-        submission_id,
-        state,
-        created_at,
-        started_at,
-        finished_at,
-        arguments,
-        messages,
-        step_index,
-        step_count,
-        step_name,
-    ) = raw;
-    let what = |field: &str| format!("run '{id}': {field}");
-    let progress = match (step_index, step_count) {
-        (Some(step_index), Some(step_count)) => Some(RunProgress {
-            step_index,
-            step_count,
-            step_name: step_name.unwrap_or_default(),
-        }),
-        _ => None,
-    };
-    Ok(RunRecord {
-        state: decode_state(&state)?,
-        created_at: time::parse(&created_at)?,
-        started_at: time::parse_opt(started_at)?,
-        finished_at: time::parse_opt(finished_at)?,
-        arguments: parse_json(&arguments, &what("arguments"))?,
-        messages: parse_json(&messages, &what("messages"))?,
-        progress,
-        id,
-        workflow_id,
-        submission_id,
-    })
+impl FromRow for RunFile {
+    const COLUMNS: &'static str = "key, path, size, sha256";
+
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "run file", "key")?;
+        Ok(RunFile {
+            key: f.get("key")?,
+            path: f.get("path")?,
+            size: f.size("size")?,
+            sha256: f.get("sha256")?,
+        })
+    }
 }
 
 fn decode_state(text: &str) -> Result<RunState, StoreError> {
@@ -164,10 +137,7 @@ fn decode_state(text: &str) -> Result<RunState, StoreError> {
 }
 
 pub(super) fn not_found(id: &str) -> StoreError {
-    StoreError::NotFound {
-        kind: "run",
-        id: id.to_string(),
-    }
+    rows::not_found("run", id)
 }
 
 /// Why a state change matched no row: the run is gone, or in the wrong state.
@@ -462,13 +432,36 @@ impl Store {
         Ok(now)
     }
 
+    /// Recovery: PENDING | RUNNING → `state` (ERROR or CANCELED) for a run whose
+    /// owner is gone. Unlike [`Store::finish_error`] it loses a race quietly: if
+    /// the run has ended meanwhile (its owner finished it after all), or is gone,
+    /// nothing changes and the result is false.
+    pub fn finish_abandoned(
+        &self,
+        id: &str,
+        state: RunState,
+        messages: &[String],
+    ) -> Result<bool, StoreError> {
+        let now = time::now();
+        let conn = self.write();
+        let changed = conn.execute(
+            "UPDATE runs SET state = ?2, finished_at = ?3, messages = ?4
+             WHERE id = ?1 AND state IN ('PENDING', 'RUNNING')",
+            params![
+                id,
+                state.as_str(),
+                time::format(&now),
+                messages_json(messages)
+            ],
+        )?;
+        Ok(changed > 0)
+    }
+
     pub fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
         let conn = self.read();
-        let found = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM runs WHERE id = ?1"))?
-            .query_row([id], raw)
-            .optional()?;
-        found.map(decode).transpose()
+        let mut statement =
+            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM runs WHERE id = ?1"))?;
+        rows::one(&mut statement, [id])
     }
 
     /// Runs matching the filter, newest first.
@@ -519,34 +512,17 @@ impl Store {
     fn query_runs(&self, sql: &str, arguments: Vec<&str>) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.read();
         let mut statement = conn.prepare_cached(sql)?;
-        let rows = statement.query_map(params_from_iter(arguments), raw)?;
-        rows.map(|row| decode(row?)).collect()
+        rows::all(&mut statement, params_from_iter(arguments))
     }
 
     /// A run's output files, by key.
     pub fn run_files(&self, run_id: &str) -> Result<Vec<RunFile>, StoreError> {
         let conn = self.read();
-        let mut statement = conn.prepare_cached(
-            "SELECT key, path, size, sha256 FROM run_files WHERE run_id = ?1 ORDER BY key",
-        )?;
-        let rows = statement.query_map([run_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (key, path, size, sha256) = row?;
-            Ok(RunFile {
-                size: to_u64(size, &format!("run '{run_id}': file '{key}'"))?,
-                key,
-                path,
-                sha256,
-            })
-        })
-        .collect()
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT {} FROM run_files WHERE run_id = ?1 ORDER BY key",
+            RunFile::COLUMNS
+        ))?;
+        rows::all(&mut statement, [run_id])
     }
 
     /// A run's result values in schema order; empty for runs without results

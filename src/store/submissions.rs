@@ -2,7 +2,8 @@
 //! owns its runs and the files its members uploaded. Names are unique within a
 //! benchmark because the leaderboard shows them as the only handle users see.
 
-use super::{is_unique_violation, parse_json, time, to_i64, to_u64, workflows, Store};
+use super::rows::{self, Fields, FromRow};
+use super::{is_unique_violation, time, to_i64, workflows, Store};
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
@@ -45,59 +46,37 @@ pub struct UploadRecord {
 const SUBMISSION_COLUMNS: &str = "id, workflow_id, name, parameters, engine_config, created_at";
 const UPLOAD_COLUMNS: &str = "id, submission_id, name, size, sha256, path, created_at";
 
-type RawSubmission = (String, String, String, String, Option<String>, String);
+impl FromRow for SubmissionRecord {
+    const COLUMNS: &'static str = SUBMISSION_COLUMNS;
 
-fn raw_submission(row: &Row<'_>) -> rusqlite::Result<RawSubmission> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "submission", "id")?;
+        Ok(SubmissionRecord {
+            id: f.get("id")?,
+            workflow_id: f.get("workflow_id")?,
+            name: f.get("name")?,
+            parameters: f.json("parameters")?,
+            engine_config: f.json_opt("engine_config")?,
+            created_at: f.time("created_at")?,
+        })
+    }
 }
 
-fn decode_submission(raw: RawSubmission) -> Result<SubmissionRecord, StoreError> {
-    let (id, workflow_id, name, parameters, engine_config, created_at) = raw;
-    let what = |field: &str| format!("submission '{id}': {field}");
-    Ok(SubmissionRecord {
-        parameters: parse_json(&parameters, &what("parameters"))?,
-        engine_config: engine_config
-            .map(|text| parse_json(&text, &what("engine config")))
-            .transpose()?,
-        created_at: time::parse(&created_at)?,
-        id,
-        workflow_id,
-        name,
-    })
-}
+impl FromRow for UploadRecord {
+    const COLUMNS: &'static str = UPLOAD_COLUMNS;
 
-type RawUpload = (String, String, String, i64, String, String, String);
-
-fn raw_upload(row: &Row<'_>) -> rusqlite::Result<RawUpload> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-    ))
-}
-
-fn decode_upload(raw: RawUpload) -> Result<UploadRecord, StoreError> {
-    let (id, submission_id, name, size, sha256, path, created_at) = raw;
-    Ok(UploadRecord {
-        size: to_u64(size, &format!("upload '{id}': size"))?,
-        created_at: time::parse(&created_at)?,
-        id,
-        submission_id,
-        name,
-        sha256,
-        path,
-    })
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "upload", "id")?;
+        Ok(UploadRecord {
+            id: f.get("id")?,
+            submission_id: f.get("submission_id")?,
+            name: f.get("name")?,
+            size: f.size("size")?,
+            sha256: f.get("sha256")?,
+            path: f.get("path")?,
+            created_at: f.time("created_at")?,
+        })
+    }
 }
 
 fn duplicate_name(name: &str) -> StoreError {
@@ -109,10 +88,7 @@ fn duplicate_name(name: &str) -> StoreError {
 }
 
 pub(super) fn not_found(id: &str) -> StoreError {
-    StoreError::NotFound {
-        kind: "submission",
-        id: id.to_string(),
-    }
+    rows::not_found("submission", id)
 }
 
 impl Store {
@@ -179,8 +155,7 @@ impl Store {
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE workflow_id = ?1
              ORDER BY created_at, name"
         ))?;
-        let rows = statement.query_map([workflow_id], raw_submission)?;
-        rows.map(|row| decode_submission(row?)).collect()
+        rows::all(&mut statement, [workflow_id])
     }
 
     pub fn submission(&self, id: &str) -> Result<Option<SubmissionRecord>, StoreError> {
@@ -188,8 +163,7 @@ impl Store {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?1"
         ))?;
-        let found = statement.query_row([id], raw_submission).optional()?;
-        found.map(decode_submission).transpose()
+        rows::one(&mut statement, [id])
     }
 
     pub fn submission_by_name(
@@ -201,10 +175,7 @@ impl Store {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE workflow_id = ?1 AND name = ?2"
         ))?;
-        let found = statement
-            .query_row([workflow_id, name], raw_submission)
-            .optional()?;
-        found.map(decode_submission).transpose()
+        rows::one(&mut statement, [workflow_id, name])
     }
 
     pub fn rename_submission(&self, id: &str, name: &str) -> Result<(), StoreError> {
@@ -295,8 +266,7 @@ impl Store {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE submission_id = ?1 ORDER BY created_at, name"
         ))?;
-        let rows = statement.query_map([submission_id], raw_upload)?;
-        rows.map(|row| decode_upload(row?)).collect()
+        rows::all(&mut statement, [submission_id])
     }
 
     pub fn upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
@@ -304,8 +274,7 @@ impl Store {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1"
         ))?;
-        let found = statement.query_row([id], raw_upload).optional()?;
-        found.map(decode_upload).transpose()
+        rows::one(&mut statement, [id])
     }
 
     pub fn delete_upload(&self, id: &str) -> Result<(), StoreError> {

@@ -2,11 +2,12 @@
 //! its normalized document so that a run never has to find the template folder
 //! again, and its result schema, which also shapes the benchmark's result table.
 
-use super::{is_unique_violation, parse_json, results, time, Store};
+use super::rows::{self, Fields, FromRow};
+use super::{is_unique_violation, results, time, Store};
 use crate::error::StoreError;
 use crate::template::ResultSchema;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Row, TransactionBehavior};
 use serde_json::Value;
 
 /// A benchmark to install.
@@ -41,60 +42,23 @@ pub struct WorkflowRecord {
 const COLUMNS: &str =
     "id, name, description, instructions, source, template, result_schema, postproc, created_at";
 
-/// Raw column values; decoded outside the row callback so that a bad JSON or
-/// timestamp becomes a `StoreError` naming the benchmark.
-type RawWorkflow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
+impl FromRow for WorkflowRecord {
+    const COLUMNS: &'static str = COLUMNS;
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<RawWorkflow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-    ))
-}
-
-fn decode(raw: RawWorkflow) -> Result<WorkflowRecord, StoreError> {
-    let (id, name, description, instructions, source, template, schema, postproc, created_at) = raw;
-    let what = |field: &str| format!("benchmark '{id}': {field}");
-    let result_schema = match schema {
-        Some(text) => Some(decode_schema(&text, &what("result schema"))?),
-        None => None,
-    };
-    Ok(WorkflowRecord {
-        template: parse_json(&template, &what("template"))?,
-        postproc: postproc
-            .map(|text| parse_json(&text, &what("post-processing spec")))
-            .transpose()?,
-        created_at: time::parse(&created_at)?,
-        result_schema,
-        id,
-        name,
-        description,
-        instructions,
-        source,
-    })
-}
-
-/// The stored schema is `ResultSchema`'s own serialization, which its parser reads.
-pub(super) fn decode_schema(text: &str, what: &str) -> Result<ResultSchema, StoreError> {
-    let value: Value = parse_json(text, what)?;
-    ResultSchema::from_value(&value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let f = Fields::new(row, "benchmark", "id")?;
+        Ok(WorkflowRecord {
+            id: f.get("id")?,
+            name: f.get("name")?,
+            description: f.get("description")?,
+            instructions: f.get("instructions")?,
+            source: f.get("source")?,
+            template: f.json("template")?,
+            result_schema: f.schema_opt("result_schema")?,
+            postproc: f.json_opt("postproc")?,
+            created_at: f.time("created_at")?,
+        })
+    }
 }
 
 impl Store {
@@ -168,8 +132,7 @@ impl Store {
         let conn = self.read();
         let mut statement =
             conn.prepare_cached(&format!("SELECT {COLUMNS} FROM workflows ORDER BY name"))?;
-        let rows = statement.query_map([], raw)?;
-        rows.map(|row| decode(row?)).collect()
+        rows::all(&mut statement, [])
     }
 
     pub fn workflow(&self, id: &str) -> Result<Option<WorkflowRecord>, StoreError> {
@@ -189,8 +152,7 @@ impl Store {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM workflows WHERE {column} = ?1"
         ))?;
-        let found = statement.query_row([value], raw).optional()?;
-        found.map(decode).transpose()
+        rows::one(&mut statement, [value])
     }
 
     /// Rename a benchmark or edit its texts; `None` leaves a field as it is.
@@ -245,10 +207,7 @@ impl Store {
 }
 
 pub(super) fn not_found(id: &str) -> StoreError {
-    StoreError::NotFound {
-        kind: "benchmark",
-        id: id.to_string(),
-    }
+    rows::not_found("benchmark", id)
 }
 
 #[cfg(test)]

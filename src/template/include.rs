@@ -5,7 +5,9 @@
 use crate::error::TemplateError;
 use crate::paths::join_inside;
 use serde_json::{Map, Number, Value};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How deep includes may nest before we call it a cycle.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -18,11 +20,114 @@ pub fn display_name(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
+/// The largest template document read (manifest, template file, include,
+/// instructions), in bytes; `u64::MAX` for no limit. A process-wide setting, like
+/// a resource limit: the service sets it from the configuration when it opens.
+static DOCUMENT_LIMIT: AtomicU64 = AtomicU64::new(DEFAULT_DOCUMENT_LIMIT);
+const DEFAULT_DOCUMENT_LIMIT: u64 = 4 * 1024 * 1024;
+/// How deeply `[...]` and `{...}` may nest in a YAML document. The YAML parser
+/// takes time quadratic in this nesting before its own limit (128) refuses the
+/// document, so deeper documents are refused before it sees them; none that it
+/// would accept is refused here.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// Set the largest template document read, in bytes (`None`: no limit).
+pub fn set_document_limit(limit: Option<u64>) {
+    DOCUMENT_LIMIT.store(limit.unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
 pub(crate) fn read_text(path: &Path) -> Result<String, TemplateError> {
-    std::fs::read_to_string(path).map_err(|source| TemplateError::Io {
+    let io = |source| TemplateError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let limit = DOCUMENT_LIMIT.load(Ordering::Relaxed);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let too_large = |size: u64| TemplateError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit,
+    };
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let mut text = String::new();
+    // One byte past the limit shows a file that grew while it was read.
+    file.take(limit.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > limit {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
+}
+
+/// The deepest nesting of flow collections (`[`, `{`) in YAML text, counting
+/// only brackets that open a collection (not those inside quoted or plain
+/// scalars such as `$[[name]]`); stops counting once past `stop`.
+fn flow_depth(text: &str, stop: usize) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut quote: Option<u8> = None;
+    // The last character that was not a space: a collection starts after
+    // these (or at the start of a line).
+    let mut previous = b'\n';
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == q {
+                    if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 1;
+                    } else {
+                        quote = None;
+                        previous = b;
+                    }
+                } else if q == b'"' && b == b'\\' {
+                    i += 1;
+                }
+            }
+            None => match b {
+                b'#' if matches!(previous, b'\n' | b' ' | b'\t') || i == 0 => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    previous = b'\n';
+                    continue;
+                }
+                b'\'' | b'"'
+                    if matches!(previous, b'\n' | b':' | b'-' | b'[' | b'{' | b',' | b'?') =>
+                {
+                    quote = Some(b);
+                }
+                b'[' | b'{'
+                    if matches!(previous, b'\n' | b':' | b'-' | b'[' | b'{' | b',' | b'?') =>
+                {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                    if deepest > stop {
+                        return deepest;
+                    }
+                    previous = b;
+                }
+                b']' | b'}' if depth > 0 => {
+                    depth -= 1;
+                    previous = b;
+                }
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' => {
+                    // Outside flow collections a line starts afresh.
+                    previous = b'\n';
+                }
+                _ => previous = b,
+            },
+        }
+        i += 1;
+    }
+    deepest
 }
 
 /// Load a YAML or JSON document, resolving `!include` tags. `root` is the folder
@@ -52,6 +157,12 @@ pub fn parse_document(
     if is_json {
         return serde_json::from_str(text)
             .map_err(|e| TemplateError::invalid(name, format!("invalid JSON: {e}")));
+    }
+    if flow_depth(text, MAX_FLOW_DEPTH) > MAX_FLOW_DEPTH {
+        return Err(TemplateError::invalid(
+            name,
+            format!("invalid YAML: `[` and `{{` nest more than {MAX_FLOW_DEPTH} deep"),
+        ));
     }
     let yaml: serde_yaml::Value = serde_yaml::from_str(text)
         .map_err(|e| TemplateError::invalid(name, format!("invalid YAML: {e}")))?;

@@ -11,7 +11,7 @@
 //! becomes a workflow variable for the later steps (`${arg}` in commands).
 //! Both files live in the run's `.flowdesk` folder, named after the step index.
 
-use super::super::runner::{StepContext, Stop};
+use super::super::step::{StepContext, Stop};
 use super::{environment, finish, launch, shell_quote, WorkerSpec};
 use crate::error::EngineError;
 use crate::workflow::{Action, Step};

@@ -6,7 +6,9 @@
 //!
 //! Each command becomes one container:
 //! `docker run --rm --name flowdesk-<run>-<n> -v <run folder>:/flowdesk/run
-//! -w /flowdesk/run [-e K=V…] <image> sh -c '<command>'`. Its output streams like
+//! -w /flowdesk/run [--env-file <file>] <image> sh -c '<command>'`. The
+//! environment goes through a file only the user can read (removed after the
+//! command), never onto the command line, which every user can see. Its output streams like
 //! the shell worker's. On cancel or time-out the client's process group is killed
 //! (as for any command) and the container is stopped with `docker kill`, since
 //! killing the client alone leaves the container running.
@@ -16,9 +18,9 @@
 //! fails the run at once with the reason instead of hanging in `docker run`.
 
 use super::super::process::{self, Exit, Limits, OutputLine};
-use super::super::runner::{StepContext, Stop};
+use super::super::step::{StepContext, Stop};
 use super::{
-    command_variables, environment, finish_command, launch, notebook, shell_quote, WorkerSpec,
+    command_variables, environment, finish_command, launch, papermill, shell_quote, WorkerSpec,
 };
 use crate::error::EngineError;
 use crate::workflow::{vars, Action, Step};
@@ -101,6 +103,7 @@ pub(super) async fn check(
         Limits {
             cancel,
             deadline: Some(Instant::now() + CHECK_TIMEOUT),
+            tag: Some(cwd),
         },
         &mut sink,
     )
@@ -124,11 +127,23 @@ pub(super) async fn check(
     result.map(|()| program).map_err(Unavailable::Reason)
 }
 
+/// How a container gets its environment without the values showing on a
+/// command line that every user of the machine can read (`ps`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ContainerEnv {
+    /// A file of `KEY=VALUE` lines, readable by its owner only (`--env-file`).
+    pub file: Option<PathBuf>,
+    /// Variables whose value cannot be a line of that file (it has a line
+    /// break): passed as `-e KEY`, which takes the value from the environment of
+    /// the `docker` client.
+    pub inherited: Vec<String>,
+}
+
 /// The arguments of `docker` for one command in a container.
 pub fn run_args(
     name: &str,
     run_dir: &Path,
-    env: &[(String, String)],
+    env: &ContainerEnv,
     image: &str,
     command: &str,
 ) -> Vec<String> {
@@ -145,9 +160,13 @@ pub fn run_args(
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for (key, value) in env {
+    if let Some(file) = &env.file {
+        args.push("--env-file".to_string());
+        args.push(file.display().to_string());
+    }
+    for key in &env.inherited {
         args.push("-e".to_string());
-        args.push(format!("{key}={value}"));
+        args.push(key.clone());
     }
     args.extend([
         image.to_string(),
@@ -241,9 +260,9 @@ pub(super) async fn run_notebook(
         Some(image) => image.clone(),
         None => papermill_image(step, &docker, requirements, context).await?,
     };
-    notebook::prepare_output(step, output, context)?;
-    let parameters = notebook::parameters(&step.action, context.variables);
-    let command = notebook::command_line("papermill", notebook, output, &parameters);
+    papermill::prepare_output(step, output, context)?;
+    let parameters = papermill::parameters(&step.action, context.variables);
+    let command = papermill::command_line("papermill", notebook, output, &parameters);
     let env = environment(worker, context.run_env, &IndexMap::new(), context.variables);
     in_container(step, &docker, &image, &command, &env, context).await
 }
@@ -259,12 +278,71 @@ async fn in_container(
 ) -> Result<(), Stop> {
     *context.containers += 1;
     let name = container_name(context.run_id, *context.containers);
-    let args = run_args(&name, &host_dir(context.run_dir), env, image, command);
-    let exit = launch(step, docker, &args, &[], context).await?;
+    let (container_env, client_env) = write_env_file(step, env, *context.containers, context)?;
+    let args = run_args(
+        &name,
+        &host_dir(context.run_dir),
+        &container_env,
+        image,
+        command,
+    );
+    let exit = launch(step, docker, &args, &client_env, context).await;
+    if let Some(file) = &container_env.file {
+        let _ = std::fs::remove_file(file);
+    }
+    let exit = exit?;
     if matches!(exit, Exit::Canceled | Exit::TimedOut) {
         helper(docker, &["kill", &name], context.run_dir).await;
     }
     finish_command(step, command, exit, context)
+}
+
+/// Write the container's environment to a file only the user can read, next
+/// to the run's log; values with a line break go through the client's own
+/// environment instead. Returns how to pass them, and the client's extra
+/// environment.
+fn write_env_file(
+    step: &Step,
+    env: &[(String, String)],
+    n: usize,
+    context: &StepContext<'_, '_>,
+) -> Result<(ContainerEnv, Vec<(String, String)>), Stop> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut container = ContainerEnv::default();
+    let mut client = Vec::new();
+    let mut lines = String::new();
+    for (key, value) in env {
+        if value.contains(['\n', '\r']) {
+            container.inherited.push(key.clone());
+            client.push((key.clone(), value.clone()));
+        } else {
+            lines.push_str(&format!("{key}={value}\n"));
+        }
+    }
+    if !lines.is_empty() {
+        let path = host_dir(context.meta_dir).join(format!("docker-{n}.env"));
+        let written = std::fs::create_dir_all(context.meta_dir)
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&path)
+            })
+            .and_then(|mut file| file.write_all(lines.as_bytes()));
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&path);
+            return Err(Stop::failed(EngineError::StepFile {
+                step: step.name.clone(),
+                path,
+                source,
+            }));
+        }
+        container.file = Some(path);
+    }
+    Ok((container, client))
 }
 
 /// Run a short `docker` command whose output does not matter; true on success.
@@ -279,6 +357,7 @@ async fn helper(docker: &str, args: &[&str], cwd: &Path) -> bool {
             // Not the run's token: this must run after the run was cancelled.
             cancel: &super::super::CancelToken::new(),
             deadline: Some(Instant::now() + HELPER_TIMEOUT),
+            tag: None,
         },
         &mut discard,
     )
@@ -341,7 +420,10 @@ mod tests {
 
     #[test]
     fn docker_run_invocation() {
-        let env = vec![("GREETING".to_string(), "Hello you".to_string())];
+        let env = ContainerEnv {
+            file: Some(PathBuf::from("/home/u/runs/ab12/.flowdesk/docker-3.env")),
+            inherited: vec!["MULTI".into()],
+        };
         assert_eq!(
             run_args(
                 &container_name("ab12", 3),
@@ -359,8 +441,10 @@ mod tests {
                 "/home/u/runs/ab12:/flowdesk/run",
                 "-w",
                 "/flowdesk/run",
+                "--env-file",
+                "/home/u/runs/ab12/.flowdesk/docker-3.env",
                 "-e",
-                "GREETING=Hello you",
+                "MULTI",
                 "python:3.9-slim",
                 "sh",
                 "-c",

@@ -128,6 +128,7 @@ async fn probe(python: &str, cwd: &Path, cancel: &CancelToken) -> bool {
         Limits {
             cancel,
             deadline: Some(tokio::time::Instant::now() + PROBE_TIMEOUT),
+            tag: Some(cwd),
         },
         &mut discard,
     )

@@ -23,30 +23,18 @@ mod config;
 mod docker;
 pub(crate) mod helpers;
 mod notebook;
+mod papermill;
 mod subprocess;
 
 pub use config::{WorkerConfig, WorkerKind, WorkerSpec};
 
 use super::process::{self, Exit, Limits};
-use super::runner::{StepContext, Stop};
+pub(crate) use super::step::{seconds, Tools};
+use super::step::{StepContext, Stop};
 use crate::error::EngineError;
 use crate::workflow::{vars, Action, Step};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::path::PathBuf;
-use std::time::Duration;
-use tokio::time::Instant;
-
-/// What the preflight found for the run's workers.
-#[derive(Debug, Default)]
-pub(crate) struct Tools {
-    /// The `docker` program, checked to reach its daemon.
-    pub docker: Option<PathBuf>,
-    /// How to call papermill, as the start of a shell command.
-    pub papermill: Option<String>,
-    /// Where `import flowserv` comes from (see `helpers`).
-    pub helpers: helpers::Helpers,
-}
 
 /// The worker of each step, and the tools they need; fails with the first step
 /// that cannot run.
@@ -243,6 +231,7 @@ async fn launch(
         Limits {
             cancel: context.cancel,
             deadline: context.deadline.map(|d| d.at),
+            tag: Some(context.run_dir),
         },
         context.sink,
     )
@@ -300,50 +289,10 @@ fn finish_command(
     })
 }
 
-/// When a step must be stopped, and which limit that is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadline {
-    pub at: Instant,
-    pub limit: Duration,
-    /// True if it is the run's limit rather than the step's.
-    pub run_wide: bool,
-}
-
-impl Deadline {
-    /// The earlier of the step's limit (from now) and the run's.
-    pub fn earliest(step: Option<Duration>, run: Option<Deadline>) -> Option<Deadline> {
-        let step = step.map(|limit| Deadline {
-            at: Instant::now() + limit,
-            limit,
-            run_wide: false,
-        });
-        match (step, run) {
-            (Some(s), Some(r)) => Some(if r.at < s.at { r } else { s }),
-            (s, r) => s.or(r),
-        }
-    }
-
-    pub fn error(&self, step: &Step) -> EngineError {
-        EngineError::TimedOut {
-            step: step.name.clone(),
-            seconds: seconds(self.limit),
-            limit: if self.run_wide {
-                " (the run's time limit)"
-            } else {
-                ""
-            },
-        }
-    }
-}
-
-/// Seconds as people write them: `3`, `2.5`.
-pub(crate) fn seconds(duration: Duration) -> String {
-    format!("{}", duration.as_secs_f64())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn quoting_and_seconds() {

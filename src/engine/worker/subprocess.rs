@@ -2,7 +2,7 @@
 //! run one after the other with `sh -c` in the run folder on this machine,
 //! ignoring the image. The first command that fails ends the step.
 
-use super::super::runner::{StepContext, Stop};
+use super::super::step::{StepContext, Stop};
 use super::{command_variables, environment, finish_command, helpers, launch, WorkerSpec};
 use crate::workflow::{vars, Step};
 use indexmap::IndexMap;

@@ -371,95 +371,48 @@ impl CsvDoc {
     }
 }
 
-/// Split CSV text into cells: `delimiter`-separated, fields in double quotes may hold
-/// delimiters, newlines and doubled quotes. Blank lines are skipped.
+/// Split CSV text into cells with the `csv` crate: `delimiter`-separated, fields
+/// in double quotes may hold delimiters, newlines and doubled quotes, rows may
+/// differ in length. Blank lines are skipped. Returns the headers, all cell text
+/// in one string, where each cell ends, and where each row's cells start.
 fn parse_csv(data: &str, options: CsvOptions) -> (Vec<String>, String, Vec<u32>, Vec<u32>) {
-    let bytes = data.as_bytes();
-    let delimiter = options.delimiter;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(options.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data.as_bytes());
     let mut text = String::with_capacity(data.len());
     let mut cell_ends: Vec<u32> = Vec::new();
     let mut row_starts: Vec<u32> = vec![0];
-    let mut i = 0;
-    let n = bytes.len();
-    let mut row_cells = 0usize;
-    // Positions in `bytes` are always at ASCII delimiters, quotes or newlines, so
-    // slicing `data` there stays on character boundaries.
-    while i < n {
-        // Start of a field.
-        if bytes[i] == b'"' {
-            i += 1;
-            loop {
-                let Some(quote) = memchr::memchr(b'"', &bytes[i..]) else {
-                    text.push_str(&data[i..]);
-                    i = n;
-                    break;
-                };
-                text.push_str(&data[i..i + quote]);
-                i += quote + 1;
-                if bytes.get(i) == Some(&b'"') {
-                    text.push('"');
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-            // Anything between the closing quote and the delimiter is kept.
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| b == delimiter || b == b'\n')
-                .map_or(n, |p| i + p);
-            text.push_str(data[i..end].trim_end_matches('\r'));
-            i = end;
-        } else {
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| b == delimiter || b == b'\n')
-                .map_or(n, |p| i + p);
-            text.push_str(data[i..end].trim_end_matches('\r'));
-            i = end;
-        }
-        cell_ends.push(text.len() as u32);
-        row_cells += 1;
-        if i < n && bytes[i] == delimiter {
-            i += 1;
-            if i == n {
-                // A trailing delimiter ends with an empty last cell.
-                cell_ends.push(text.len() as u32);
-                row_cells += 1;
-            }
+    let mut record = csv::StringRecord::new();
+    // The data is valid UTF-8 (it is a `str`), so reading cannot fail on
+    // encoding; a malformed quote ends the table where it is.
+    while let Ok(true) = reader.read_record(&mut record) {
+        if record.len() == 1 && record[0].is_empty() {
             continue;
         }
-        // End of the row (newline or end of data).
-        i += 1;
-        let blank = row_cells == 1 && {
-            let start = cell_ends.len() - 1;
-            let from = if start == 0 { 0 } else { cell_ends[start - 1] };
-            from == cell_ends[start]
-        };
-        if blank {
-            cell_ends.pop();
-        } else {
-            row_starts.push(cell_ends.len() as u32);
+        for field in record.iter() {
+            text.push_str(field.trim_end_matches('\r'));
+            cell_ends.push(text.len() as u32);
         }
-        row_cells = 0;
+        row_starts.push(cell_ends.len() as u32);
     }
     let columns = row_starts
         .windows(2)
         .map(|w| (w[1] - w[0]) as usize)
         .max()
         .unwrap_or(0);
+    let cell = |index: usize| {
+        let start = if index == 0 {
+            0
+        } else {
+            cell_ends[index - 1] as usize
+        };
+        &text[start..cell_ends[index] as usize]
+    };
     let headers = if options.header && row_starts.len() > 1 {
         let end = row_starts[1] as usize;
-        let mut headers: Vec<String> = (0..end)
-            .map(|index| {
-                let start = if index == 0 {
-                    0
-                } else {
-                    cell_ends[index - 1] as usize
-                };
-                text[start..cell_ends[index] as usize].trim().to_owned()
-            })
-            .collect();
+        let mut headers: Vec<String> = (0..end).map(|i| cell(i).trim().to_owned()).collect();
         for (k, header) in headers.iter_mut().enumerate() {
             if header.is_empty() {
                 *header = format!("Column {}", k + 1);
@@ -605,6 +558,8 @@ pub struct FileView {
     load: Load,
     /// Result of the last Open / Show in folder.
     status: Option<String>,
+    /// A file or folder the user asked to open with the desktop's programs.
+    open_request: Option<PathBuf>,
 }
 
 impl FileView {
@@ -638,6 +593,7 @@ impl FileView {
             )),
             load: Load::NotStarted,
             status: None,
+            open_request: None,
         }
     }
 
@@ -665,6 +621,12 @@ impl FileView {
     }
 
     /// Read the file again (at the next frame).
+    /// What the user asked to open with the desktop's programs since the last
+    /// call (the screen hands it to the backend; a widget starts no process).
+    pub fn take_open_request(&mut self) -> Option<PathBuf> {
+        self.open_request.take()
+    }
+
     pub fn reload(&mut self) {
         self.load = Load::NotStarted;
     }
@@ -747,9 +709,7 @@ impl FileView {
                 .on_hover_text("Open the file with the program your system uses for it")
                 .clicked()
             {
-                self.status = open::that_detached(&self.path)
-                    .err()
-                    .map(|e| format!("Cannot open `{}`: {e}", self.path.display()));
+                self.open_request = Some(self.path.clone());
             }
             if ui
                 .button("Show in folder")
@@ -757,9 +717,7 @@ impl FileView {
                 .clicked()
             {
                 let folder = self.path.parent().unwrap_or(Path::new("."));
-                self.status = open::that_detached(folder)
-                    .err()
-                    .map(|e| format!("Cannot open the folder `{}`: {e}", folder.display()));
+                self.open_request = Some(folder.to_path_buf());
             }
             if ui
                 .button("Reload")

@@ -1,20 +1,15 @@
-//! Viewer for a run's log file, built for logs of millions of lines that are still
-//! being written.
-//!
-//! The file is never held in memory: a background thread scans it once and keeps
-//! only the byte offset where each line starts (plus two bytes per line: its step
-//! and whether it came from stderr, so the step filter needs no second pass). The
-//! UI draws only the rows in view and reads just those lines from the file, through
-//! a small cache. Searching runs on its own background thread and hands back line
-//! numbers. While a run is live the view polls the file length four times a second;
-//! otherwise it repaints only when something arrives.
-//!
-//! Lines look like `<timestamp> <step> <stdout|stderr> <text>` (the run log) or
-//! `<timestamp> <stdout|stderr> <text>` (a step log); anything else is shown as is.
+//! The widget: toolbar (follow, timestamps, step filter, search, copy) and the
+//! rows in view, drawn from the index and the line cache; everything that reads
+//! the file happens on the threads of `index` and `search`.
 
-use std::collections::HashMap;
+use super::index::{
+    parse_line, read_range, CachedLine, IndexEvent, Indexer, LineIndex, LineReader, ReadRequest,
+    ReadResult, READ_CHUNK, STEP_MASK,
+};
+use super::search::{Search, SearchEvent, SearchJob};
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,483 +22,14 @@ use egui::{Color32, FontId, Key, Modifiers, Sense, TextFormat, TextStyle, Vec2, 
 
 /// How often a live log is checked for new bytes.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// Bytes read per system call while indexing, searching and copying.
-const READ_CHUNK: usize = 1 << 20;
-/// Lines handed to the UI per message while indexing, so a big file shows up early.
-const BATCH_LINES: usize = 1 << 16;
-/// Bytes of one line shown in a row; the rest of a giant line is cut.
-const MAX_LINE_BYTES: usize = 4096;
 /// Lines kept in the visible-line cache before it is emptied.
 const CACHE_LINES: usize = 4096;
-/// Contiguous rows are read with one call when they span at most this many bytes.
-const MAX_BLOCK_READ: u64 = 1 << 20;
-/// Search stops collecting after this many matching lines.
-const MAX_MATCHES: usize = 1_000_000;
 /// Copying stops after this many bytes: the clipboard is not a file transfer.
 const MAX_COPY_BYTES: usize = 64 << 20;
-/// Start of a line kept while indexing: enough to read its timestamp, step and stream.
-const HEAD_BYTES: usize = 512;
-/// Per-line metadata: the low 15 bits are the step id, the top bit marks stderr.
-const STDERR_BIT: u16 = 0x8000;
-const STEP_MASK: u16 = 0x7FFF;
-/// Step id of lines without a (recognised) step.
-const NO_STEP: u16 = STEP_MASK;
 
 /// Gives every view its own egui ids, so two logs on one screen keep their scroll
 /// positions apart.
 static NEXT_VIEW_ID: AtomicU64 = AtomicU64::new(0);
-
-/// The parts of one log line, as byte ranges into it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct LineParts {
-    timestamp: Range<usize>,
-    step: Option<Range<usize>>,
-    stderr: bool,
-    /// Where the text written by the command starts.
-    text_start: usize,
-}
-
-/// Split a log line into timestamp, step, stream and text; `None` if it does not
-/// look like a log line (then it is shown unstyled).
-fn parse_line(line: &[u8]) -> Option<LineParts> {
-    if !line.first()?.is_ascii_digit() {
-        return None;
-    }
-    let ts_end = line.iter().position(|&b| b == b' ')?;
-    let rest_start = ts_end + 1;
-    let rest = &line[rest_start..];
-    // The stream token, at `at` in `rest`: `stdout`/`stderr` followed by a space or
-    // the end of the line.
-    let stream_at = |at: usize| -> Option<bool> {
-        let token = rest.get(at..at + 6)?;
-        let stderr = match token {
-            b"stdout" => false,
-            b"stderr" => true,
-            _ => return None,
-        };
-        match rest.get(at + 6) {
-            None | Some(b' ') => Some(stderr),
-            _ => None,
-        }
-    };
-    let text_after = |at: usize| (rest_start + at + 7).min(line.len());
-    if let Some(stderr) = stream_at(0) {
-        return Some(LineParts {
-            timestamp: 0..ts_end,
-            step: None,
-            stderr,
-            text_start: text_after(0),
-        });
-    }
-    // Step names may contain spaces: the step ends at the first stream token.
-    let mut from = 0;
-    while let Some(found) = memchr::memmem::find(&rest[from..], b" std") {
-        let space = from + found;
-        if space > 0 {
-            if let Some(stderr) = stream_at(space + 1) {
-                return Some(LineParts {
-                    timestamp: 0..ts_end,
-                    step: Some(rest_start..rest_start + space),
-                    stderr,
-                    text_start: text_after(space + 1),
-                });
-            }
-        }
-        from = space + 1;
-    }
-    None
-}
-
-// ---------------------------------------------------------------------------
-// Background indexing
-
-/// What the indexer hands to the UI.
-enum IndexEvent {
-    Batch(Batch),
-    /// The file does not exist (yet).
-    Missing,
-    Error(String),
-}
-
-/// New lines found by the indexer. `reset` means the file shrank (it was replaced or
-/// truncated) and everything known about it must be forgotten first.
-#[derive(Default)]
-struct Batch {
-    reset: bool,
-    starts: Vec<u64>,
-    meta: Vec<u16>,
-    /// Names of steps seen for the first time, in id order.
-    new_steps: Vec<String>,
-    /// Offset just past the last complete line.
-    complete_end: u64,
-    /// File length: bytes past `complete_end` are a line still being written.
-    file_len: u64,
-    /// The scan reached the end of the file.
-    done: bool,
-}
-
-/// State of the background indexing thread.
-struct Indexer {
-    path: PathBuf,
-    file: Option<File>,
-    complete_end: u64,
-    file_len: u64,
-    step_ids: HashMap<Vec<u8>, u16>,
-    tx: Sender<IndexEvent>,
-    ctx: egui::Context,
-}
-
-impl Indexer {
-    /// Serve scan requests until the view is dropped.
-    fn run(mut self, requests: Receiver<()>) {
-        while requests.recv().is_ok() {
-            // Requests that piled up while scanning are served by one scan.
-            while requests.try_recv().is_ok() {}
-            if let Err(error) = self.scan() {
-                self.file = None;
-                self.send(IndexEvent::Error(format!(
-                    "Cannot read the log `{}`: {error}",
-                    self.path.display()
-                )));
-            }
-        }
-    }
-
-    fn send(&self, event: IndexEvent) {
-        // A closed channel means the view is gone; the next `recv` ends the thread.
-        let _ = self.tx.send(event);
-        self.ctx.request_repaint();
-    }
-
-    /// Index the bytes appended since the last scan.
-    fn scan(&mut self) -> io::Result<()> {
-        let file = match self.file.take() {
-            Some(file) => file,
-            None => match File::open(&self.path) {
-                Ok(file) => file,
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                    self.send(IndexEvent::Missing);
-                    return Ok(());
-                }
-                Err(error) => return Err(error),
-            },
-        };
-        let result = self.scan_file(&file);
-        // Keep the file open for the next scan unless reading it failed.
-        if result.is_ok() {
-            self.file = Some(file);
-        }
-        result
-    }
-
-    fn scan_file(&mut self, file: &File) -> io::Result<()> {
-        let mut handle = file;
-        let len = handle.metadata()?.len();
-        let mut batch = Batch::default();
-        if len < self.complete_end {
-            // Truncated or replaced: start over.
-            batch.reset = true;
-            self.complete_end = 0;
-            self.step_ids.clear();
-        } else if len == self.file_len {
-            return Ok(());
-        }
-        handle.seek(SeekFrom::Start(self.complete_end))?;
-        let mut reader = handle.take(len - self.complete_end);
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut pos = self.complete_end;
-        let mut line_start = self.complete_end;
-        let mut head: Vec<u8> = Vec::with_capacity(HEAD_BYTES);
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            let mut i = 0;
-            for newline in memchr::memchr_iter(b'\n', chunk) {
-                let room = HEAD_BYTES - head.len();
-                head.extend_from_slice(&chunk[i..newline.min(i + room)]);
-                batch.starts.push(line_start);
-                batch.meta.push(self.meta_of(&head, &mut batch.new_steps));
-                head.clear();
-                line_start = pos + newline as u64 + 1;
-                i = newline + 1;
-                if batch.starts.len() >= BATCH_LINES {
-                    batch.complete_end = line_start;
-                    batch.file_len = line_start;
-                    self.send(IndexEvent::Batch(std::mem::take(&mut batch)));
-                }
-            }
-            let room = HEAD_BYTES - head.len();
-            head.extend_from_slice(&chunk[i..n.min(i + room)]);
-            pos += n as u64;
-        }
-        self.complete_end = line_start;
-        self.file_len = pos;
-        batch.complete_end = line_start;
-        batch.file_len = pos;
-        batch.done = true;
-        self.send(IndexEvent::Batch(batch));
-        Ok(())
-    }
-
-    /// Step id and stream bit of a line, from its first bytes.
-    fn meta_of(&mut self, head: &[u8], new_steps: &mut Vec<String>) -> u16 {
-        let Some(parts) = parse_line(head) else {
-            return NO_STEP;
-        };
-        let stream = if parts.stderr { STDERR_BIT } else { 0 };
-        let Some(step) = parts.step else {
-            return NO_STEP | stream;
-        };
-        let name = &head[step];
-        if let Some(&id) = self.step_ids.get(name) {
-            return id | stream;
-        }
-        let id = self.step_ids.len() as u16;
-        if id >= NO_STEP {
-            return NO_STEP | stream;
-        }
-        self.step_ids.insert(name.to_vec(), id);
-        new_steps.push(String::from_utf8_lossy(name).into_owned());
-        id | stream
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Background search
-
-/// Matching lines found by a search thread.
-struct SearchEvent {
-    generation: u64,
-    matches: Vec<u32>,
-    /// Lines searched so far (the next line to search) and its byte offset.
-    upto_line: usize,
-    upto_offset: u64,
-    done: bool,
-    /// The match limit was hit; nothing after `upto_line` was searched.
-    truncated: bool,
-    error: Option<String>,
-}
-
-/// One search over the complete lines in `from_offset..to_offset` (which must start
-/// at line `from_line` and end just after a newline).
-struct SearchJob {
-    path: PathBuf,
-    needle: Vec<u8>,
-    generation: u64,
-    from_line: usize,
-    from_offset: u64,
-    to_offset: u64,
-    /// Matches already found by earlier jobs of this search.
-    found_before: usize,
-    cancel: Arc<AtomicBool>,
-    tx: Sender<SearchEvent>,
-    ctx: egui::Context,
-}
-
-impl SearchJob {
-    fn run(self) {
-        let result = self.search();
-        let (upto_line, upto_offset, truncated, error) = match result {
-            Ok((line, offset, truncated)) => (line, offset, truncated, None),
-            Err(error) => (
-                self.from_line,
-                self.from_offset,
-                false,
-                Some(format!(
-                    "Cannot search the log `{}`: {error}",
-                    self.path.display()
-                )),
-            ),
-        };
-        self.send(SearchEvent {
-            generation: self.generation,
-            matches: Vec::new(),
-            upto_line,
-            upto_offset,
-            done: true,
-            truncated,
-            error,
-        });
-    }
-
-    fn send(&self, event: SearchEvent) {
-        if !self.cancel.load(Ordering::Relaxed) {
-            let _ = self.tx.send(event);
-            self.ctx.request_repaint();
-        }
-    }
-
-    /// Case-insensitive (ASCII) substring search; returns where it stopped and
-    /// whether the match limit cut it short.
-    fn search(&self) -> io::Result<(usize, u64, bool)> {
-        let mut file = File::open(&self.path)?;
-        file.seek(SeekFrom::Start(self.from_offset))?;
-        let mut reader = file.take(self.to_offset.saturating_sub(self.from_offset));
-        let finder = memchr::memmem::Finder::new(&self.needle);
-        let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
-        let mut line = self.from_line;
-        let mut offset = self.from_offset;
-        let mut matches = Vec::new();
-        let mut found = self.found_before;
-        loop {
-            if self.cancel.load(Ordering::Relaxed) {
-                return Ok((line, offset, false));
-            }
-            let kept = buf.len();
-            buf.resize(kept + READ_CHUNK, 0);
-            let n = reader.read(&mut buf[kept..])?;
-            buf.truncate(kept + n);
-            if n == 0 {
-                break;
-            }
-            // Only whole lines are searched; a line cut by the chunk waits for the rest.
-            let Some(last_newline) = memchr::memrchr(b'\n', &buf) else {
-                continue;
-            };
-            let region = &mut buf[..=last_newline];
-            region.make_ascii_lowercase();
-            let mut pos = 0;
-            while let Some(at) = finder.find(&region[pos..]) {
-                let hit = pos + at;
-                line += memchr::memchr_iter(b'\n', &region[pos..hit]).count();
-                matches.push(line as u32);
-                found += 1;
-                // Region ends with a newline, so there is one after every hit.
-                let end =
-                    memchr::memchr(b'\n', &region[hit..]).map_or(region.len() - 1, |e| hit + e);
-                line += 1;
-                pos = end + 1;
-                if found >= MAX_MATCHES {
-                    let consumed = offset + pos as u64;
-                    self.send_matches(&mut matches, line, consumed);
-                    return Ok((line, consumed, true));
-                }
-            }
-            line += memchr::memchr_iter(b'\n', &region[pos..]).count();
-            offset += last_newline as u64 + 1;
-            buf.drain(..=last_newline);
-            if !matches.is_empty() {
-                self.send_matches(&mut matches, line, offset);
-            }
-        }
-        Ok((line, offset, false))
-    }
-
-    fn send_matches(&self, matches: &mut Vec<u32>, upto_line: usize, upto_offset: u64) {
-        self.send(SearchEvent {
-            generation: self.generation,
-            matches: std::mem::take(matches),
-            upto_line,
-            upto_offset,
-            done: false,
-            truncated: false,
-            error: None,
-        });
-    }
-}
-
-/// The search box and what it found.
-#[derive(Default)]
-struct Search {
-    /// What is typed in the box.
-    query: String,
-    /// The query the current results belong to (lower-cased).
-    active: String,
-    generation: u64,
-    matches: Vec<u32>,
-    /// Index into `matches` of the match last jumped to.
-    current: Option<usize>,
-    running: bool,
-    truncated: bool,
-    /// Lines `0..upto_line` (bytes `0..upto_offset`) have been searched.
-    upto_line: usize,
-    upto_offset: u64,
-    /// Jump to the first match once results arrive.
-    jump_pending: bool,
-    cancel: Option<Arc<AtomicBool>>,
-    error: Option<String>,
-}
-
-impl Search {
-    fn cancel(&mut self) {
-        if let Some(cancel) = self.cancel.take() {
-            cancel.store(true, Ordering::Relaxed);
-        }
-        self.running = false;
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The index as the UI sees it
-
-/// Line offsets and metadata received from the indexer.
-#[derive(Default)]
-struct LineIndex {
-    starts: Vec<u64>,
-    meta: Vec<u16>,
-    complete_end: u64,
-    file_len: u64,
-    steps: Vec<String>,
-}
-
-impl LineIndex {
-    /// Complete lines, plus the line still being written if there is one.
-    fn line_count(&self) -> usize {
-        self.starts.len() + usize::from(self.file_len > self.complete_end)
-    }
-
-    fn complete_lines(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Bytes of `line`, without its newline.
-    fn byte_range(&self, line: usize) -> Range<u64> {
-        if line >= self.starts.len() {
-            return self.complete_end..self.file_len;
-        }
-        let start = self.starts[line];
-        let end = self
-            .starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.complete_end);
-        start..end.saturating_sub(1).max(start)
-    }
-}
-
-/// One line as displayed: its text (possibly cut) and whether it was cut.
-struct CachedLine {
-    text: String,
-}
-
-/// Turn raw bytes of a line into display text: lossy UTF-8, no trailing `\r`, tabs
-/// as spaces, giant lines cut.
-fn display_text(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    let cut = bytes.len() > MAX_LINE_BYTES;
-    let bytes = &bytes[..bytes.len().min(MAX_LINE_BYTES)];
-    let mut text = String::from_utf8_lossy(bytes).replace('\t', "    ");
-    if cut {
-        text.push_str(" … (line cut)");
-    }
-    text
-}
-
-/// Read `range` of `file` (at most `limit` bytes).
-fn read_range(file: &File, range: Range<u64>, limit: u64) -> io::Result<Vec<u8>> {
-    let mut file = file;
-    file.seek(SeekFrom::Start(range.start))?;
-    let len = (range.end - range.start).min(limit);
-    let mut buf = Vec::with_capacity(len as usize);
-    file.take(len).read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
-// ---------------------------------------------------------------------------
-// The widget
 
 /// Background threads and channels, started at the first frame (they need the
 /// `egui::Context` to wake the UI).
@@ -513,6 +39,8 @@ struct Workers {
     index_rx: Receiver<IndexEvent>,
     search_tx: Sender<SearchEvent>,
     search_rx: Receiver<SearchEvent>,
+    read_tx: Sender<ReadRequest>,
+    read_rx: Receiver<ReadResult>,
     copy_rx: Option<Receiver<Result<(String, usize), String>>>,
 }
 
@@ -549,7 +77,10 @@ pub struct LogView {
     visible_rows: Range<usize>,
     scroll_to_row: Option<usize>,
     focus_search: bool,
-    reader: Option<File>,
+    /// Lines asked of the reader and not answered yet.
+    pending: HashSet<usize>,
+    /// Bumped when the file is read from the start again.
+    read_generation: u64,
     read_error: Option<String>,
     cache: HashMap<usize, CachedLine>,
     status: Option<String>,
@@ -583,7 +114,8 @@ impl LogView {
             visible_rows: 0..0,
             scroll_to_row: None,
             focus_search: false,
-            reader: None,
+            pending: HashSet::new(),
+            read_generation: 0,
             read_error: None,
             cache: HashMap::new(),
             status: None,
@@ -685,12 +217,29 @@ impl LogView {
             let _ = scan_tx.send(());
             self.scan_pending = false;
         }
+        let (read_tx, read_requests) = mpsc::channel();
+        let (read_results, read_rx) = mpsc::channel();
+        let reader = LineReader {
+            path: self.path.clone(),
+            file: None,
+            generation: 0,
+            tx: read_results,
+            ctx: ctx.clone(),
+        };
+        if let Err(error) = std::thread::Builder::new()
+            .name("log-read".into())
+            .spawn(move || reader.run(read_requests))
+        {
+            self.read_error = Some(format!("Cannot start reading the log: {error}"));
+        }
         self.workers = Some(Workers {
             ctx: ctx.clone(),
             scan_tx,
             index_rx,
             search_tx,
             search_rx,
+            read_tx,
+            read_rx,
             copy_rx: None,
         });
     }
@@ -708,6 +257,10 @@ impl LogView {
         while let Ok(event) = workers.search_rx.try_recv() {
             searches.push(event);
         }
+        let mut reads = Vec::new();
+        while let Ok(result) = workers.read_rx.try_recv() {
+            reads.push(result);
+        }
         let copied = match &workers.copy_rx {
             Some(rx) => rx.try_recv().ok(),
             None => None,
@@ -717,6 +270,9 @@ impl LogView {
         }
         for event in searches {
             self.apply_search_event(event);
+        }
+        for result in reads {
+            self.apply_read(result);
         }
         if let Some(copied) = copied {
             if let Some(workers) = &mut self.workers {
@@ -754,7 +310,8 @@ impl LogView {
                     self.filtered.clear();
                     self.filtered_upto = 0;
                     self.cache.clear();
-                    self.reader = None;
+                    self.pending.clear();
+                    self.read_generation += 1;
                     self.selection = None;
                     self.restart_search();
                 }
@@ -980,75 +537,66 @@ impl LogView {
 
     // -- reading lines ---------------------------------------------------------
 
-    /// Make sure the given lines are in the cache, reading the missing ones.
-    fn load_lines(&mut self, lines: &[usize]) {
-        let complete = self.index.complete_lines();
+    /// Lines read for the view: into the cache (unless the file was replaced
+    /// since they were asked for).
+    fn apply_read(&mut self, result: ReadResult) {
+        if result.generation != self.read_generation {
+            return;
+        }
+        for (line, cached) in result.lines {
+            self.pending.remove(&line);
+            self.cache.insert(line, cached);
+        }
+        self.read_error = result.error;
+        if self.read_error.is_some() {
+            // Lines that failed are asked for again on a later frame.
+            self.pending.clear();
+        }
+    }
+
+    /// Whether `line` must be read (again): not cached, or the line still being
+    /// written grew since it was read.
+    fn needs_read(&self, line: usize) -> bool {
+        match self.cache.get(&line) {
+            None => true,
+            Some(cached) => {
+                line >= self.index.complete_lines() && cached.end != self.index.byte_range(line).end
+            }
+        }
+    }
+
+    /// Ask the reader for the given lines that are not in the cache; they show
+    /// in a later frame. Nothing is read here.
+    fn request_lines(&mut self, lines: &[usize]) {
         let mut missing: Vec<usize> = lines
             .iter()
             .copied()
-            .filter(|line| !self.cache.contains_key(line) || *line >= complete)
+            .filter(|line| !self.pending.contains(line) && self.needs_read(*line))
             .collect();
         if missing.is_empty() {
             return;
         }
         missing.sort_unstable();
         if self.cache.len() + missing.len() > CACHE_LINES {
-            self.cache.clear();
-        }
-        if self.reader.is_none() {
-            match File::open(&self.path) {
-                Ok(file) => self.reader = Some(file),
-                Err(error) => {
-                    self.read_error = Some(format!(
-                        "Cannot read the log `{}`: {error}",
-                        self.path.display()
-                    ));
-                    return;
-                }
+            // Keep what is on screen; the rest is read again when it comes back.
+            let (first, last) = (lines.iter().min(), lines.iter().max());
+            if let (Some(&first), Some(&last)) = (first, last) {
+                self.cache.retain(|line, _| (first..=last).contains(line));
             }
         }
-        let Some(file) = &self.reader else {
+        let Some(workers) = &self.workers else {
             return;
         };
-        let mut error = None;
-        let mut i = 0;
-        while i < missing.len() {
-            let mut j = i + 1;
-            while j < missing.len() && missing[j] == missing[j - 1] + 1 {
-                j += 1;
-            }
-            let run = &missing[i..j];
-            let first = self.index.byte_range(run[0]);
-            let last = self.index.byte_range(run[run.len() - 1]);
-            let block = first.start..last.end;
-            if block.end - block.start <= MAX_BLOCK_READ {
-                match read_range(file, block.clone(), MAX_BLOCK_READ) {
-                    Ok(bytes) => {
-                        for &line in run {
-                            let range = self.index.byte_range(line);
-                            let from = ((range.start - block.start) as usize).min(bytes.len());
-                            let to = ((range.end - block.start) as usize).clamp(from, bytes.len());
-                            let text = display_text(&bytes[from..to]);
-                            self.cache.insert(line, CachedLine { text });
-                        }
-                    }
-                    Err(e) => error = Some(e),
-                }
-            } else {
-                for &line in run {
-                    match read_range(file, self.index.byte_range(line), MAX_LINE_BYTES as u64 + 1) {
-                        Ok(bytes) => {
-                            let text = display_text(&bytes);
-                            self.cache.insert(line, CachedLine { text });
-                        }
-                        Err(e) => error = Some(e),
-                    }
-                }
-            }
-            i = j;
+        let request = ReadRequest {
+            generation: self.read_generation,
+            lines: missing
+                .iter()
+                .map(|&line| (line, self.index.byte_range(line)))
+                .collect(),
+        };
+        if workers.read_tx.send(request).is_ok() {
+            self.pending.extend(missing);
         }
-        self.read_error =
-            error.map(|e| format!("Cannot read the log `{}`: {e}", self.path.display()));
     }
 
     /// Copy the selected lines, or the lines in view, to the clipboard (read in the
@@ -1297,7 +845,7 @@ impl LogView {
                 .clone()
                 .filter_map(|row| self.line_of_row(row))
                 .collect();
-            self.load_lines(&lines);
+            self.request_lines(&lines);
             let width = ui.available_width();
             let mut clicked = None;
             for &line in &lines {
