@@ -31,19 +31,6 @@ fn provenance(home: &Home, run: &str) -> Value {
     shown["provenance"].clone()
 }
 
-/// A Python answer, printed with `repr` and parsed back.
-fn python(script: &str) -> Vec<f64> {
-    let output = Command::new("python3")
-        .args(["-c", script])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "python3: {}", stderr(&output));
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .map(|v| v.parse().unwrap())
-        .collect()
-}
-
 fn tar(args: &[&str], dir: &Path) {
     let output = Command::new("tar")
         .args(args)
@@ -548,29 +535,33 @@ fn a_run_set_is_one_row_with_the_mean_and_stdev_python_computes() {
     let row = &board[0];
     assert_eq!(row["runSet"], set["runSet"]);
     assert_eq!(row["runs"].as_array().unwrap().len(), 5);
-    for column in ["estimate", "abs_error", "samples"] {
-        let values: Vec<String> = runs
-            .iter()
-            .map(|r| serde_json::to_string(&r["results"][column]).unwrap())
-            .collect();
-        let expected = python(&format!(
-            "import statistics; d = [{}]; print(repr(float(statistics.mean(d))), repr(statistics.stdev(d)))",
-            values.join(", ")
-        ));
-        let stats = &row["stats"][column];
-        assert_eq!(stats["n"], 5, "{column}");
-        assert_eq!(
-            stats["mean"].as_f64().unwrap(),
-            expected[0],
-            "mean of {column}"
-        );
-        assert_eq!(
-            stats["std"].as_f64().unwrap(),
-            expected[1],
-            "stdev of {column}"
-        );
-        assert_eq!(row["values"][column].as_f64().unwrap(), expected[0]);
-    }
+    // Python reads both documents (its JSON parser rounds correctly) and
+    // compares the leaderboard's numbers with its own.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("set.json"), &output.stdout).unwrap();
+    let board_json = home.ok(&["leaderboard", &noisy, "--json"]);
+    std::fs::write(dir.path().join("board.json"), board_json).unwrap();
+    let script = r#"
+import json, statistics, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+row = json.load(open(sys.argv[2]))[0]
+for column in ["estimate", "abs_error", "samples"]:
+    values = [r["results"][column] for r in runs]
+    stats = row["stats"][column]
+    want = (float(statistics.mean(values)), statistics.stdev(values), 5)
+    got = (stats["mean"], stats["std"], stats["n"])
+    if got != want or row["values"][column] != want[0]:
+        print(column, "flowdesk", got, "python", want)
+print("checked")
+"#;
+    let checked = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path().join("set.json"))
+        .arg(dir.path().join("board.json"))
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert_eq!(String::from_utf8_lossy(&checked.stdout), "checked\n");
     // The runs keep their own rows among all runs.
     assert_eq!(leaderboard(&home, &noisy, &["--all"]).len(), 5);
     let text = home.ok(&["leaderboard", &noisy]);
