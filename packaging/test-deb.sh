@@ -115,7 +115,10 @@ for path in \
     /usr/share/flowdesk/sample-templates/helloworld/flowserv.yaml \
     /usr/share/flowdesk/sample-templates/helloworld/code/helloworld.py \
     /usr/share/flowdesk/sample-templates/predictor/flowserv.yaml \
-    /usr/share/flowdesk/sample-templates/predictor/data/test.csv; do
+    /usr/share/flowdesk/sample-templates/predictor/data/test.csv \
+    /usr/share/flowdesk/python/flowserv/__init__.py \
+    /usr/share/flowdesk/python/flowserv/util/files.py \
+    /usr/share/flowdesk/python/flowserv/service/postproc/client.py; do
     if grep -qxF "$path" "$scratch/files"; then
         ok "contains $path"
     else

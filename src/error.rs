@@ -321,6 +321,8 @@ pub enum ServiceError {
         "file argument '{name}': '{file}' is neither an uploaded file nor a readable local file"
     )]
     MissingFileArgument { name: String, file: String },
+    #[error("a benchmark named '{name}' is already installed; install this one as '{suggestion}' (`--name '{suggestion}'`)")]
+    NameTaken { name: String, suggestion: String },
     #[error(
         "the database `{}` is {state}, but the home folder holds {workflows} benchmark folder(s) and {runs} run folder(s): it was damaged or removed. {}",
         path.display(),

@@ -307,3 +307,338 @@ fn flowserv_hello_world_layout_runs_with_flowservs_own_modules() {
         &format!("flowdesk: `{python}` has flowServ installed: steps that import flowserv use it"),
     );
 }
+
+/// A template folder from (relative path, text) pairs.
+fn template(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    dir
+}
+
+/// An actor's default runs in either form 0.9.4 accepts for it (a step, or
+/// flowServ GUI's `['container', {image, commands}]`); an optional actor with
+/// no value and no default skips its step, as flowServ does.
+#[test]
+fn actor_defaults_in_both_forms_run_and_an_unset_optional_actor_skips_its_step() {
+    let t = template(&[
+        ("flowserv.yaml", "name: Actors\nspecfile: benchmark.yaml\n"),
+        (
+            "benchmark.yaml",
+            r#"workflow:
+  files:
+    outputs: [model.txt, extra.txt]
+  steps:
+    - name: model
+      action: $[[model]]
+    - name: extra
+      action: $[[extra]]
+    - name: optional
+      action: $[[optional]]
+parameters:
+  - name: model
+    dtype: actor
+    defaultValue:
+      environment: 'python:3.9'
+      commands: ['echo model > model.txt']
+  - name: extra
+    dtype: actor
+    defaultValue: ['container', {image: 'python:3.9', commands: ['echo extra > extra.txt']}]
+  - name: optional
+    dtype: actor
+    isRequired: false
+"#,
+        ),
+    ]);
+    let home = Home::new();
+    let id = home.install(t.path());
+    let (output, run) = home.run_wait(&[&id]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    let dir = home.run_dir(&run);
+    assert_eq!(
+        fs::read_to_string(dir.join("model.txt")).unwrap(),
+        "model\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("extra.txt")).unwrap(),
+        "extra\n"
+    );
+    let log = home.ok(&["logs", run["id"].as_str().unwrap()]);
+    assert!(!log.contains(" optional "), "{log}");
+    // Given a value, the optional step runs.
+    let (_, run) = home.run_wait(&[
+        &id,
+        "--arg",
+        r#"optional={"environment": "python:3.9", "commands": ["echo opt > opt.txt"]}"#,
+    ]);
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    assert!(home.run_dir(&run).join("opt.txt").is_file());
+}
+
+/// 0.9.4's defaults: a parameter without `defaultValue` is required unless it
+/// says otherwise, and one without `index` takes its place in the list.
+#[test]
+fn parameters_without_default_are_required_and_keep_their_list_position() {
+    let t = template(&[
+        ("flowserv.yaml", "name: Defaults\nspecfile: benchmark.yaml\n"),
+        (
+            "benchmark.yaml",
+            "workflow:\n  parameters:\n    a: $[[a]]\n    b: $[[b]]\n  steps:\n    - name: s\n      action:\n        environment: e\n        commands: ['echo ${a} ${b} > out.txt']\nparameters:\n  - name: a\n    dtype: int\n  - name: b\n    dtype: string\n    defaultValue: x\n  - name: c\n    dtype: int\n    index: 0\n    isRequired: false\n",
+        ),
+    ]);
+    let home = Home::new();
+    let report = home.json(&["template", "check", t.path().to_str().unwrap()]);
+    let shown: Vec<(String, i64, bool)> = report["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["index"].as_i64().unwrap(),
+                p["required"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // Form order by index, ties in list order: a (position 0), c (index 0),
+    // b (position 1).
+    assert_eq!(
+        shown,
+        [
+            ("a".to_string(), 0, true),
+            ("c".to_string(), 0, false),
+            ("b".to_string(), 1, false)
+        ]
+    );
+    let id = home.install(t.path());
+    let (output, _) = home.run_wait(&[&id]);
+    assert!(!output.status.success());
+    assert!(
+        common::stderr(&output).contains("'a'"),
+        "{}",
+        common::stderr(&output)
+    );
+    let (_, run) = home.run_wait(&[&id, "--arg", "a=3"]);
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    assert_eq!(
+        fs::read_to_string(home.run_dir(&run).join("out.txt")).unwrap(),
+        "3 x\n"
+    );
+}
+
+fn result_template(document: &str) -> tempfile::TempDir {
+    template(&[
+        ("flowserv.yaml", "name: Results\nspecfile: benchmark.yaml\n"),
+        (
+            "benchmark.yaml",
+            &format!(
+                "workflow:\n  files:\n    outputs: [r.json]\n  steps:\n    - name: s\n      action:\n        environment: e\n        commands:\n          - |\n            cat > r.json <<'END'\n            {document}\n            END\nresults:\n  file: r.json\n  schema:\n    - name: n\n      label: N\n      dtype: int\n    - name: flag\n      label: Flag\n      dtype: int\n    - name: x\n      label: X\n      dtype: float\n    - name: note\n      label: Note\n      dtype: string\n      required: false\n"
+            ),
+        ),
+    ])
+}
+
+/// Result values are cast as flowServ casts them (Python's int(), float(),
+/// str()); a missing required column ends the run in ERROR naming it
+/// (flowdesk's listed difference `result-errors`).
+#[test]
+fn result_values_cast_as_python_and_a_missing_column_is_named() {
+    let home = Home::new();
+    let t = result_template(r#"{"n": 2.7, "flag": true, "x": "1_5", "note": {"a": [1, "b"]}}"#);
+    let id = home.install(t.path());
+    let (_, run) = home.run_wait(&[&id]);
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    assert_eq!(run["results"]["n"], 2);
+    assert_eq!(run["results"]["flag"], 1);
+    assert_eq!(run["results"]["x"], 15.0);
+    assert_eq!(run["results"]["note"], "{'a': [1, 'b']}");
+    let t = result_template(r#"{"n": 1, "x": 0.5}"#);
+    let home = Home::new();
+    let id = home.install(t.path());
+    let (_, run) = home.run_wait(&[&id]);
+    assert_eq!(run["state"], "ERROR", "{run}");
+    assert!(
+        run["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("no value for required column 'flag'"),
+        "{run}"
+    );
+}
+
+/// A run lists the files the template declares (not the inputs copied into
+/// its folder), each under its `key`, and downloads by that key.
+#[test]
+fn run_files_are_the_declared_outputs_under_their_keys() {
+    let home = Home::new();
+    let id = home.sample("Hello World (sample)");
+    let (_, run) = home.run_wait(&[&id, "--arg", "sleeptime=0"]);
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    let mut keys: Vec<(&str, &str)> = run["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["key"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            ("analytics", "results/analytics.json"),
+            ("greetings", "results/greetings.txt")
+        ]
+    );
+    let out = home.path().join("greetings.txt");
+    home.ok(&[
+        "download",
+        run["id"].as_str().unwrap(),
+        "greetings",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("Hello Alice!"));
+    // Without declared outputs, every file the run made is listed.
+    let t = template(&[
+        ("flowserv.yaml", "name: Undeclared\nspecfile: benchmark.yaml\nfiles:\n  - source: data\n"),
+        ("data/in.txt", "input\n"),
+        (
+            "benchmark.yaml",
+            "workflow:\n  steps:\n    - name: s\n      action:\n        environment: e\n        commands: ['mkdir -p out && cp data/in.txt out/copy.txt']\n",
+        ),
+    ]);
+    let id = home.install(t.path());
+    let (_, run) = home.run_wait(&[&id]);
+    let paths: Vec<&str> = run["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["out/copy.txt"], "{run}");
+}
+
+/// Commands are expanded as flowServ expands them: only workflow parameters
+/// are variables, a name that is not one stands for itself, `$$` is a `$`,
+/// lists and records print as Python prints them, and `$[[b ? x]]` without an
+/// else branch is `None`. Instructions may include with spaces in the braces.
+#[test]
+fn commands_follow_flowservs_placeholder_rules() {
+    let t = template(&[
+        (
+            "flowserv.yaml",
+            "name: Placeholders\ninstructions: instructions.md\nspecfile: benchmark.yaml\n",
+        ),
+        ("instructions.md", "# Title\n{{ part.md }}\n"),
+        ("part.md", "Included part."),
+        (
+            "benchmark.yaml",
+            r#"workflow:
+  files:
+    outputs: [out.txt]
+  parameters:
+    items: $[[items]]
+    rec: $[[rec]]
+    opt: $[[flag ? on]]
+  steps:
+    - name: s
+      action:
+        environment: e
+        commands:
+          - echo "${HOME} $${HOME} ${items} ${rec} ${opt} ${greeting}" > out.txt
+parameters:
+  - name: items
+    dtype: list
+    defaultValue: [1, 'a']
+    para: {name: item, dtype: string, index: 0, isRequired: true}
+  - name: rec
+    dtype: record
+    defaultValue: [{name: a, value: 1}]
+    fields:
+      - {name: a, dtype: int, index: 0, isRequired: true}
+  - name: flag
+    dtype: bool
+    defaultValue: true
+  - name: greeting
+    dtype: string
+    defaultValue: Hello
+"#,
+        ),
+    ]);
+    let home = Home::new();
+    let report = home.json(&["template", "check", t.path().to_str().unwrap()]);
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    let id = home.install(t.path());
+    let (_, run) = home.run_wait(&[&id, "--arg", "flag=false"]);
+    assert_eq!(run["state"], "SUCCESS", "{run}");
+    let home_dir = std::env::var("HOME").unwrap_or_default();
+    assert_eq!(
+        fs::read_to_string(home.run_dir(&run).join("out.txt")).unwrap(),
+        format!("HOME {home_dir} ['1', 'a'] {{'a': 1}} None greeting\n")
+    );
+    assert_eq!(report["instructions"], "# Title\nIncluded part.\n");
+}
+
+/// A benchmark whose name is taken is refused with the next free name, which
+/// installs.
+#[test]
+fn a_taken_name_is_refused_with_the_next_free_name() {
+    let home = Home::new();
+    let folder = common::samples().join("predictor");
+    home.sample("Predictor (sample)");
+    let output = home.run(&["install", folder.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert_eq!(
+        common::stderr(&output).trim(),
+        "error: a benchmark named 'Predictor (sample)' is already installed; install this one as 'Predictor (sample) (1)' (`--name 'Predictor (sample) (1)'`)"
+    );
+    let installed = home.json(&[
+        "install",
+        folder.to_str().unwrap(),
+        "--name",
+        "Predictor (sample) (1)",
+    ]);
+    assert_eq!(installed["name"], "Predictor (sample) (1)");
+    let output = home.run(&["install", folder.to_str().unwrap()]);
+    assert!(common::stderr(&output).contains("'Predictor (sample) (2)'"));
+}
+
+/// What flowServ accepts but is probably a mistake loads with a warning that
+/// `template check` shows.
+#[test]
+fn template_check_shows_warnings_for_what_flowserv_accepts() {
+    let t = template(&[
+        (
+            "flowserv.yaml",
+            "name: Warnings\nspecfile: benchmark.yaml\nfiles:\n  - source: gone\n",
+        ),
+        (
+            "benchmark.yaml",
+            "workflow:\n  steps:\n    - name: s\n      action:\n        environment: e\n        commands: ['true']\nparameters:\n  - name: n\n    dtype: int\n    defaultValue: many\n    group: nogroup\n",
+        ),
+    ]);
+    let home = Home::new();
+    let report = home.json(&["template", "check", t.path().to_str().unwrap()]);
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "flowserv.yaml: files[0].source: 'gone' does not exist; nothing is copied for it",
+            "benchmark.yaml: parameters[0] 'n': 'defaultValue' is not valid: 'many' is not an integer; a run without a value for 'n' fails",
+            "benchmark.yaml: parameter 'n' belongs to group 'nogroup', which parameterGroups does not declare",
+        ]
+    );
+    let text = home.ok(&["template", "check", t.path().to_str().unwrap()]);
+    assert!(
+        text.contains("warning: flowserv.yaml: files[0].source: 'gone' does not exist"),
+        "{text}"
+    );
+}

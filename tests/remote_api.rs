@@ -504,3 +504,59 @@ fn the_poller_follows_a_run_to_its_end_and_reports_only_changes() {
     let status = poller.status();
     assert!(status.last_success.is_some() && status.failure.is_none());
 }
+
+#[test]
+fn through_the_client_interface_an_unreachable_server_shows_its_last_leaderboard_marked_offline() {
+    use flowdesk::client::{Client, ClientError, LeaderboardQuery, RunRequest};
+    use flowdesk::remote::RemoteClient;
+    let mut server = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    let credentials = flowdesk::remote::Credentials::new(home.path(), false);
+    let anonymous = ServerApi::new(url(&server), None, None);
+    anonymous.register("erin", "pw").unwrap();
+    let token = anonymous.login("erin", "pw").unwrap().token.unwrap();
+    credentials.sign_in(&url(&server), "erin", &token).unwrap();
+    let client = RemoteClient::open(home.path(), url(&server), &credentials, None).unwrap();
+    assert_eq!(
+        client.connection().unwrap().signed_in_as.as_deref(),
+        Some("erin")
+    );
+    client.create_submission("helloworld", "team erin").unwrap();
+    let run = client
+        .start_run(&RunRequest {
+            benchmark: "Hello World".into(),
+            arguments: serde_json::from_value(serde_json::json!({"sleeptime": "0"})).unwrap(),
+            ..RunRequest::default()
+        })
+        .unwrap();
+    let done = client.wait(&run.id).unwrap();
+    assert_eq!(done.run.state, flowdesk::model::RunState::Success);
+    assert_eq!(done.run.submission, "team erin");
+    assert!(done.run.has_results());
+    let query = LeaderboardQuery {
+        benchmark: "helloworld".into(),
+        ..LeaderboardQuery::default()
+    };
+    let fresh = client.leaderboard(&query).unwrap().unwrap();
+    assert_eq!(fresh.len(), 1);
+    assert!(client.connection().unwrap().online);
+
+    server.stop();
+    let old = client.leaderboard(&query).unwrap().unwrap();
+    assert_eq!(old.row(0).unwrap().run_id, run.id);
+    assert_eq!(old.row(0).unwrap().values, fresh.row(0).unwrap().values);
+    let status = client.connection().unwrap();
+    assert!(!status.online, "{status:?}");
+    assert!(status.data_from.is_some(), "the time of what is shown");
+    assert!(
+        status.message.unwrap_or_default().contains("cannot reach"),
+        "the reason"
+    );
+    let error = client
+        .create_submission("helloworld", "another")
+        .unwrap_err();
+    assert!(
+        matches!(error, ClientError::Unreachable { .. }),
+        "{error:?}"
+    );
+}

@@ -6,7 +6,7 @@ use super::{parse_assignment, print_json, table};
 use crate::client::format::{optional_duration, time_text, value_json, value_text};
 use crate::client::{
     BenchmarkEdit, CleanupQuery, Client, ClientError, InstallRequest, InstallSource,
-    LeaderboardQuery, LeaderboardRow, RunDetail, RunQuery, RunRequest,
+    LeaderboardQuery, LeaderboardRow, Operation, RunDetail, RunQuery, RunRequest,
 };
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -196,7 +196,14 @@ pub fn submissions(client: &dyn Client, workflow: &str, as_json: bool) -> Outcom
         print_json(&Value::Array(
             submissions
                 .iter()
-                .map(|s| json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id, "createdAt": s.created_at}))
+                .map(|s| {
+                    let mut doc = json!({"id": s.id, "name": s.name, "workflow": s.benchmark_id, "createdAt": s.created_at});
+                    // A server's submissions have members; this computer's do not.
+                    if !s.members.is_empty() {
+                        doc["members"] = json!(s.members);
+                    }
+                    doc
+                })
                 .collect(),
         ))?;
     } else {
@@ -373,11 +380,22 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
     if args.json {
         print_json(&json!({"id": run.id, "state": run.state.as_str()}))?;
     } else {
-        say!(
-            "run {} started; follow it with `flowdesk logs {} --follow`",
-            run.id,
-            run.id
-        );
+        let capabilities = client.capabilities();
+        if capabilities.supports(Operation::Logs) {
+            say!(
+                "run {} started; follow it with `flowdesk logs {} --follow`",
+                run.id,
+                run.id
+            );
+        } else {
+            say!(
+                "run {} started on {}; see it with `flowdesk show {} --server {}`",
+                run.id,
+                capabilities.backend,
+                run.id,
+                capabilities.backend
+            );
+        }
     }
     Ok(0)
 }
@@ -566,6 +584,55 @@ fn print_run(detail: &RunDetail) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// `flowdesk submit`: send a local run to a server and start it there.
+pub fn submit(
+    local: &dyn Client,
+    server: &dyn Client,
+    run: &str,
+    options: &crate::client::submit::SubmitOptions,
+    wait: bool,
+    as_json: bool,
+) -> Outcome {
+    let submitted = crate::client::submit::submit(local, server, run, options)?;
+    let backend = server.capabilities().backend;
+    if !wait {
+        if as_json {
+            print_json(&json!({
+                "id": submitted.run.id,
+                "state": submitted.run.state.as_str(),
+                "server": backend,
+                "workflow": submitted.benchmark_id,
+                "submission": submitted.submission,
+            }))?;
+        } else {
+            say!(
+                "run {} of submission '{}' started on {backend}; see it with `flowdesk show {} --server {backend}`",
+                submitted.run.id,
+                submitted.submission,
+                submitted.run.id
+            );
+        }
+        return Ok(0);
+    }
+    if !as_json {
+        eprintln!(
+            "run {} of submission '{}' started on {backend}",
+            submitted.run.id, submitted.submission
+        );
+    }
+    let run = server.wait(&submitted.run.id)?;
+    if as_json {
+        print_json(&run_json(&run))?;
+    } else {
+        print_run(&run)?;
+    }
+    Ok(if run.run.state == RunState::Success {
+        0
+    } else {
+        1
+    })
+}
+
 pub fn show(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let run = client.run(run)?;
     if as_json {
@@ -601,6 +668,9 @@ pub fn cancel(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let ended = run.state.is_finished();
     if as_json {
         print_json(&json!({"id": run.id, "canceling": !ended, "state": run.state.as_str()}))?;
+    } else if ended && !client.capabilities().supports(Operation::RunFolder) {
+        // A server cancels at once.
+        say!("canceled run {}", run.id);
     } else if ended {
         say!("canceled run {} (the process running it had died)", run.id);
     } else {

@@ -14,12 +14,15 @@ macro_rules! say {
 
 mod commands;
 mod doctor;
+mod env;
 mod servers;
 mod template;
 
 use crate::client::local::LocalOptions;
 use crate::client::{Client, ClientError, LocalClient};
 use crate::config::Config;
+use crate::remote::select::choose_server_from_env;
+use crate::remote::RemoteClient;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -41,6 +44,12 @@ pub struct Cli {
     /// (default: FLOWSERV_API_DIR, else the platform data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
+
+    /// Work on this flowServ server instead of this computer (default:
+    /// FLOWDESK_SERVER, else flowServ's FLOWSERV_CLIENT=remote with
+    /// FLOWSERV_API_PROTOCOL/HOST/PORT/PATH and FLOWSERV_ACCESS_TOKEN).
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -76,6 +85,9 @@ pub enum Command {
     /// Create, rename or delete a submission.
     #[command(subcommand)]
     Submission(commands::SubmissionCommand),
+    /// A benchmark's own Python environment from its requirements.txt.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
     /// Upload a file to a submission.
     Upload {
         submission: String,
@@ -187,6 +199,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a run of this computer to a server: the same arguments and files,
+    /// to a submission there (`--server` says which server).
+    Submit {
+        /// The local run.
+        run: String,
+        /// The submission on the server (default: your only one).
+        #[arg(long)]
+        submission: Option<String>,
+        /// The benchmark on the server (default: the one with the same id or name).
+        #[arg(long)]
+        benchmark: Option<String>,
+        /// Wait for the server run to end.
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the home folder: database, backup, runs left by dead processes,
     /// leftover processes, orphaned run folders, temporary folders, permissions.
     Doctor {
@@ -248,15 +277,63 @@ pub fn run(cli: Cli) -> i32 {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
+    let server = match choose_server_from_env(cli.server.as_deref()) {
+        Ok(server) => server,
+        Err(e) => return fail(e),
+    };
     // Commands that need no backend of this computer.
     match command {
         Command::Execute { run } => return execute(config, &run),
         Command::Doctor { fix, restore, json } => return doctor::run(config, fix, restore, json),
         Command::Login(args) => return servers::login(config, args),
         Command::Register(args) => return servers::register(config, args),
-        Command::Logout { url, json } => return servers::logout(config, url, json),
+        Command::Logout { url, json } => {
+            return servers::logout(config, url.or(server.map(|s| s.url.key())), json)
+        }
         Command::Servers { json } => return servers::servers(config, json),
         _ => {}
+    }
+    let remote = match &server {
+        Some(choice) => match RemoteClient::open(
+            &config.home,
+            choice.url.clone(),
+            &servers::credentials(&config),
+            choice.token.clone(),
+        ) {
+            Ok(client) => Some(client),
+            Err(e) => return report(e),
+        },
+        None => None,
+    };
+    if let Command::Submit {
+        run,
+        submission,
+        benchmark,
+        wait,
+        json,
+    } = &command
+    {
+        let Some(remote) = remote.as_ref() else {
+            return fail("`flowdesk submit` sends a run to a server: say which with --server URL (or FLOWDESK_SERVER)");
+        };
+        let local = match LocalClient::open_with(config, LocalOptions::default()) {
+            Ok(client) => client,
+            Err(e) => return report(e),
+        };
+        let options = crate::client::submit::SubmitOptions {
+            submission: submission.clone(),
+            benchmark: benchmark.clone(),
+        };
+        return match commands::submit(&local, remote, run, &options, *wait, *json) {
+            Ok(code) => code,
+            Err(e) => report(e),
+        };
+    }
+    if let Some(remote) = remote.as_ref() {
+        return match dispatch(remote, command) {
+            Ok(code) => code,
+            Err(e) => report(e),
+        };
     }
     // A command ends soon after its work; post-processing it starts must not.
     // `cancel` recovers after it acted: a run whose owner died is what it
@@ -273,8 +350,19 @@ pub fn run(cli: Cli) -> i32 {
         Ok(client) => client,
         Err(e) => return report(e),
     };
-    let client: &dyn Client = &local;
-    let outcome = match command {
+    let outcome = dispatch(&local, command);
+    if cancels {
+        local.recover();
+    }
+    match outcome {
+        Ok(code) => code,
+        Err(e) => report(e),
+    }
+}
+
+/// Run a benchmark command on a backend (this computer or a server).
+fn dispatch(client: &dyn Client, command: Command) -> Result<i32, ClientError> {
+    match command {
         Command::Template(_)
         | Command::Execute { .. }
         | Command::Doctor { .. }
@@ -282,6 +370,7 @@ pub fn run(cli: Cli) -> i32 {
         | Command::Register(_)
         | Command::Logout { .. }
         | Command::Servers { .. }
+        | Command::Submit { .. }
         | Command::Open(_) => Ok(0),
         Command::Install(args) => commands::install(client, args),
         Command::Uninstall { workflow, json } => commands::uninstall(client, &workflow, json),
@@ -289,6 +378,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Workflow(command) => commands::workflow(client, command),
         Command::Submissions { workflow, json } => commands::submissions(client, &workflow, json),
         Command::Submission(command) => commands::submission(client, command),
+        Command::Env(command) => env::run(client, command),
         Command::Upload {
             submission,
             file,
@@ -327,13 +417,6 @@ pub fn run(cli: Cli) -> i32 {
             json,
         } => commands::cleanup(client, &before, state.as_deref(), workflow.as_deref(), json),
         Command::Repo { json } => commands::repo(client, json),
-    };
-    if cancels {
-        local.recover();
-    }
-    match outcome {
-        Ok(code) => code,
-        Err(e) => report(e),
     }
 }
 

@@ -81,10 +81,10 @@ fn sign_in(config: &Config, args: &SignInArgs, register: bool) -> Result<i32, Re
         } else {
             "signed in"
         };
-        println!(
+        say(format!(
             "{verb} to `{}` as {username} (the token is kept in {place})",
             api.url()
-        );
+        ));
     }
     Ok(0)
 }
@@ -127,7 +127,7 @@ pub fn logout(config: Config, url: Option<String>, json: bool) -> i32 {
             if json {
                 print_json(&json!({"server": server, "signed_out": true, "note": note}));
             } else {
-                println!("signed out of `{server}`");
+                say(format!("signed out of `{server}`"));
                 if let Some(note) = note {
                     eprintln!("note: {note}");
                 }
@@ -206,7 +206,7 @@ pub fn servers(config: Config, json: bool) -> i32 {
             .collect();
         print_json(&json!(rows));
     } else if list.is_empty() {
-        println!("no servers; add one with `flowdesk login <url> --username NAME`");
+        say("no servers; add one with `flowdesk login <url> --username NAME`".into());
     } else {
         let rows: Vec<Vec<String>> = list
             .iter()
@@ -222,14 +222,16 @@ pub fn servers(config: Config, json: bool) -> i32 {
                 ]
             })
             .collect();
-        println!("{}", table(&["SERVER", "USER", "SIGN-IN"], &rows));
+        say(table(&["SERVER", "USER", "SIGN-IN"], &rows));
     }
     0
 }
 
+/// Output goes through the CLI's writer: a closed pipe ends quietly.
 fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
+    let _ = super::print_json(value);
+}
+
+fn say(text: String) {
+    let _ = super::print_line(format_args!("{text}"));
 }

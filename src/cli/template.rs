@@ -85,6 +85,7 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
             "name": template.name,
             "description": template.description,
             "specfile": template.spec_file,
+            "instructions": template.instructions,
             "parameters": template.parameters,
             "parameterGroups": template.groups,
             "outputs": template.outputs,
@@ -94,6 +95,7 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
                 "orderBy": r.effective_order(),
             })),
             "postproc": template.postproc,
+            "warnings": template.warnings,
         });
         super::print_json(&document)?;
         return Ok(0);
@@ -102,6 +104,9 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
     say!("  template: {}", template.spec_file);
     if let Some(description) = &template.description {
         say!("  description: {description}");
+    }
+    for warning in &template.warnings {
+        say!("warning: {warning}");
     }
     say!("");
     if template.parameters.is_empty() {

@@ -26,6 +26,12 @@ pub enum Operation {
     TemplateCheck,
     /// Settings of this computer (Python, parallel runs, workers).
     Settings,
+    /// Show the expanded steps of a run before starting it.
+    Preview,
+    /// Choose who belongs to a submission (a server's submissions have members).
+    Members,
+    /// Give a benchmark its own Python environment from its requirements.
+    Environments,
 }
 
 impl Operation {
@@ -41,6 +47,9 @@ impl Operation {
             Operation::Cleanup => "cleaning up old runs",
             Operation::TemplateCheck => "checking a template folder",
             Operation::Settings => "changing settings",
+            Operation::Preview => "previewing a run's steps",
+            Operation::Members => "choosing a submission's members",
+            Operation::Environments => "a benchmark's own Python environment",
         }
     }
 }

@@ -60,6 +60,10 @@ pub enum ClientError {
     /// The server failed and said why.
     #[error("{0}")]
     Server(String),
+    /// A benchmark of that name is installed already; `suggestion` is the
+    /// next free name (flowServ's `name (1)`), which the caller can offer.
+    #[error("a benchmark named '{name}' is already installed; install this one as '{suggestion}' (`--name '{suggestion}'`)")]
+    NameTaken { name: String, suggestion: String },
     /// Any other failure of this computer's service (template, store, engine).
     #[error(transparent)]
     Local(ServiceError),
@@ -87,7 +91,8 @@ impl ClientError {
             | ClientError::Io { .. }
             | ClientError::Output(_)
             | ClientError::Forbidden(_)
-            | ClientError::TooLarge(_) => ErrorKind::User,
+            | ClientError::TooLarge(_)
+            | ClientError::NameTaken { .. } => ErrorKind::User,
             ClientError::Unsupported { .. } => ErrorKind::Unsupported,
             ClientError::Unreachable { .. }
             | ClientError::SignedOut { .. }
@@ -135,6 +140,9 @@ impl From<ServiceError> for ClientError {
             },
             ServiceError::Argument(e) => ClientError::Argument(e),
             ServiceError::Invalid(message) => ClientError::Invalid(message),
+            ServiceError::NameTaken { name, suggestion } => {
+                ClientError::NameTaken { name, suggestion }
+            }
             ServiceError::Io { path, source } => ClientError::Io { path, source },
             other => ClientError::Local(other),
         }

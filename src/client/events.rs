@@ -25,6 +25,17 @@ pub enum ClientEvent {
         run_id: Option<String>,
         message: String,
     },
+    /// Something shown changed on the server (a leaderboard, a submission's
+    /// runs), about `benchmark_id` when known: read it again.
+    Changed { benchmark_id: Option<String> },
+    /// The server went away (`online: false`, with the reason) or answers
+    /// again.
+    Connection {
+        online: bool,
+        message: Option<String>,
+    },
+    /// A benchmark's environment is being created: how far, or how it ended.
+    Environment(super::view::EnvironmentProgressView),
 }
 
 impl ClientEvent {
@@ -35,6 +46,9 @@ impl ClientEvent {
             | ClientEvent::LogGrew { run_id }
             | ClientEvent::RunFinished { run_id, .. } => Some(run_id),
             ClientEvent::Problem { run_id, .. } => run_id.as_deref(),
+            ClientEvent::Changed { .. }
+            | ClientEvent::Connection { .. }
+            | ClientEvent::Environment(_) => None,
         }
     }
 }

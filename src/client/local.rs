@@ -3,7 +3,7 @@
 //! computer has: its configuration and settings file, and the execution of a
 //! run handed over by `flowdesk run` (`__execute`).
 
-use super::capabilities::Capabilities;
+use super::capabilities::{Capabilities, Operation};
 use super::error::ClientError;
 use super::events::{ClientEvent, EventHub, Subscriber};
 use super::templates::preview_view;
@@ -262,6 +262,39 @@ fn client_event(event: &ServiceEvent) -> ClientEvent {
         ServiceEvent::LogGrew { run_id } => ClientEvent::LogGrew { run_id },
         ServiceEvent::RunFinished { run_id, state } => ClientEvent::RunFinished { run_id, state },
         ServiceEvent::Problem { run_id, message } => ClientEvent::Problem { run_id, message },
+        ServiceEvent::Environment(progress) => ClientEvent::Environment(EnvironmentProgressView {
+            fraction: progress.fraction(),
+            benchmark_id: progress.workflow_id,
+            done: progress.done,
+            total: progress.total,
+            message: progress.message,
+            finished: progress.finished,
+        }),
+    }
+}
+
+fn environment_view(info: service::EnvironmentInfo) -> EnvironmentView {
+    use service::EnvironmentState as S;
+    EnvironmentView {
+        benchmark_id: info.workflow_id,
+        requirements: info.requirements,
+        status: match info.state {
+            S::None => EnvironmentStatus::None,
+            S::Missing => EnvironmentStatus::Missing,
+            S::Creating { started, .. } => EnvironmentStatus::Creating { started },
+            S::Ready {
+                python,
+                tool,
+                created,
+            } => EnvironmentStatus::Ready {
+                python,
+                tool,
+                created,
+            },
+            S::Failed { message } => EnvironmentStatus::Failed { message },
+        },
+        folder: info.folder,
+        log: info.log,
     }
 }
 
@@ -391,7 +424,13 @@ impl RankedRows for LocalRanking {
 
 impl Client for LocalClient {
     fn capabilities(&self) -> Capabilities {
-        Capabilities::everything(BACKEND)
+        Capabilities::without(
+            BACKEND,
+            [(
+                Operation::Members,
+                "submissions on this computer are yours alone; members belong to a server's submissions",
+            )],
+        )
     }
 
     fn subscribe(&self, subscriber: Subscriber) {
@@ -509,6 +548,15 @@ impl Client for LocalClient {
 
     fn delete_submission(&self, key: &str) -> Result<Submission, ClientError> {
         Ok(submission(self.service.delete_submission(key)?))
+    }
+
+    fn set_members(
+        &self,
+        _submission: &str,
+        _members: &[String],
+    ) -> Result<Submission, ClientError> {
+        self.capabilities().check(Operation::Members)?;
+        Err(ClientError::Invalid("members cannot be set here".into()))
     }
 
     fn set_submission_workers(
@@ -707,6 +755,22 @@ impl Client for LocalClient {
 
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError> {
         Ok(self.service.export_postproc(benchmark, out)?)
+    }
+
+    fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(self.service.environment(benchmark)?))
+    }
+
+    fn create_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.create_environment(benchmark)?,
+        ))
+    }
+
+    fn remove_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        Ok(environment_view(
+            self.service.remove_environment(benchmark)?,
+        ))
     }
 }
 

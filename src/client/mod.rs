@@ -22,6 +22,8 @@ pub mod events;
 pub mod export;
 pub mod format;
 pub mod local;
+pub mod servers;
+pub mod submit;
 pub mod templates;
 pub mod view;
 
@@ -45,6 +47,20 @@ pub trait Client: Send + Sync {
 
     /// Runs running and queued.
     fn activity(&self) -> Result<Activity, ClientError>;
+
+    /// Whether the backend can be reached and whose sign-in it uses; `None`
+    /// for this computer, which is always there.
+    fn connection(&self) -> Option<ConnectionStatus> {
+        None
+    }
+
+    /// What the user is looking at, so that a backend that has to ask for
+    /// changes (a server) asks about that. This computer pushes its events
+    /// and needs no focus.
+    fn set_focus(&self, _focus: Focus) {}
+
+    /// Whether the window is visible: a hidden window asks a server less often.
+    fn set_visible(&self, _visible: bool) {}
 
     // ----- benchmarks ------------------------------------------------------------
 
@@ -91,6 +107,22 @@ pub trait Client: Send + Sync {
 
     /// Upload a local file to a submission.
     fn upload(&self, submission: &str, file: &Path) -> Result<Upload, ClientError>;
+
+    /// Upload, calling `progress(sent, total)` as bytes go out (a server
+    /// upload streams; a local one is a copy, reported once at the end).
+    fn upload_with_progress(
+        &self,
+        submission: &str,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Upload, ClientError> {
+        let upload = self.upload(submission, file)?;
+        progress(upload.size, upload.size);
+        Ok(upload)
+    }
+
+    /// Set who belongs to a submission, by user name ([`Operation::Members`]).
+    fn set_members(&self, submission: &str, members: &[String]) -> Result<Submission, ClientError>;
 
     fn uploads(&self, submission: &str) -> Result<Vec<Upload>, ClientError>;
 
@@ -149,6 +181,40 @@ pub trait Client: Send + Sync {
 
     /// Pack the latest post-processing outputs into a `.tar.gz`.
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError>;
+
+    // ----- benchmark environments ------------------------------------------------
+
+    /// The benchmark's own Python environment ([`Operation::Environments`]).
+    fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// Start creating the benchmark's environment from its requirements;
+    /// progress comes as [`ClientEvent::Environment`] ([`Operation::Environments`]).
+    fn create_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// Remove the benchmark's environment ([`Operation::Environments`]).
+    fn remove_environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {
+        let _ = benchmark;
+        Err(self.no_environments())
+    }
+
+    /// The error of a backend without environments.
+    fn no_environments(&self) -> ClientError {
+        let capabilities = self.capabilities();
+        capabilities
+            .check(Operation::Environments)
+            .err()
+            .unwrap_or(ClientError::Unsupported {
+                operation: Operation::Environments.describe(),
+                backend: capabilities.backend,
+                reason: "this backend keeps no environments",
+            })
+    }
 
     /// Write the leaderboard as CSV (full precision); returns the row count. A
     /// benchmark without a result schema has no leaderboard to export: that is

@@ -81,6 +81,7 @@ fn report(folder: &TemplateFolder) -> TemplateReport {
             input_files: p.input_files.clone(),
             runs: p.runs.clone(),
         }),
+        warnings: folder.warnings.clone(),
     }
 }
 

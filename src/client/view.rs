@@ -437,6 +437,9 @@ pub struct TemplateReport {
     pub outputs: Option<Vec<OutputFile>>,
     pub results: Option<ResultSchema>,
     pub postproc: Option<PostprocInputs>,
+    /// What flowServ accepts but is probably a mistake, one message each
+    /// naming the file and element (the template loads all the same).
+    pub warnings: Vec<String>,
 }
 
 /// What post-processing takes from each ranked run.
@@ -504,4 +507,83 @@ pub struct CleanupQuery {
     pub before: DateTime<Utc>,
     pub state: Option<RunState>,
     pub benchmark: Option<String>,
+}
+
+/// What the user is looking at (see [`crate::client::Client::set_focus`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Focus {
+    Nothing,
+    /// A benchmark's overview or its New run form.
+    Benchmark(String),
+    Leaderboard(LeaderboardQuery),
+    Runs(RunQuery),
+    Run(String),
+}
+
+/// How a backend that lives elsewhere (a server) is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionStatus {
+    /// The server's address.
+    pub server: String,
+    /// False while the server cannot be reached.
+    pub online: bool,
+    /// Why it is offline (or why the last request failed).
+    pub message: Option<String>,
+    /// When the server last answered.
+    pub updated: Option<std::time::SystemTime>,
+    /// When what is shown was fetched, if it came from the offline cache.
+    pub data_from: Option<DateTime<Utc>>,
+    /// Who is signed in, if anyone.
+    pub signed_in_as: Option<String>,
+}
+
+/// A benchmark's own Python environment (made from its `requirements.txt`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvironmentView {
+    #[serde(rename = "benchmark")]
+    pub benchmark_id: String,
+    /// The requirement lines.
+    pub requirements: Vec<String>,
+    #[serde(flatten)]
+    pub status: EnvironmentStatus,
+    /// Where the environment is (or will be).
+    pub folder: PathBuf,
+    /// pip's (or uv's) output of the last creation.
+    pub log: PathBuf,
+}
+
+/// Where an environment stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum EnvironmentStatus {
+    /// The benchmark lists no requirements: runs use the configured Python.
+    None,
+    /// It lists requirements and has no environment: runs use the configured
+    /// Python (and flowdesk's flowServ helper modules).
+    Missing,
+    /// Being created.
+    Creating { started: String },
+    /// Runs use `python`, made with `tool` (`uv` or `pip`).
+    Ready {
+        python: String,
+        tool: String,
+        created: String,
+    },
+    /// The last creation failed, and why; runs use the configured Python.
+    Failed { message: String },
+}
+
+/// How far the creation of an environment is (in [`crate::client::ClientEvent::Environment`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentProgressView {
+    pub benchmark_id: String,
+    /// Requirements collected so far, of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// Share done, for a progress bar.
+    pub fraction: f32,
+    /// What happens now, in words.
+    pub message: String,
+    /// Set when it ended: the interpreter, or why it failed.
+    pub finished: Option<Result<String, String>>,
 }

@@ -4,15 +4,19 @@
 //! and the app never writes into a screen: everything a screen learns comes
 //! through the state.
 
-use super::backend::{Backend, Request, Response};
+use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose};
 use super::state::{
-    Action, AppState, FormRequest, Loading, Persisted, Screen, SettingsRequest, Tab, TemplateCheck,
+    Action, AppState, FormRequest, Loading, NameClash, Persisted, Screen, ServerAction,
+    SettingsRequest, Tab, TemplateCheck,
 };
 use super::{
-    benchmarks, leaderboard, new_run, overview, run_detail, runs, settings, template_check,
+    benchmarks, leaderboard, new_run, overview, run_detail, runs, servers, settings, sign_in,
+    submissions, template_check,
 };
-use crate::client::{ClientEvent, InstallRequest, InstallSource, LeaderboardQuery};
+use crate::client::{
+    ClientEvent, Focus, InstallRequest, InstallSource, LeaderboardQuery, Operation, RunQuery,
+};
 use crate::config::Config;
 use crate::model::RunState;
 use std::path::PathBuf;
@@ -47,6 +51,7 @@ pub struct FlowdeskApp {
     leaderboard: leaderboard::LeaderboardScreen,
     template_check: template_check::TemplateCheckScreen,
     settings: settings::SettingsScreen,
+    server_mode: ServerMode,
     title: String,
     /// A run list refresh is due.
     refresh_runs_at: Option<Instant>,
@@ -56,6 +61,22 @@ pub struct FlowdeskApp {
 }
 
 const PERSIST_KEY: &str = "flowdesk";
+/// How often the server line asks how the server is doing (from memory; the
+/// poller is what talks to the server).
+const CONNECTION_REFRESH: Duration = Duration::from_secs(1);
+
+/// The server parts of the app (see `servers.rs`, `sign_in.rs`, `submissions.rs`).
+#[derive(Default)]
+struct ServerMode {
+    panel: servers::ServersPanel,
+    submissions: submissions::SubmissionsScreen,
+    sign_in: Option<sign_in::SignInDialog>,
+    submit: Option<servers::SubmitDialog>,
+    /// What the server was last told is on screen, and whether it is visible.
+    focus: Option<Focus>,
+    visible: Option<bool>,
+    asked_connection: Option<Instant>,
+}
 
 impl FlowdeskApp {
     /// Create the app; `open` is a template folder or archive to check at once.
@@ -103,6 +124,7 @@ impl FlowdeskApp {
             run_detail: Default::default(),
             template_check: Default::default(),
             settings: Default::default(),
+            server_mode: Default::default(),
             title: String::new(),
             refresh_runs_at: None,
             exit_after_first_frame: std::env::var_os("FLOWDESK_EXIT_AFTER_FIRST_FRAME").is_some(),
@@ -140,6 +162,9 @@ impl FlowdeskApp {
             self.request(Request::Benchmark(id.clone()));
             self.request(Request::Runs(id.clone()));
             self.request_leaderboard(&id);
+            if self.state.supports(Operation::Environments) {
+                self.request(Request::Environment(id));
+            }
         }
     }
 
@@ -281,6 +306,61 @@ impl FlowdeskApp {
                 self.notify(format!("{action} failed"), true, Some(message));
             }
             Response::Activity(activity) => state.activity = activity,
+            Response::Environment(view) => {
+                if self.is_selected(&view.benchmark_id) {
+                    self.state.environment = Some(view);
+                }
+            }
+            Response::NameTaken {
+                request,
+                name,
+                suggestion,
+            } => {
+                state.loading.remove(&Loading::Install);
+                self.state.name_clash = Some(NameClash {
+                    request,
+                    name,
+                    suggestion,
+                });
+            }
+            Response::Servers(list) => state.servers = list,
+            Response::BackendChanged {
+                backend,
+                capabilities,
+            } => {
+                state.backend = backend;
+                state.capabilities = Some(capabilities);
+                state.connection = None;
+                // Another backend: nothing shown so far belongs to it.
+                state.benchmarks = Vec::new();
+                state.benchmarks_loaded = false;
+                state.persisted.selected_workflow = None;
+                state.detail = None;
+                state.runs = Default::default();
+                state.runs_for = None;
+                state.leaderboard = None;
+                state.leaderboard_for = None;
+                state.postproc = None;
+                state.run_detail = None;
+                state.preview = None;
+                state.submissions = None;
+                state.environment = None;
+                state.environment_progress = None;
+                self.server_mode.focus = None;
+                self.server_mode.visible = None;
+                if !state.persisted.tab.of_benchmark() {
+                    state.persisted.tab = Tab::Overview;
+                }
+                if state.persisted.tab == Tab::RunDetail {
+                    state.persisted.tab = Tab::Runs;
+                }
+            }
+            Response::Connection(connection) => state.connection = connection,
+            Response::Submissions { benchmark, list } => {
+                state.submissions = Some((benchmark, list));
+            }
+            Response::Upload(progress) => state.upload = progress,
+            Response::ServerNotice(notice) => state.server_notices.push(notice),
         }
     }
 
@@ -323,6 +403,40 @@ impl FlowdeskApp {
                 };
                 self.notify(text, true, Some(message));
             }
+            // A server: what is on screen changed there, or the server went
+            // away or came back (the status line reads the client's state).
+            ClientEvent::Changed { benchmark_id } => {
+                self.schedule_runs_refresh();
+                if let Some(id) = self.selected() {
+                    if benchmark_id.as_deref().is_none_or(|b| b == id) {
+                        self.request_leaderboard(&id);
+                    }
+                }
+            }
+            ClientEvent::Connection { .. } => {}
+            ClientEvent::Environment(progress) => {
+                let id = progress.benchmark_id.clone();
+                if let Some(finished) = &progress.finished {
+                    match finished {
+                        Ok(python) => self.notify(
+                            format!("The Python environment of {id} is ready: runs use {python}"),
+                            false,
+                            None,
+                        ),
+                        Err(message) => self.notify(
+                            format!("Creating the Python environment of {id} failed"),
+                            true,
+                            Some(message.clone()),
+                        ),
+                    }
+                    if self.is_selected(&id) {
+                        self.state.environment_progress = None;
+                        self.request(Request::Environment(id));
+                    }
+                } else if self.is_selected(&id) {
+                    self.state.environment_progress = Some(progress);
+                }
+            }
         }
     }
 
@@ -342,6 +456,8 @@ impl FlowdeskApp {
             state.leaderboard_for = None;
             state.postproc = None;
             state.preview = None;
+            state.environment = None;
+            state.environment_progress = None;
         }
         self.state.persisted.selected_workflow = Some(id);
         if matches!(
@@ -411,7 +527,118 @@ impl FlowdeskApp {
             Action::OpenPath(path) => self.request(Request::OpenPath(path)),
             Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
             Action::Notify(text) => self.notify(text, false, None),
+            Action::InstallAs(request) => {
+                self.state.name_clash = None;
+                self.request(Request::Install(*request));
+            }
+            Action::DismissNameClash => self.state.name_clash = None,
+            Action::CreateEnvironment(id) => self.request(Request::CreateEnvironment(id)),
+            Action::RemoveEnvironment(id) => self.request(Request::RemoveEnvironment(id)),
+            Action::Server(action) => self.server_action(action),
         }
+    }
+
+    fn server_action(&mut self, action: ServerAction) {
+        match action {
+            ServerAction::Use(backend) => self.request(Request::UseBackend(backend)),
+            ServerAction::Add(url) => self.request(Request::AddServer(url)),
+            ServerAction::SignIn {
+                url,
+                username,
+                password,
+                register,
+            } => self.request(Request::SignIn {
+                url,
+                username,
+                password: Password(password),
+                register,
+            }),
+            ServerAction::SignOut(url) => self.request(Request::SignOut(url)),
+            ServerAction::Remove(url) => self.request(Request::RemoveServer(url)),
+            ServerAction::Submit {
+                run,
+                server,
+                submission,
+                benchmark,
+            } => self.request(Request::Submit {
+                run,
+                server,
+                submission,
+                benchmark,
+            }),
+            ServerAction::LoadSubmissions(benchmark) => {
+                self.request(Request::Submissions(benchmark))
+            }
+            ServerAction::RenameSubmission { submission, name } => {
+                self.request(Request::RenameSubmission { submission, name })
+            }
+            ServerAction::SetMembers {
+                submission,
+                members,
+            } => self.request(Request::SetMembers {
+                submission,
+                members,
+            }),
+            ServerAction::DeleteSubmission(submission) => {
+                self.request(Request::DeleteSubmission(submission))
+            }
+            ServerAction::OpenSignIn(url) => {
+                self.server_mode.sign_in = Some(sign_in::SignInDialog::new(url, &self.state))
+            }
+            ServerAction::OpenSubmit(run) => {
+                self.server_mode.submit = Some(servers::SubmitDialog::new(run, &self.state))
+            }
+        }
+    }
+
+    /// Tell a server what is on screen and whether the window is visible, so
+    /// that it polls that; refresh the server line.
+    fn server_logic(&mut self, ctx: &egui::Context) {
+        if self.state.backend.is_none() {
+            return;
+        }
+        let visible = ctx.input(|i| !i.viewport().minimized.unwrap_or(false));
+        if self.server_mode.visible != Some(visible) {
+            self.server_mode.visible = Some(visible);
+            self.request(Request::Visible(visible));
+        }
+        let benchmark = self.selected();
+        let focus = match (self.state.persisted.tab, benchmark) {
+            (_, None) => Focus::Nothing,
+            (Tab::Leaderboard, Some(benchmark)) => {
+                let sort = &self.state.persisted.leaderboard;
+                Focus::Leaderboard(LeaderboardQuery {
+                    benchmark,
+                    order: sort.order(),
+                    all_runs: sort.all_runs,
+                })
+            }
+            (Tab::Runs, Some(benchmark)) => Focus::Runs(RunQuery {
+                benchmark: Some(benchmark),
+                ..Default::default()
+            }),
+            (Tab::RunDetail, Some(benchmark)) => match &self.state.run_detail {
+                Some(detail) => Focus::Run(detail.run.id.clone()),
+                None => Focus::Benchmark(benchmark),
+            },
+            (Tab::TemplateCheck | Tab::Settings, _) => Focus::Nothing,
+            (_, Some(benchmark)) => Focus::Benchmark(benchmark),
+        };
+        if self.server_mode.focus.as_ref() != Some(&focus) {
+            self.server_mode.focus = Some(focus.clone());
+            self.request(Request::Focus(focus));
+        }
+        let due = self
+            .server_mode
+            .asked_connection
+            .is_none_or(|at| at.elapsed() >= CONNECTION_REFRESH);
+        if due {
+            self.server_mode.asked_connection = Some(Instant::now());
+            self.request(Request::Connection);
+        }
+        // "updated 3 s ago" counts up: one repaint a second while a server is
+        // shown (this computer repaints only when something happens).
+        ctx.request_repaint_after(CONNECTION_REFRESH);
     }
 
     fn poll_dialogs(&mut self) {
@@ -484,6 +711,7 @@ impl FlowdeskApp {
             if let Some(config) = &self.state.config {
                 ui.label(egui::RichText::new(format!("Home: {}", config.home.display())).weak());
             }
+            servers::status_ui(ui, &self.state);
         });
     }
 
@@ -508,6 +736,7 @@ impl FlowdeskApp {
                 Tab::Runs,
                 Tab::RunDetail,
                 Tab::Leaderboard,
+                Tab::Submissions,
             ] {
                 if tab == Tab::RunDetail && self.state.run_detail.is_none() {
                     continue;
@@ -532,6 +761,7 @@ impl FlowdeskApp {
             Tab::Runs => &mut self.runs,
             Tab::RunDetail => &mut self.run_detail,
             Tab::Leaderboard => &mut self.leaderboard,
+            Tab::Submissions => &mut self.server_mode.submissions,
             Tab::TemplateCheck => &mut self.template_check,
             Tab::Settings => &mut self.settings,
         };
@@ -559,24 +789,27 @@ impl FlowdeskApp {
             .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
             .show(ctx, |ui| {
                 for (i, toast) in self.toasts.iter().enumerate().rev().take(4) {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.set_max_width(360.0);
-                        let text = egui::RichText::new(&toast.text);
-                        ui.horizontal(|ui| {
-                            if toast.error {
-                                ui.colored_label(ui.visuals().error_fg_color, text.strong());
-                            } else {
-                                ui.label(text);
-                            }
-                            if ui.small_button("Dismiss").clicked() {
-                                dismiss = Some(i);
-                            }
-                        });
-                        if let Some(detail) = &toast.detail {
-                            ui.collapsing("Details", |ui| {
-                                ui.add(egui::Label::new(detail).wrap());
+                    // One id scope per toast: two with "Details" must not clash.
+                    ui.push_id(i, |ui| {
+                        egui::Frame::popup(ui.style()).show(ui, |ui| {
+                            ui.set_max_width(360.0);
+                            let text = egui::RichText::new(&toast.text);
+                            ui.horizontal(|ui| {
+                                if toast.error {
+                                    ui.colored_label(ui.visuals().error_fg_color, text.strong());
+                                } else {
+                                    ui.label(text);
+                                }
+                                if ui.small_button("Dismiss").clicked() {
+                                    dismiss = Some(i);
+                                }
                             });
-                        }
+                            if let Some(detail) = &toast.detail {
+                                ui.collapsing("Details", |ui| {
+                                    ui.add(egui::Label::new(detail).wrap());
+                                });
+                            }
+                        })
                     });
                 }
             });
@@ -630,6 +863,7 @@ impl eframe::App for FlowdeskApp {
         for action in std::mem::take(&mut self.actions) {
             self.apply(action, ctx);
         }
+        self.server_logic(ctx);
         let title = match self.state.selected_benchmark() {
             Some(w) if self.state.persisted.tab.of_benchmark() => format!("flowdesk — {}", w.name),
             _ => "flowdesk".to_string(),
@@ -655,10 +889,24 @@ impl eframe::App for FlowdeskApp {
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
+                self.server_mode
+                    .panel
+                    .ui(ui, &self.state, &mut self.actions);
                 self.benchmarks.ui(ui, &self.state, &mut self.actions)
             });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         self.runs.compare_window(&ctx, &self.state);
+        name_clash_ui(&ctx, &self.state, &mut self.actions);
+        if let Some(dialog) = self.server_mode.sign_in.as_mut() {
+            if !dialog.ui(&ctx, &self.state, &mut self.actions) {
+                self.server_mode.sign_in = None;
+            }
+        }
+        if let Some(dialog) = self.server_mode.submit.as_mut() {
+            if !dialog.ui(&ctx, &self.state, &mut self.actions) {
+                self.server_mode.submit = None;
+            }
+        }
         if self.exit_after_first_frame && self.state.benchmarks_loaded {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -669,4 +917,39 @@ impl eframe::App for FlowdeskApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PERSIST_KEY, &self.state.persisted);
     }
+}
+
+/// An install refused because its name is taken: the next free name, as
+/// flowServ would give it, one click away.
+fn name_clash_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action>) {
+    let Some(clash) = &state.name_clash else {
+        return;
+    };
+    egui::Window::new("Name taken")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "A benchmark named '{}' is already installed.",
+                clash.name
+            ));
+            ui.label(format!(
+                "Install this one as '{}'? (You can rename it later.)",
+                clash.suggestion
+            ));
+            ui.horizontal(|ui| {
+                if ui
+                    .button(format!("Install as '{}'", clash.suggestion))
+                    .clicked()
+                {
+                    let mut request = clash.request.clone();
+                    request.name = Some(clash.suggestion.clone());
+                    actions.push(Action::InstallAs(Box::new(request)));
+                }
+                if ui.button("Cancel").clicked() {
+                    actions.push(Action::DismissNameClash);
+                }
+            });
+        });
 }

@@ -8,18 +8,22 @@
 //! from a git URL, exports, template checks of big archives), each on its own
 //! thread, so a clone that takes a minute never holds up the runs table.
 
-use super::state::Loading;
+use super::state::{Loading, ServerNotice};
 use crate::client::local::LocalClient;
+use crate::client::servers::{ServerSummary, Servers};
 use crate::client::templates::{self, CheckOptions, TemplateWatcher};
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, Client, ClientError, ClientEvent,
-    InstallRequest, LeaderboardQuery, LeaderboardView, PostprocView, Preview, RunDetail, RunQuery,
-    RunRequest, RunRow, Submission, Subscriber, TemplateReport,
+    ConnectionStatus, EnvironmentView, Focus, InstallRequest, LeaderboardQuery, LeaderboardView,
+    PostprocView, Preview, RunDetail, RunQuery, RunRequest, RunRow, Submission, Subscriber,
+    TemplateReport,
 };
 use crate::config::{Config, Settings};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 
 /// Work for the backend.
 #[derive(Debug, Clone)]
@@ -57,7 +61,55 @@ pub enum Request {
         run: String,
         file: String,
     },
+    Environment(String),
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
+    // ----- server mode ---------------------------------------------------------
+    /// Work on this computer (`None`) or on a server from now on.
+    UseBackend(Option<String>),
+    Servers,
+    AddServer(String),
+    SignIn {
+        url: String,
+        username: String,
+        password: Password,
+        register: bool,
+    },
+    SignOut(String),
+    RemoveServer(String),
+    /// What is on screen, and whether the window is visible (a server polls that).
+    Focus(Focus),
+    Visible(bool),
+    /// How the server is doing (read from memory, no request to it).
+    Connection,
+    Submissions(String),
+    RenameSubmission {
+        submission: String,
+        name: String,
+    },
+    SetMembers {
+        submission: String,
+        members: Vec<String>,
+    },
+    DeleteSubmission(String),
+    /// Send a run of this computer to a server.
+    Submit {
+        run: String,
+        server: String,
+        submission: Option<String>,
+        benchmark: Option<String>,
+    },
 }
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// A password on its way to the server, never printed.
+#[derive(Clone)]
+pub struct Password(pub String);
 
 impl Request {
     /// Requests that may take seconds to minutes.
@@ -71,6 +123,8 @@ impl Request {
                 | Request::CheckTemplate(_)
                 | Request::WatchTemplate(_)
                 | Request::FetchRunFile { .. }
+                | Request::RemoveEnvironment(_)
+                | Request::Submit { .. }
         )
     }
 
@@ -140,6 +194,28 @@ pub enum Response {
         loading: Option<Loading>,
     },
     Activity(Activity),
+    Environment(EnvironmentView),
+    /// An install refused because the name is taken, with the next free name.
+    NameTaken {
+        request: InstallRequest,
+        name: String,
+        suggestion: String,
+    },
+    // ----- server mode ---------------------------------------------------------
+    Servers(Vec<ServerSummary>),
+    /// The backend now shown, and what it can do.
+    BackendChanged {
+        backend: Option<String>,
+        capabilities: Capabilities,
+    },
+    Connection(Option<ConnectionStatus>),
+    Submissions {
+        benchmark: String,
+        list: Vec<Submission>,
+    },
+    /// Bytes sent of the upload in flight, and its size; `None` when done.
+    Upload(Option<(u64, u64)>),
+    ServerNotice(ServerNotice),
 }
 
 type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -178,21 +254,34 @@ impl Backend {
                         return;
                     }
                 };
-                client.subscribe(subscriber);
+                client.subscribe(subscriber.clone());
+                let servers = Servers::new(&client.config().home);
+                let current: Arc<dyn Client> = client.clone();
                 let ctx = Context {
-                    client,
+                    shared: Arc::new(Mutex::new(Shared {
+                        backend: None,
+                        current,
+                        remotes: HashMap::new(),
+                    })),
+                    local: client,
+                    servers,
+                    subscriber,
                     out,
                     wake,
                     watcher: None,
                     slow: slow_tx,
                 };
                 ctx.send(Response::Ready {
-                    config: Box::new(ctx.client.config().clone()),
-                    capabilities: ctx.client.capabilities(),
-                    worker_config_error: ctx.client.worker_config_error(),
+                    config: Box::new(ctx.local.config().clone()),
+                    capabilities: ctx.local.capabilities(),
+                    worker_config_error: ctx.local.worker_config_error(),
                 });
+                ctx.servers();
                 let slow_ctx = Context {
-                    client: Arc::clone(&ctx.client),
+                    shared: Arc::clone(&ctx.shared),
+                    local: Arc::clone(&ctx.local),
+                    servers: ctx.servers.clone(),
+                    subscriber: ctx.subscriber.clone(),
                     out: ctx.out.clone(),
                     wake: Arc::clone(&ctx.wake),
                     watcher: None,
@@ -240,8 +329,21 @@ impl Backend {
     }
 }
 
+/// Which backend the screens show, shared by both lanes.
+struct Shared {
+    /// `None`: this computer; else the server's URL.
+    backend: Option<String>,
+    current: Arc<dyn Client>,
+    /// Servers opened so far (each keeps its poller and cache while the app runs).
+    remotes: HashMap<String, Arc<dyn Client>>,
+}
+
 struct Context {
-    client: Arc<LocalClient>,
+    shared: Arc<Mutex<Shared>>,
+    /// This computer, for what only it has (settings, folders).
+    local: Arc<LocalClient>,
+    servers: Servers,
+    subscriber: Subscriber,
     out: Sender<Response>,
     wake: Wake,
     watcher: Option<TemplateWatcher>,
@@ -263,14 +365,45 @@ impl Context {
         });
     }
 
+    fn current(&self) -> Arc<dyn Client> {
+        Arc::clone(
+            &self
+                .shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .current,
+        )
+    }
+
+    fn backend(&self) -> Option<String> {
+        self.shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .backend
+            .clone()
+    }
+
+    fn servers(&self) {
+        match self.servers.list() {
+            Ok(list) => self.send(Response::Servers(list)),
+            Err(e) => self.fail("Loading the server list", None, e),
+        }
+    }
+
+    fn connection(&self) {
+        if self.backend().is_some() {
+            self.send(Response::Connection(self.current().connection()));
+        }
+    }
+
     fn activity(&self) {
-        if let Ok(activity) = self.client.activity() {
+        if let Ok(activity) = self.current().activity() {
             self.send(Response::Activity(activity));
         }
     }
 
     fn benchmarks(&self) {
-        match self.client.benchmarks() {
+        match self.current().benchmarks() {
             Ok(list) => self.send(Response::Benchmarks(list)),
             Err(e) => self.fail("Loading benchmarks", Some(Loading::Benchmarks), e),
         }
@@ -285,7 +418,7 @@ fn serve(mut ctx: Context, requests: Receiver<Request>) {
 
 fn handle(ctx: &mut Context, request: Request) {
     let loading = request.loading();
-    let client = Arc::clone(&ctx.client);
+    let client = ctx.current();
     match request {
         Request::Benchmarks => ctx.benchmarks(),
         Request::Benchmark(key) => match client.benchmark(&key) {
@@ -332,6 +465,12 @@ fn handle(ctx: &mut Context, request: Request) {
                 ctx.send(Response::Installed(benchmark));
                 ctx.benchmarks();
             }
+            // The next free name is one click away.
+            Err(ClientError::NameTaken { name, suggestion }) => ctx.send(Response::NameTaken {
+                request,
+                name,
+                suggestion,
+            }),
             Err(e) => ctx.fail("Installing the benchmark", loading, e),
         },
         Request::Uninstall(key) => match client.uninstall(&key) {
@@ -351,7 +490,9 @@ fn handle(ctx: &mut Context, request: Request) {
                 Err(e) => ctx.fail("Creating the submission", loading, e),
             }
         }
-        Request::StartRun(request) => match client.start_run(&request) {
+        Request::StartRun(mut request) => match upload_files(ctx, client.as_ref(), &mut request)
+            .and_then(|()| client.start_run(&request))
+        {
             Ok(run) => {
                 ctx.send(Response::RunStarted(run));
                 ctx.activity();
@@ -405,7 +546,7 @@ fn handle(ctx: &mut Context, request: Request) {
                 check_template(ctx, path);
             }
         }
-        Request::SaveSettings(settings) => match client.save_settings(&settings) {
+        Request::SaveSettings(settings) => match ctx.local.save_settings(&settings) {
             Ok(()) => ctx.send(Response::Notice(
                 "Settings saved; they apply from the next start".to_string(),
             )),
@@ -420,7 +561,256 @@ fn handle(ctx: &mut Context, request: Request) {
             Ok(path) => ctx.send(Response::RunFile { run, file, path }),
             Err(e) => ctx.fail("Fetching the file", None, e),
         },
+        Request::Environment(benchmark) => match client.environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Reading the benchmark's environment", None, e),
+        },
+        // Returns at once; progress comes as events.
+        Request::CreateEnvironment(benchmark) => match client.create_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Creating the environment", None, e),
+        },
+        Request::RemoveEnvironment(benchmark) => match client.remove_environment(&benchmark) {
+            Ok(view) => ctx.send(Response::Environment(view)),
+            Err(e) => ctx.fail("Removing the environment", None, e),
+        },
+        server => handle_server(ctx, server),
     }
+    ctx.connection();
+}
+
+/// The server-mode requests: choosing the backend, the server list, signing
+/// in and out, submissions with members, submitting a local run.
+fn handle_server(ctx: &mut Context, request: Request) {
+    let client = ctx.current();
+    match request {
+        Request::UseBackend(backend) => use_backend(ctx, backend),
+        Request::Servers => ctx.servers(),
+        Request::AddServer(url) => match ctx.servers.add(&url) {
+            Ok(server) => {
+                ctx.servers();
+                ctx.send(Response::ServerNotice(ServerNotice::Done(
+                    server.url.clone(),
+                )));
+                use_backend(ctx, Some(server.url));
+            }
+            Err(e) => ctx.send(Response::ServerNotice(ServerNotice::Failed(e.to_string()))),
+        },
+        Request::SignIn {
+            url,
+            username,
+            password,
+            register,
+        } => match ctx.servers.sign_in(&url, &username, &password.0, register) {
+            Ok(server) => {
+                // A fresh sign-in: open the server again with its new token.
+                ctx.shared
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remotes
+                    .remove(&server.url);
+                ctx.servers();
+                ctx.send(Response::ServerNotice(ServerNotice::Done(
+                    server.url.clone(),
+                )));
+                use_backend(ctx, Some(server.url));
+            }
+            Err(e) => ctx.send(Response::ServerNotice(ServerNotice::Failed(e.to_string()))),
+        },
+        Request::SignOut(url) => {
+            match ctx.servers.sign_out(&url) {
+                Ok(note) => ctx.send(Response::Notice(
+                    note.unwrap_or_else(|| format!("Signed out of {url}")),
+                )),
+                Err(e) => ctx.fail("Signing out", None, e),
+            }
+            let showing = {
+                let mut shared = ctx.shared.lock().unwrap_or_else(PoisonError::into_inner);
+                shared.remotes.remove(&url);
+                shared.backend.as_deref() == Some(url.as_str())
+            };
+            ctx.servers();
+            if showing {
+                // Still the server, now without a sign-in: public pages only.
+                use_backend(ctx, Some(url));
+            }
+        }
+        Request::RemoveServer(url) => {
+            if let Err(e) = ctx.servers.remove(&url) {
+                ctx.fail("Removing the server", None, e);
+            }
+            let showing = {
+                let mut shared = ctx.shared.lock().unwrap_or_else(PoisonError::into_inner);
+                shared.remotes.remove(&url);
+                shared.backend.as_deref() == Some(url.as_str())
+            };
+            ctx.servers();
+            if showing {
+                use_backend(ctx, None);
+            }
+        }
+        Request::Focus(focus) => client.set_focus(focus),
+        Request::Visible(visible) => client.set_visible(visible),
+        Request::Connection => {}
+        Request::Submissions(benchmark) => match client.submissions(&benchmark) {
+            Ok(list) => ctx.send(Response::Submissions { benchmark, list }),
+            Err(e) => ctx.fail("Loading the submissions", None, e),
+        },
+        Request::RenameSubmission { submission, name } => {
+            match client.rename_submission(&submission, &name) {
+                Ok(s) => {
+                    ctx.send(Response::Notice(format!(
+                        "Renamed the submission to '{}'",
+                        s.name
+                    )));
+                    reload_submissions(ctx, &s.benchmark_id);
+                }
+                Err(e) => ctx.fail("Renaming the submission", None, e),
+            }
+        }
+        Request::SetMembers {
+            submission,
+            members,
+        } => match client.set_members(&submission, &members) {
+            Ok(s) => {
+                ctx.send(Response::Notice(format!(
+                    "Submission '{}' has {} member(s)",
+                    s.name,
+                    s.members.len()
+                )));
+                reload_submissions(ctx, &s.benchmark_id);
+            }
+            Err(e) => ctx.fail("Changing the members", None, e),
+        },
+        Request::DeleteSubmission(submission) => match client.delete_submission(&submission) {
+            Ok(s) => {
+                ctx.send(Response::Notice(format!("Deleted submission '{}'", s.name)));
+                reload_submissions(ctx, &s.benchmark_id);
+            }
+            Err(e) => ctx.fail("Deleting the submission", None, e),
+        },
+        Request::Submit {
+            run,
+            server,
+            submission,
+            benchmark,
+        } => {
+            let target = match remote(ctx, &server) {
+                Ok(target) => target,
+                Err(e) => return ctx.fail("Submitting the run", None, e),
+            };
+            let options = crate::client::submit::SubmitOptions {
+                submission,
+                benchmark,
+            };
+            match crate::client::submit::submit(ctx.local.as_ref(), target.as_ref(), &run, &options)
+            {
+                Ok(submitted) => {
+                    ctx.send(Response::Notice(format!(
+                        "Run {} started on {server} in submission '{}'",
+                        submitted.run.id, submitted.submission
+                    )));
+                    use_backend(ctx, Some(server));
+                    ctx.send(Response::RunStarted(submitted.run));
+                }
+                Err(e) => ctx.fail("Submitting the run", None, e),
+            }
+        }
+        // Handled by `handle`.
+        _ => {}
+    }
+}
+
+/// On a server, upload the local files of a run request first, with a
+/// progress bar, and start the run with the uploaded files (this computer
+/// copies them itself while preparing the run).
+fn upload_files(
+    ctx: &Context,
+    client: &dyn Client,
+    request: &mut RunRequest,
+) -> Result<(), ClientError> {
+    if ctx.backend().is_none() {
+        return Ok(());
+    }
+    let detail = client.benchmark(&request.benchmark)?;
+    let Some(submission) = request
+        .submission
+        .clone()
+        .or_else(|| detail.submissions.first().map(|s| s.id.clone()))
+    else {
+        // `start_run` says that there is no submission.
+        return Ok(());
+    };
+    for (name, value) in request.arguments.iter_mut() {
+        let Some(parameter) = detail.parameter(name) else {
+            continue;
+        };
+        if !matches!(parameter.dtype, crate::template::ParameterType::File { .. }) {
+            continue;
+        }
+        let file = parameter.cast_file(value)?;
+        let path = PathBuf::from(&file.source);
+        if !path.is_file() {
+            continue;
+        }
+        let mut shown = u64::MAX;
+        let upload = client.upload_with_progress(&submission, &path, &mut |sent, total| {
+            // One message per percent, not per block.
+            let percent = (sent * 100).checked_div(total).unwrap_or(100);
+            if percent != shown {
+                shown = percent;
+                ctx.send(Response::Upload(Some((sent, total))));
+            }
+        });
+        ctx.send(Response::Upload(None));
+        let upload = upload?;
+        *value = serde_json::json!({"value": upload.id, "as": file.target});
+    }
+    Ok(())
+}
+
+fn reload_submissions(ctx: &Context, benchmark: &str) {
+    if let Ok(list) = ctx.current().submissions(benchmark) {
+        ctx.send(Response::Submissions {
+            benchmark: benchmark.to_string(),
+            list,
+        });
+    }
+}
+
+/// The client of a server, opened once and then kept (with its poller).
+fn remote(ctx: &Context, url: &str) -> Result<Arc<dyn Client>, ClientError> {
+    let mut shared = ctx.shared.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(client) = shared.remotes.get(url) {
+        return Ok(Arc::clone(client));
+    }
+    let client = ctx.servers.open_client(url)?;
+    client.subscribe(ctx.subscriber.clone());
+    shared.remotes.insert(url.to_string(), Arc::clone(&client));
+    Ok(client)
+}
+
+/// Show this computer or a server from now on.
+fn use_backend(ctx: &Context, backend: Option<String>) {
+    let client: Arc<dyn Client> = match &backend {
+        None => ctx.local.clone(),
+        Some(url) => match remote(ctx, url) {
+            Ok(client) => client,
+            Err(e) => return ctx.fail("Opening the server", None, e),
+        },
+    };
+    {
+        let mut shared = ctx.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        // The server left behind stops polling what is no longer on screen.
+        shared.current.set_focus(Focus::Nothing);
+        shared.current = Arc::clone(&client);
+        shared.backend = backend.clone();
+    }
+    ctx.send(Response::BackendChanged {
+        backend,
+        capabilities: client.capabilities(),
+    });
+    ctx.benchmarks();
 }
 
 fn check_template(ctx: &Context, path: PathBuf) {

@@ -97,11 +97,14 @@ impl BenchmarksPanel {
         }
         if self.show_git {
             ui.horizontal(|ui| {
-                let response = ui.add(
-                    egui::TextEdit::singleline(&mut self.git_url)
-                        .hint_text("https://…/template.git")
-                        .desired_width(150.0),
-                );
+                let label = ui.label("Git URL");
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.git_url)
+                            .hint_text("https://…/template.git")
+                            .desired_width(150.0),
+                    )
+                    .labelled_by(label.id);
                 let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Clone and install").clicked() || enter)
                     && !self.git_url.trim().is_empty()

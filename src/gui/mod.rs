@@ -12,8 +12,11 @@ pub mod new_run;
 mod overview;
 pub mod run_detail;
 pub mod runs;
+mod servers;
 mod settings;
+mod sign_in;
 pub mod state;
+mod submissions;
 mod template_check;
 pub mod widgets;
 

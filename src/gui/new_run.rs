@@ -448,7 +448,14 @@ impl NewRunScreen {
             if can_run && (run.clicked() || ctrl_enter) {
                 actions.push(Action::StartRun(self.request(detail)));
             }
-            if ui
+            let no_preview = state
+                .capabilities
+                .as_ref()
+                .and_then(|c| c.reason(crate::client::Operation::Preview));
+            if let Some(reason) = no_preview {
+                ui.add_enabled(false, egui::Button::new("Preview"))
+                    .on_disabled_hover_text(reason);
+            } else if ui
                 .button("Preview")
                 .on_hover_text("Show the steps these arguments expand to")
                 .clicked()

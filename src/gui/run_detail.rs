@@ -4,7 +4,7 @@
 //! and files only.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, Loading, Screen};
+use super::state::{Action, AppState, Loading, Screen, ServerAction};
 use super::widgets::file_view::FileView;
 use super::widgets::log_view::LogView;
 use super::widgets::state_badge::state_badge;
@@ -143,7 +143,12 @@ impl RunDetailScreen {
         actions: &mut Vec<Action>,
     ) {
         let selected = self.file.as_ref().is_some_and(|f| f.id == file.id);
-        let label = format!("{} ({} bytes)", file.name, file.size);
+        // A server does not say how large its files are.
+        let label = if file.local_path.is_none() && file.sha256.is_none() && file.size == 0 {
+            file.name.clone()
+        } else {
+            format!("{} ({} bytes)", file.name, file.size)
+        };
         if !ui.selectable_label(selected, label).clicked() {
             return;
         }
@@ -229,6 +234,19 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: 
             if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
                 actions.push(Action::OpenPath(folder.clone()));
             }
+        }
+        // Try here, submit there.
+        if state.backend.is_none()
+            && run.state == crate::model::RunState::Success
+            && state.servers.iter().any(|s| s.signed_in())
+            && ui
+                .button("Submit to server…")
+                .on_hover_text(
+                    "Start the same run (arguments and input files) in a submission on a server",
+                )
+                .clicked()
+        {
+            actions.push(Action::Server(ServerAction::OpenSubmit(run.id.clone())));
         }
     });
 }

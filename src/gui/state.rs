@@ -4,9 +4,11 @@
 //! state from backend responses and turns actions into requests.
 
 use super::dialogs::DialogPurpose;
+use crate::client::servers::ServerSummary;
 use crate::client::{
-    Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, InstallSource, LeaderboardView,
-    PostprocView, Preview, RunDetail, RunRequest, RunRow, TemplateReport,
+    Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, ConnectionStatus, InstallSource,
+    LeaderboardView, PostprocView, Preview, RunDetail, RunRequest, RunRow, Submission,
+    TemplateReport,
 };
 use crate::config::{Config, Settings};
 use crate::template::SortColumn;
@@ -34,6 +36,8 @@ pub enum Tab {
     Runs,
     RunDetail,
     Leaderboard,
+    /// The caller's submissions to the selected benchmark (members on a server).
+    Submissions,
     TemplateCheck,
     Settings,
 }
@@ -46,6 +50,7 @@ impl Tab {
             Tab::Runs => "Runs",
             Tab::RunDetail => "Run detail",
             Tab::Leaderboard => "Leaderboard",
+            Tab::Submissions => "Submissions",
             Tab::TemplateCheck => "Template check",
             Tab::Settings => "Settings",
         }
@@ -234,6 +239,78 @@ pub struct AppState {
     pub settings: Inbox<SettingsRequest>,
     /// Run files made readable here, by run and file id.
     pub fetched: HashMap<(String, String), PathBuf>,
+    /// The selected benchmark's own Python environment, and how far its
+    /// creation is while one runs.
+    pub environment: Option<crate::client::EnvironmentView>,
+    pub environment_progress: Option<crate::client::EnvironmentProgressView>,
+    /// An install whose name was taken, waiting for the user to take the
+    /// suggested name (or not).
+    pub name_clash: Option<NameClash>,
+    /// Server mode: the servers on the list, which backend is shown (`None`:
+    /// this computer), how the server is doing, and what the server screens
+    /// were told.
+    pub servers: Vec<ServerSummary>,
+    pub backend: Option<String>,
+    pub connection: Option<ConnectionStatus>,
+    pub submissions: Option<(String, Vec<Submission>)>,
+    /// Bytes sent and total of the upload in flight.
+    pub upload: Option<(u64, u64)>,
+    pub server_notices: Inbox<ServerNotice>,
+}
+
+/// An install refused because its name is taken.
+#[derive(Debug, Clone)]
+pub struct NameClash {
+    pub request: crate::client::InstallRequest,
+    pub name: String,
+    pub suggestion: String,
+}
+
+/// What the server dialogs are told from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerNotice {
+    /// A server was added, or signed in to: close the dialog.
+    Done(String),
+    /// The dialog's request failed: show why.
+    Failed(String),
+}
+
+/// What the server parts of the app ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerAction {
+    /// Show this computer (`None`) or a server.
+    Use(Option<String>),
+    Add(String),
+    SignIn {
+        url: String,
+        username: String,
+        password: String,
+        register: bool,
+    },
+    SignOut(String),
+    Remove(String),
+    /// Send a local run to a server's submission.
+    Submit {
+        run: String,
+        server: String,
+        submission: Option<String>,
+        /// The benchmark there (default: the same id or name).
+        benchmark: Option<String>,
+    },
+    LoadSubmissions(String),
+    RenameSubmission {
+        submission: String,
+        name: String,
+    },
+    SetMembers {
+        submission: String,
+        members: Vec<String>,
+    },
+    DeleteSubmission(String),
+    /// Open the sign-in dialog (for this server, or a new one).
+    OpenSignIn(Option<String>),
+    /// Open the dialog that sends a local run to a server.
+    OpenSubmit(String),
 }
 
 impl AppState {
@@ -293,6 +370,14 @@ pub enum Action {
         file: String,
     },
     Notify(String),
+    /// Install again under another name (after a name clash).
+    InstallAs(Box<crate::client::InstallRequest>),
+    /// Forget the name clash without installing.
+    DismissNameClash,
+    /// Create (or create again) a benchmark's Python environment.
+    CreateEnvironment(String),
+    RemoveEnvironment(String),
+    Server(ServerAction),
 }
 
 #[cfg(test)]

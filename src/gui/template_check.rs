@@ -79,6 +79,10 @@ fn report_ui(ui: &mut egui::Ui, report: &TemplateReport) {
         egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
         format!("'{}' is valid ({})", report.name, report.spec_file),
     );
+    // What flowServ accepts but is probably a mistake.
+    for warning in &report.warnings {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
+    }
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.strong("Form");
         parameter_table(ui, "check_form", &report.parameters, true);

@@ -9,6 +9,7 @@
 //! and change it and its runs; benchmarks, leaderboards and post-processing
 //! outputs are public.
 
+pub mod client;
 pub mod credentials;
 mod error;
 pub mod http;
@@ -17,9 +18,13 @@ pub mod routes;
 pub mod select;
 pub mod wire;
 
+pub use client::RemoteClient;
 pub use credentials::{Credentials, ServerEntry, Session, TokenPlace};
 pub use error::RemoteError;
 pub use routes::ServerUrl;
+
+/// The offline cache as the rest of the crate sees it.
+pub type CacheHandle = CacheStore;
 
 use crate::store::cache::CacheStore;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -45,6 +50,22 @@ pub fn offline_cache(home: &Path) -> Option<Arc<OfflineCache>> {
     CacheStore::open(&home.join(crate::store::cache::CACHE_FILE))
         .ok()
         .map(Arc::new)
+}
+
+/// The offline cache of a home folder (none when it cannot be opened: server
+/// mode still works, only without the offline fallback).
+pub fn open_cache(home: &Path) -> Option<Arc<CacheStore>> {
+    CacheStore::open(&home.join(crate::store::cache::CACHE_FILE))
+        .ok()
+        .map(Arc::new)
+}
+
+/// Forget what the cache of `home` holds about `url` (every user's copy).
+pub fn forget_cache(home: &Path, url: &ServerUrl) {
+    if let Some(cache) = open_cache(home) {
+        let _ = cache.clear_server(&url.key());
+        let _ = cache.clear_prefix(&format!("{}#", url.key()));
+    }
 }
 
 /// A value from the server, or — when the server cannot be reached — the last
@@ -99,12 +120,7 @@ pub struct ServerApi {
     names: Mutex<HashMap<String, String>>,
     /// Whose sign-in the token is (scopes the offline cache).
     username: Option<String>,
-    /// Answers of the last moments, so that a screen reloading after the
-    /// poller saw a change does not ask the server again (cleared by every
-    /// change this handle makes).
-    recent: Mutex<HashMap<String, (std::time::Instant, String)>>,
-    /// Whether `recent` is used (see [`ServerApi::with_memo`]).
-    memo: bool,
+
     /// Requests sent (for the polling bench and the "requests per minute" figures).
     requests: std::sync::atomic::AtomicU64,
 }
@@ -120,8 +136,6 @@ impl ServerApi {
             cache,
             names: Mutex::new(HashMap::new()),
             username: None,
-            recent: Mutex::new(HashMap::new()),
-            memo: false,
             requests: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -250,9 +264,6 @@ impl ServerApi {
         payload: Payload<'_>,
         subject: Subject<'_>,
     ) -> Result<Response<Body>, RemoteError> {
-        if method != "GET" {
-            self.forget_recent();
-        }
         let mut response = self.send(method, url, true, payload)?;
         let status = response.status().as_u16();
         if (200..300).contains(&status) {
@@ -340,7 +351,8 @@ impl ServerApi {
         }
     }
 
-    fn group_name(&self, id: &str) -> String {
+    /// A submission's name as learned from earlier answers (its id if none).
+    pub fn group_name(&self, id: &str) -> String {
         let names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
         names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
@@ -361,22 +373,10 @@ impl ServerApi {
         key: &str,
         fetch: impl FnOnce() -> Result<T, RemoteError>,
     ) -> Result<Fetched<T>, RemoteError> {
-        let memo_key = format!("{}\n{key}", self.cache_scope(scope));
-        if self.memo {
-            if let Some(value) = self.recent_answer(&memo_key) {
-                return Ok(value);
-            }
-        }
         match fetch() {
             Ok(value) => {
                 // Microseconds: what survives a round trip through the cache.
                 let now = Utc::now().trunc_subsecs(6);
-                if let (true, Ok(text)) = (self.memo, serde_json::to_string(&value)) {
-                    self.recent
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .insert(memo_key, (std::time::Instant::now(), text));
-                }
                 if let Some(cache) = &self.cache {
                     if let Ok(text) = serde_json::to_string(&value) {
                         // A cache that cannot be written costs the offline
@@ -412,26 +412,6 @@ impl ServerApi {
         }
     }
 
-    fn recent_answer<T: DeserializeOwned>(&self, memo_key: &str) -> Option<Fetched<T>> {
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        recent.retain(|_, (at, _)| at.elapsed() < MEMO_TTL);
-        let (at, text) = recent.get(memo_key)?;
-        let value = serde_json::from_str(text).ok()?;
-        let age = chrono::Duration::from_std(at.elapsed()).unwrap_or_default();
-        Some(Fetched {
-            value,
-            fetched_at: (Utc::now() - age).trunc_subsecs(6),
-            offline: None,
-        })
-    }
-
-    fn forget_recent(&self) {
-        self.recent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
     /// Cache entries belong to a server and a user: what a member sees of a
     /// submission is not for whoever signs in next. The user name, not the
     /// token, so that the cache outlives a sign-in.
@@ -440,14 +420,6 @@ impl ServerApi {
             (Scope::User, Some(_), Some(user)) => format!("{}#{user}", self.url().key()),
             _ => self.url().key(),
         }
-    }
-
-    /// Reuse answers younger than 750 ms: for an app whose screens reload
-    /// what the poller has just fetched. Shorter than the fastest poll, so
-    /// polling itself always asks the server.
-    pub fn with_memo(mut self) -> ServerApi {
-        self.memo = true;
-        self
     }
 
     /// Tell the handle whose sign-in it carries.
@@ -891,7 +863,4 @@ impl ServerApi {
     }
 }
 
-/// How long an answer is reused: shorter than the fastest poll, so polling
-/// always asks the server.
-const MEMO_TTL: std::time::Duration = std::time::Duration::from_millis(750);
 const DEFAULT_PATH_NOTE: &str = "flowServ's default path /flowserv/api/v1";

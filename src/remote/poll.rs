@@ -30,6 +30,9 @@ pub enum Watch {
     },
     /// A submission with its members, uploads and runs.
     Group(String),
+    /// Several submissions (a benchmark's runs screen): one of them per poll,
+    /// in turn, so that the rate stays that of one document.
+    Groups(Vec<String>),
     Run(String),
 }
 
@@ -78,6 +81,8 @@ struct State {
     next_runs: Option<Instant>,
     /// Last answer per document, to report only changes.
     seen: BTreeMap<String, String>,
+    /// Which of `Watch::Groups` comes next.
+    turn: usize,
     status: PollStatus,
 }
 
@@ -290,6 +295,27 @@ fn poll_runs(api: &ServerApi, shared: &Shared, sink: &Sink, runs: &[String]) {
 }
 
 fn poll_watch(api: &ServerApi, shared: &Shared, sink: &Sink, watch: &Watch) {
+    let group_now = match watch {
+        Watch::Groups(ids) if !ids.is_empty() => {
+            let mut state = shared.lock();
+            let id = ids[state.turn % ids.len()].clone();
+            state.turn = state.turn.wrapping_add(1);
+            Some(id)
+        }
+        _ => None,
+    };
+    let group_poll = |id: &str| {
+        api.group(id).map(|f| {
+            let active = f
+                .value
+                .runs
+                .iter()
+                .filter(|run| matches!(run.state.as_str(), "PENDING" | "RUNNING"))
+                .map(|run| run.id.clone())
+                .collect();
+            (fingerprint(f), active)
+        })
+    };
     let result: Result<(Fetched<String>, Vec<String>), RemoteError> = match watch {
         Watch::Workflow(id) => api.workflow(id).map(|f| (fingerprint(f), Vec::new())),
         Watch::Leaderboard {
@@ -299,16 +325,11 @@ fn poll_watch(api: &ServerApi, shared: &Shared, sink: &Sink, watch: &Watch) {
         } => api
             .leaderboard(workflow, order, *all)
             .map(|f| (fingerprint(f), Vec::new())),
-        Watch::Group(id) => api.group(id).map(|f| {
-            let active = f
-                .value
-                .runs
-                .iter()
-                .filter(|run| matches!(run.state.as_str(), "PENDING" | "RUNNING"))
-                .map(|run| run.id.clone())
-                .collect();
-            (fingerprint(f), active)
-        }),
+        Watch::Group(id) => group_poll(id),
+        Watch::Groups(_) => match &group_now {
+            Some(id) => group_poll(id),
+            None => return,
+        },
         Watch::Run(id) => api.run(id).map(|f| {
             let active = if f.value.is_active() {
                 vec![f.value.id.clone()]
@@ -330,7 +351,11 @@ fn poll_watch(api: &ServerApi, shared: &Shared, sink: &Sink, watch: &Watch) {
                     state.next_runs = Some(Instant::now());
                 }
             }
-            if remember(shared, &format!("{watch:?}"), fetched.value) {
+            let key = match &group_now {
+                Some(id) => format!("{:?}", Watch::Group(id.clone())),
+                None => format!("{watch:?}"),
+            };
+            if remember(shared, &key, fetched.value) {
                 sink(PollEvent::Changed(watch.clone()));
             }
         }

@@ -140,10 +140,10 @@ impl Service {
         )?;
         let store = &self.shared.store;
         if store.workflow_by_name(&loaded.name)?.is_some() {
-            return Err(ServiceError::Invalid(format!(
-                "a benchmark named '{}' is already installed; choose another name with --name",
-                loaded.name
-            )));
+            return Err(ServiceError::NameTaken {
+                suggestion: self.free_name(&loaded.name)?,
+                name: loaded.name.clone(),
+            });
         }
         let id = match &options.id {
             Some(id) => {
@@ -166,7 +166,8 @@ impl Service {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits);
+        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits)
+            .and_then(|_| self.keep_requirements(&id, &loaded.basedir));
         let stored = copied.and_then(|_| {
             let template = &loaded.template;
             let record = store.insert_workflow(&NewWorkflow {
@@ -195,6 +196,23 @@ impl Service {
             let _ = std::fs::remove_dir_all(&workflow_dir);
         }
         stored
+    }
+
+    /// The name flowServ would give a benchmark whose name is taken (its
+    /// `unique_name`): `name (1)`, `name (2)`, … whichever is free first.
+    pub fn free_name(&self, name: &str) -> Result<String, ServiceError> {
+        let store = &self.shared.store;
+        if store.workflow_by_name(name)?.is_none() {
+            return Ok(name.to_string());
+        }
+        let mut n = 1;
+        loop {
+            let candidate = format!("{name} ({n})");
+            if store.workflow_by_name(&candidate)?.is_none() {
+                return Ok(candidate);
+            }
+            n += 1;
+        }
     }
 
     /// An id derived from the name (`Hello World` → `hello_world`), made unique.

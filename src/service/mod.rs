@@ -14,6 +14,7 @@
 mod check;
 mod detach;
 pub mod doctor;
+mod environments;
 pub mod files;
 pub mod home;
 mod install;
@@ -35,6 +36,7 @@ pub use crate::store::{
     WorkflowRecord,
 };
 pub use check::{is_template_archive, load_template, load_template_with};
+pub use environments::{EnvironmentInfo, EnvironmentProgress, EnvironmentState, REQUIREMENTS_FILE};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use preview::preview;
@@ -74,6 +76,8 @@ pub enum ServiceEvent {
         run_id: Option<String>,
         message: String,
     },
+    /// A benchmark's environment is being created: how far, or how it ended.
+    Environment(EnvironmentProgress),
 }
 
 /// The shortest time between two [`ServiceEvent::LogGrew`] of one run: one frame
@@ -107,6 +111,9 @@ pub(crate) struct Shared {
     /// (a full disk even without the reserve), with their messages: `wait`
     /// reports them as ERROR with these.
     pub unrecorded: Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// Benchmark environments this process is creating, by workflow, with
+    /// the token that stops the creation.
+    pub environments: Mutex<std::collections::HashMap<String, crate::engine::CancelToken>>,
 }
 
 impl Shared {
@@ -136,6 +143,16 @@ impl Shared {
     pub fn expand_options(&self) -> ExpandOptions {
         ExpandOptions {
             python: self.config.python.clone(),
+        }
+    }
+
+    /// The options for runs of one benchmark: its own environment's
+    /// interpreter when it has one that is ready.
+    pub fn expand_options_for(&self, workflow_id: &str) -> ExpandOptions {
+        ExpandOptions {
+            python: self
+                .benchmark_python(workflow_id)
+                .unwrap_or_else(|| self.config.python.clone()),
         }
     }
 
@@ -275,6 +292,7 @@ impl Service {
             executor: Mutex::new(None),
             workflows: Mutex::new(Default::default()),
             unrecorded: Mutex::new(Default::default()),
+            environments: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
             worker_config_error,
         });

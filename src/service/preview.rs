@@ -36,7 +36,11 @@ impl Service {
     pub fn preview(&self, request: &RunRequest) -> Result<SerialWorkflow, ServiceError> {
         let workflow = self.workflow(&request.workflow)?;
         let template = self.template(&workflow)?;
-        preview(&template, &request.arguments, &self.shared.expand_options())
+        preview(
+            &template,
+            &request.arguments,
+            &self.shared.expand_options_for(&workflow.id),
+        )
     }
 
     /// The options a run's expansion uses (also for previews of folders).

@@ -106,7 +106,7 @@ pub(crate) fn maybe_postprocess(
     {
         return Ok(());
     }
-    let expanded = match template.expand_postproc(&shared.expand_options()) {
+    let expanded = match template.expand_postproc(&shared.expand_options_for(&workflow.id)) {
         Some(result) => result?,
         None => return Ok(()),
     };

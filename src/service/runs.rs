@@ -68,8 +68,11 @@ impl Service {
         self.shared.check_worker_config()?;
         let workers = submission_workers(&submission)?;
         let template = self.template(&workflow_record)?;
-        let (bound, workflow) =
-            super::preview::expand(&template, &request.arguments, &self.shared.expand_options())?;
+        let (bound, workflow) = super::preview::expand(
+            &template,
+            &request.arguments,
+            &self.shared.expand_options_for(&workflow_record.id),
+        )?;
 
         // Resolve every file argument's source before anything is written.
         let uploads = self.shared.store.uploads(&submission.id)?;
@@ -164,6 +167,11 @@ impl Service {
         let run_id = prepared.run.id.clone();
         if let Ok(mut locks) = self.shared.locks.lock() {
             locks.insert(run_id.clone(), prepared.lock);
+        }
+        // Kept until the run is finalized: its declared outputs decide what the
+        // run's files are.
+        if let Ok(mut workflows) = self.shared.workflows.lock() {
+            workflows.insert(run_id.clone(), prepared.workflow.clone());
         }
         self.engine
             .submit(self.shared.job(run_id, prepared.workflow, prepared.workers))?;

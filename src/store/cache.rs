@@ -136,6 +136,17 @@ impl CacheStore {
         Ok(())
     }
 
+    /// Forget the entries of every scope that starts with `prefix` (a
+    /// server's per-user scopes, `url#user`).
+    pub fn clear_prefix(&self, prefix: &str) -> Result<usize, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        // substr, not LIKE: URLs hold `_` and `%`.
+        Ok(conn.execute(
+            "DELETE FROM server_cache WHERE substr(server, 1, length(?1)) = ?1",
+            params![prefix],
+        )?)
+    }
+
     /// Forget everything about a server (it was removed from the list).
     pub fn clear_server(&self, server: &str) -> Result<usize, StoreError> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
@@ -179,6 +190,12 @@ mod tests {
         assert_eq!(cache.get("http://b", "leaderboard/hw").unwrap(), None);
         assert_eq!(cache.clear_server("http://a").unwrap(), 1);
         assert_eq!(cache.get("http://a", "leaderboard/hw").unwrap(), None);
+
+        cache.put("http://a_b#alice", "k", "{}").unwrap();
+        cache.put("http://a_b#bob", "k", "{}").unwrap();
+        cache.put("http://aXb#carol", "k", "{}").unwrap();
+        assert_eq!(cache.clear_prefix("http://a_b#").unwrap(), 2);
+        assert!(cache.get("http://aXb#carol", "k").unwrap().is_some());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and argument casting, `$[[…]]` references, result schemas and includes. Pure:
 //! nothing here runs a process or writes a file.
 
+pub mod compat;
 pub(crate) mod doc;
 pub mod include;
 pub mod manifest;
@@ -10,7 +11,7 @@ pub mod reference;
 pub mod schema;
 pub mod spec;
 
-pub use doc::{python_float, python_str};
+pub use doc::{python_float, python_repr, python_str};
 pub use include::set_document_limit;
 pub use manifest::{CopySpec, LoadOptions, TemplateFolder};
 pub use parameter::{FileArgument, Parameter, ParameterType, Range};

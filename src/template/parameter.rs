@@ -152,31 +152,21 @@ impl Range {
     /// Whether `value` passes `RangeConstraint.validate`: it is refused only
     /// when a comparison with a bound says so, which a NaN never does.
     pub fn admits(&self, value: f64) -> bool {
-        let below_min = match self.min.value {
-            None => false,
-            Some(min) if self.min.closed => min > value,
-            Some(min) => min >= value,
+        // A missing bound is an infinity that keeps its bracket: `[0,)` refuses
+        // `inf`, as flowServ's `float('inf')` boundary does.
+        let min = self.min.value.unwrap_or(f64::NEG_INFINITY);
+        let max = self.max.value.unwrap_or(f64::INFINITY);
+        let below_min = if self.min.closed {
+            min > value
+        } else {
+            min >= value
         };
-        let above_max = match self.max.value {
-            None => false,
-            Some(max) if self.max.closed => value > max,
-            Some(max) => value >= max,
+        let above_max = if self.max.closed {
+            value > max
+        } else {
+            value >= max
         };
         !below_min && !above_max
-    }
-
-    pub fn contains(&self, value: f64) -> bool {
-        let above_min = match self.min.value {
-            None => true,
-            Some(min) if self.min.closed => value >= min,
-            Some(min) => value > min,
-        };
-        let below_max = match self.max.value {
-            None => true,
-            Some(max) if self.max.closed => value <= max,
-            Some(max) => value < max,
-        };
-        above_min && below_max
     }
 }
 
@@ -314,14 +304,13 @@ impl Parameter {
             name,
             dtype,
         };
-        // File defaults are paths in the template folder (and targets in the
-        // run folder): they must stay inside it. Other defaults are checked
-        // only when a run uses them, as flowServ does (`default_problem`).
-        if let (Some(default), ParameterType::File { .. }) = (&parameter.default, &parameter.dtype)
+        // A file default is a path in the template folder (and a target in the
+        // run folder): one that leaves it is refused. Anything else is checked
+        // only when a run uses it, as flowServ does (`default_problem`).
+        if let (Some(Value::String(path)), ParameterType::File { .. }) =
+            (&parameter.default, &parameter.dtype)
         {
-            let path = scalar_string(default)
-                .ok_or_else(|| doc.error("'defaultValue' of a file parameter must be a path"))?;
-            check_relative(&path, false).map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
+            check_relative(path, true).map_err(|e| doc.error(format!("'defaultValue': {e}")))?;
         }
         Ok(parameter)
     }
@@ -332,9 +321,12 @@ impl Parameter {
     pub fn default_problem(&self) -> Option<String> {
         let default = self.default.as_ref()?;
         let problem = match &self.dtype {
-            ParameterType::File { .. } => return None,
+            ParameterType::File { .. } => match default {
+                Value::String(path) if !path.trim().is_empty() => return None,
+                _ => Some("a file default must be the path of a file in the template".to_string()),
+            },
             ParameterType::Actor => crate::workflow::steps::actor_step(default).err(),
-            _ => self.cast(default).err().map(|e| strip_name(&e)),
+            _ => self.cast_declared(default).err().map(|e| strip_name(&e)),
         };
         problem.map(|p| {
             format!(
@@ -394,6 +386,17 @@ impl Parameter {
     /// parameters are handled by [`Parameter::cast_file`]; for them this checks
     /// only the shape.
     pub fn cast(&self, value: &Value) -> Result<Value, ArgumentError> {
+        self.cast_with(value, true)
+    }
+
+    /// Cast a value the template itself declares (a `defaultValue`, a record
+    /// field's default) exactly as flowServ does, without the conveniences
+    /// for typed-in text.
+    pub fn cast_declared(&self, value: &Value) -> Result<Value, ArgumentError> {
+        self.cast_with(value, false)
+    }
+
+    fn cast_with(&self, value: &Value, lenient: bool) -> Result<Value, ArgumentError> {
         let fail = |message: String| ArgumentError::invalid(&self.name, message);
         match &self.dtype {
             ParameterType::Bool => match value {
@@ -451,7 +454,7 @@ impl Parameter {
                 if values.iter().any(|o| python_eq(&o.value, value)) {
                     return Ok(value.clone());
                 }
-                if let Value::String(text) = value {
+                if let (Value::String(text), true) = (value, lenient) {
                     if let Some(option) = values.iter().find(|o| {
                         !o.value.is_string() && scalar_string(&o.value).as_deref() == Some(text)
                     }) {
@@ -476,7 +479,7 @@ impl Parameter {
                 let parsed;
                 let items = match value {
                     Value::Array(items) => items,
-                    Value::String(s) => {
+                    Value::String(s) if lenient => {
                         parsed = parse_json_text(s).ok_or_else(|| {
                             fail(format!(
                                 "'{s}' is not a list; write it as JSON, e.g. [1, 2]"
@@ -492,7 +495,7 @@ impl Parameter {
                 let mut cast = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     cast.push(
-                        para.cast(item)
+                        para.cast_with(item, lenient)
                             .map_err(|e| fail(format!("item {}: {}", i + 1, strip_name(&e))))?,
                     );
                 }
@@ -501,7 +504,7 @@ impl Parameter {
             ParameterType::Record { fields } => {
                 let parsed;
                 let value = match value {
-                    Value::String(s) => {
+                    Value::String(s) if lenient => {
                         parsed = parse_json_text(s).ok_or_else(|| {
                             fail(format!(
                                 "'{s}' is not a record; write it as JSON, e.g. [{{\"name\": \"a\", \"value\": 1}}]"
@@ -514,7 +517,7 @@ impl Parameter {
                 // flowServ's list of {name, value}, or a plain mapping.
                 let mut given: Vec<(String, Value)> = Vec::new();
                 match value {
-                    Value::Object(map) => {
+                    Value::Object(map) if lenient => {
                         given.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())))
                     }
                     Value::Array(items) => {
@@ -540,7 +543,7 @@ impl Parameter {
                         .find(|f| &f.name == key)
                         .ok_or_else(|| fail(format!("record has no field '{key}'")))?;
                     let cast = field
-                        .cast(v)
+                        .cast_with(v, lenient)
                         .map_err(|e| fail(format!("field '{}': {}", field.name, strip_name(&e))))?;
                     result.insert(field.name.clone(), cast);
                 }
@@ -551,7 +554,7 @@ impl Parameter {
                     }
                     match &field.default {
                         Some(default) => {
-                            let cast = field.cast(default).map_err(|e| {
+                            let cast = field.cast_declared(default).map_err(|e| {
                                 fail(format!("field '{}': {}", field.name, strip_name(&e)))
                             })?;
                             result.insert(field.name.clone(), cast);
@@ -567,7 +570,7 @@ impl Parameter {
             ParameterType::Actor => {
                 let parsed;
                 let step = match value {
-                    Value::String(s) => {
+                    Value::String(s) if lenient => {
                         parsed = parse_json_text(s).ok_or_else(|| {
                             fail("an actor is a workflow step, e.g. {\"environment\": \"python:3.9\", \"commands\": [\"python run.py\"]}".to_string())
                         })?;
@@ -896,19 +899,23 @@ mod tests {
     #[test]
     fn range_notation() {
         let r = Range::parse("[0,1]").unwrap();
-        assert!(r.contains(0.0) && r.contains(1.0) && !r.contains(1.01));
+        assert!(r.admits(0.0) && r.admits(1.0) && !r.admits(1.01));
         let r = Range::parse("(0,1)").unwrap();
-        assert!(!r.contains(0.0) && !r.contains(1.0) && r.contains(0.5));
+        assert!(!r.admits(0.0) && !r.admits(1.0) && r.admits(0.5));
         let r = Range::parse("[0,1)").unwrap();
-        assert!(r.contains(0.0) && !r.contains(1.0));
+        assert!(r.admits(0.0) && !r.admits(1.0));
         let r = Range::parse("(0,1]").unwrap();
-        assert!(!r.contains(0.0) && r.contains(1.0));
+        assert!(!r.admits(0.0) && r.admits(1.0));
         let r = Range::parse("(,5]").unwrap();
-        assert!(r.contains(-1e300) && r.contains(5.0));
+        assert!(r.admits(-1e300) && r.admits(5.0));
         let r = Range::parse("[-inf, inf]").unwrap();
-        assert!(r.contains(1e300) && r.contains(-1e300));
+        assert!(r.admits(1e300) && r.admits(-1e300));
         let r = Range::parse(" [ -2.5 , ) ").unwrap();
-        assert!(r.contains(-2.5) && r.contains(1e9) && !r.contains(-3.0));
+        assert!(r.admits(-2.5) && r.admits(1e9) && !r.admits(-3.0));
+        // An open side without a number is an open infinity (flowServ).
+        assert!(!r.admits(f64::INFINITY));
+        assert!(Range::parse("[0,]").unwrap().admits(f64::INFINITY));
+        assert!(Range::parse("[0,1]").unwrap().admits(f64::NAN));
         assert_eq!(Range::parse("(0,]").unwrap().to_string(), "(0,]");
         assert_eq!(Range::parse("[-1.5,2)").unwrap().to_string(), "[-1.5,2)");
         for bad in [

@@ -265,6 +265,12 @@ impl Template {
                         .insert(parameter.name.clone(), parameter.cast(value)?);
                 }
                 (None, _) => match parameter.effective_default() {
+                    // flowServ's client fills in only defaults Python finds true
+                    // (and casts them); a false one (0, '', false) reaches the
+                    // workflow as written (for a file: no file at all).
+                    Some(default) if !python_truthy(&default) => {
+                        bound.values.insert(parameter.name.clone(), default);
+                    }
                     Some(default) if is_file => {
                         // The default names a file of the template; it is already in
                         // place in the run folder, at the target (or its own path).
@@ -275,14 +281,8 @@ impl Template {
                             .insert(parameter.name.clone(), Value::String(file.target.clone()));
                         bound.files.push((parameter.name.clone(), file));
                     }
-                    // flowServ's client fills in only defaults Python finds true
-                    // (and casts them); a false one (0, '', false) reaches the
-                    // workflow as written.
-                    Some(default) if !python_truthy(&default) => {
-                        bound.values.insert(parameter.name.clone(), default);
-                    }
                     Some(default) => {
-                        let cast = parameter.cast(&default).map_err(|e| {
+                        let cast = parameter.cast_declared(&default).map_err(|e| {
                             ArgumentError::invalid(
                                 &parameter.name,
                                 format!("its defaultValue is not valid: {}", error_message(&e)),

@@ -39,10 +39,16 @@ impl Home {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_in(self.path(), args)
+    }
+
+    /// [`Home::command`] on another home folder (one the test made elsewhere),
+    /// with this home's environment.
+    pub fn command_in(&self, home: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_flowdesk"));
         command
             .arg("--home")
-            .arg(self.path())
+            .arg(home)
             .args(args)
             .env("FLOWDESK_PYTHON", "python3")
             .env("FLOWDESK_SAMPLES", samples())
@@ -214,4 +220,222 @@ pub fn python_without_flowserv(test: &str) -> Option<String> {
         eprintln!("note: skipping {test}: {why}");
     }
     found
+}
+
+// ----- processes -----------------------------------------------------------------
+
+/// Whether a process exists and is not a zombie (a zombie has done all its harm;
+/// when its parent is PID 1 in a container it may never be reaped).
+pub fn process_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !(state.starts_with('Z') || state.starts_with('X'))
+        }
+        Err(_) => false,
+    }
+}
+
+/// Wait until none of `pids` is alive; panics naming the survivors.
+pub fn wait_until_gone(what: &str, pids: &[i32], timeout: Duration) {
+    let start = Instant::now();
+    loop {
+        let alive: Vec<i32> = pids.iter().copied().filter(|&p| process_alive(p)).collect();
+        if alive.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "{what}: processes {alive:?} are still alive"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Live processes whose environment tags them with a run folder under
+/// `runs_dir` (`FLOWDESK_RUN_DIR`), with the tag.
+pub fn tagged_processes(runs_dir: &Path) -> Vec<(i32, PathBuf)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !process_alive(pid) {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        for variable in environ.split(|&b| b == 0) {
+            if let Some(value) = variable.strip_prefix(b"FLOWDESK_RUN_DIR=") {
+                let tag = PathBuf::from(String::from_utf8_lossy(value).into_owned());
+                if tag.starts_with(runs_dir) {
+                    found.push((pid, tag));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The pid of the detached `flowdesk __execute <run>` process, if it runs.
+pub fn execute_process(run_id: &str) -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            let is_it = args
+                .windows(2)
+                .any(|w| w[0] == b"__execute" && w[1] == run_id.as_bytes());
+            (is_it && process_alive(pid)).then_some(pid)
+        })
+}
+
+/// The processes holding a run's lock (its `.flowdesk` folder open): the
+/// process executing it, and any child it is forking at that moment.
+pub fn lock_holders(run_dir: &Path) -> Vec<i32> {
+    let meta = run_dir.join(".flowdesk");
+    let mut holders = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return holders;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        if fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == meta))
+            && process_alive(pid)
+        {
+            holders.push(pid);
+        }
+    }
+    holders
+}
+
+/// The children of a process (all its threads').
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let mut children = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+                children.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
+            }
+        }
+    }
+    children
+}
+
+/// Send SIGKILL to a process this test started (or found by its pid).
+pub fn kill9(pid: i32) {
+    // SAFETY: kill(2) with plain integers.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+// ----- templates written by tests --------------------------------------------------
+
+/// Write a file, creating its folder.
+pub fn write_file(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// A benchmark whose one step runs `code/tree.py`: it starts a child, and a
+/// grandchild in a session of its own (which a group kill misses), writes
+/// `pids.txt` (its own pid, the child's, the escaped one's), waits `seconds`,
+/// and writes `results/out.json`. A first step writes `results/partial.txt`, so
+/// a run killed between steps has half its files.
+pub fn process_tree_template(dir: &Path) -> PathBuf {
+    let folder = dir.join("tree");
+    write_file(
+        &folder.join("flowserv.yaml"),
+        "name: 'Process tree'\nspecfile: benchmark.yaml\n",
+    );
+    write_file(
+        &folder.join("benchmark.yaml"),
+        r#"workflow:
+  files:
+    inputs: ['code/tree.py']
+    outputs: ['results/out.json']
+  parameters:
+    seconds: '$[[seconds]]'
+  steps:
+    - name: 'prepare'
+      action:
+        environment: 'python:3.9'
+        commands:
+          - mkdir -p results
+          - echo started > results/partial.txt
+    - name: 'tree'
+      action:
+        environment: 'python:3.9'
+        commands:
+          - ${python} code/tree.py ${seconds} results/out.json
+parameters:
+  - name: seconds
+    dtype: float
+    defaultValue: 60
+results:
+  file: results/out.json
+  schema:
+    - name: value
+      label: Value
+      dtype: int
+"#,
+    );
+    write_file(
+        &folder.join("code/tree.py"),
+        r#"import json, os, subprocess, sys, time
+seconds, out = float(sys.argv[1]), sys.argv[2]
+child = subprocess.Popen(['sleep', str(seconds + 30)])
+escaped = subprocess.Popen(['sleep', str(seconds + 30)], start_new_session=True)
+with open('pids.tmp', 'w') as f:
+    f.write(f"{os.getpid()} {child.pid} {escaped.pid}\n")
+os.replace('pids.tmp', 'pids.txt')
+print('started', flush=True)
+time.sleep(seconds)
+child.kill()
+escaped.kill()
+with open(out, 'w') as f:
+    json.dump({'value': 1}, f)
+print('done', flush=True)
+"#,
+    );
+    folder
+}
+
+/// The three pids `code/tree.py` wrote in `run_dir`, once it has.
+pub fn tree_pids(run_dir: &Path, timeout: Duration) -> Vec<i32> {
+    let file = run_dir.join("pids.txt");
+    wait_for("the step's pids", timeout, || file.is_file());
+    std::fs::read_to_string(&file)
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
 }

@@ -18,6 +18,13 @@ Operations (`op`):
   serial engine executes for them, with the commands as the subprocess worker
   would run them (`${python}` stands for the fixed text PYTHON), the workflow
   variables and the declared outputs; or the error.
+- `results`: a result schema and the text of a result file; answer the values
+  `read_run_results` stores for a run, or the error it raises (which flowServ
+  swallows: the run stays SUCCESS without results).
+- `ranking`: a result schema and runs (submission, values) in the order they
+  were made; answer the order `RankingManager.get_ranking` puts them in, for
+  all runs and for the best run per submission, or the error.
+- `install_twice`: install a template folder twice; answer both names.
 - `run`: a template folder and a list of runs (arguments, submission);
   install it with `flowserv.client.Flowserv`, start each run synchronously, and
   answer each run's state, messages, result values and files, both rankings
@@ -28,11 +35,17 @@ Values Python has but JSON lacks are written as `{"$float": "inf"}` (also
 their step serialization.
 """
 
-import copy
+import sys
+
+# Code steps import modules of the template folders (the samples among them):
+# no bytecode may be left there.
+sys.dont_write_bytecode = True
+
+import copy  # noqa: E402
+import io
 import json
 import math
 import os
-import sys
 import tempfile
 import traceback
 
@@ -42,7 +55,12 @@ from flowserv.model.parameter.actor import ActorValue
 from flowserv.model.parameter.files import IOValue
 from flowserv.model.template.base import WorkflowTemplate
 from flowserv.model.template.parameter import ParameterIndex
-from flowserv.volume.fs import FSFile
+from flowserv.model.template.schema import ResultSchema
+from flowserv.model.ranking import RankingManager
+from flowserv.model.run import read_run_results
+from flowserv.model.base import GroupObject, RunObject
+from flowserv.controller.worker.config import java_jvm
+from flowserv.volume.base import IOBuffer
 
 import flowserv.controller.serial.workflow.parser as parser
 
@@ -135,7 +153,7 @@ class Recorder(SubprocessWorker):
     """The default container worker, recording the commands it would run."""
 
     def __init__(self):
-        super(Recorder, self).__init__(variables={'python': PYTHON, 'java': 'java'})
+        super(Recorder, self).__init__(variables={'python': PYTHON, 'java': java_jvm()})
         self.commands = list()
 
     def run(self, step, env, rundir):
@@ -148,11 +166,9 @@ class Store(object):
 
 
 def file_value(para, value):
-    """A file argument as the app client hands it to the service: a handle
-    and the target (the client never passes one, the run service may)."""
-    if isinstance(value, dict):
-        return para.cast((FSFile(value.get('value', '')), value.get('as')))
-    return para.cast((FSFile(str(value)), None))
+    """A file argument as the app client hands it to the service: the
+    uploaded file (its content does not matter here) and no target."""
+    return para.cast((IOBuffer(io.BytesIO(b'')), None))
 
 
 def bind(template, arguments):
@@ -204,6 +220,85 @@ def op_expand(case):
         'variables': {k: str(v) for k, v in variables.items()},
         'outputs': encode(outputs),
     }
+
+
+class StubRun(object):
+    result = None
+
+
+class StubFile(object):
+    def __init__(self, data):
+        self.data = data
+
+    def open(self):
+        return io.BytesIO(self.data)
+
+
+class StubStore(object):
+    """A run store holding one file: the result file."""
+    def __init__(self, data):
+        self.data = data
+
+    def load(self, key):
+        return StubFile(self.data)
+
+
+def op_results(case):
+    schema = ResultSchema.from_dict(copy.deepcopy(case['schema']), validate=True)
+    run = StubRun()
+    read_run_results(run=run, schema=schema, runstore=StubStore(case['text'].encode('utf-8')))
+    return {'values': encode(run.result)}
+
+
+class StubQuery(object):
+    """What the ranking manager's query returns: the (group, run) rows in the
+    order they were inserted."""
+    def __init__(self, rows):
+        self.rows = rows
+
+    def filter(self, *args):
+        return self
+
+    def all(self):
+        return self.rows
+
+
+class StubSession(object):
+    def __init__(self, rows):
+        self.rows = rows
+
+    def query(self, *args):
+        return StubQuery(self.rows)
+
+
+class StubWorkflow(object):
+    def __init__(self, schema):
+        self.workflow_id = 'w'
+        self.result_schema = schema
+
+
+def op_ranking(case):
+    schema = ResultSchema.from_dict(copy.deepcopy(case['schema']), validate=True)
+    rows = list()
+    for i, entry in enumerate(case['runs']):
+        group = GroupObject(group_id=entry['submission'], name=entry['submission'])
+        stamp = '2026-01-01T00:00:{:02d}.000000'.format(i % 60)
+        run = RunObject(
+            run_id=str(i), group_id=entry['submission'], result=entry['values'],
+            created_at=stamp, started_at=stamp, ended_at=stamp
+        )
+        rows.append((group, run))
+    manager = RankingManager(session=StubSession(rows))
+    workflow = StubWorkflow(schema)
+    result = dict()
+    for name, include_all in [('all', True), ('best', False)]:
+        try:
+            ranking = manager.get_ranking(workflow=workflow, include_all=include_all)
+        except Exception as ex:
+            result[name] = {'error': error_text(ex)}
+            continue
+        result[name] = [int(r.run_id) for r in ranking]
+    return result
 
 
 def run_document(doc):
@@ -281,11 +376,24 @@ def op_run(case):
         os.chdir(cwd)
 
 
+def op_install_twice(case):
+    client = Flowserv(basedir=tempfile.mkdtemp(prefix='oracle-'), open_access=True, clear=True)
+    names = list()
+    with client.service() as api:
+        for _ in range(2):
+            workflow_id = client.install(source=os.path.abspath(case['folder']))
+            names.append(api.workflows().get_workflow(workflow_id=workflow_id)['name'])
+    return {'names': names}
+
+
 OPERATIONS = {
     'template': op_template,
     'cast': op_cast,
     'expand': op_expand,
+    'results': op_results,
+    'ranking': op_ranking,
     'run': op_run,
+    'install_twice': op_install_twice,
 }
 
 

@@ -50,7 +50,7 @@ pub fn samples() -> PathBuf {
 }
 
 /// The server virtualenv's `bin` folder, or a failure that says how to make it.
-fn serverenv() -> PathBuf {
+pub fn serverenv() -> PathBuf {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/serverenv/bin");
     if !bin.join("flask").exists() || !bin.join("flowserv").exists() {
         panic!(
