@@ -160,6 +160,19 @@ fn sign_in_run_and_leaderboard_on_a_server() {
         Some("String(\"Hello Maximiliano!\")".to_string())
     );
 
+    // The run's result file opens in the same viewer, downloaded from the server.
+    harness.get_by_label(&run.id).click();
+    harness.step();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the run detail", |h| {
+        has_label_containing(h, &format!("Run {}", run.id))
+    });
+    step_until(&mut harness, "the file list", |h| has_label(h, "greetings"));
+    harness.get_by_label("greetings").click();
+    step_until(&mut harness, "the downloaded file", |h| {
+        has_label_containing(h, "Hello Maximiliano!")
+    });
+
     harness.get_by_label("Leaderboard").click();
     step_until(&mut harness, "the run on the leaderboard", |h| {
         h.state()
@@ -209,5 +222,100 @@ fn a_server_that_goes_away_leaves_its_leaderboard_on_screen_marked_offline() {
     assert!(
         has_label(&harness, "team olga"),
         "the last leaderboard is still shown"
+    );
+}
+
+#[test]
+fn a_local_run_is_submitted_to_the_server_from_its_detail() {
+    let server = server::shared();
+    let (_dir, config) = home();
+    let mut harness = app(config);
+    let user = format!("gui-submit-{}", uuid::Uuid::new_v4().simple());
+    register(&mut harness, server, &user);
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "New submission")
+            .is_some()
+    });
+    set_text(&mut harness, "New submission", "team try-here");
+    harness
+        .get_by_role_and_label(Role::Button, "Create")
+        .click();
+    step_until(&mut harness, "the submission", |h| {
+        h.state()
+            .state
+            .detail
+            .as_ref()
+            .is_some_and(|d| !d.submissions.is_empty())
+    });
+
+    // Try here.
+    harness.get_by_label("This computer").click();
+    step_until(&mut harness, "the local samples", |h| {
+        has_label(h, "Hello World (sample)")
+    });
+    harness
+        .get_all_by_label("Hello World (sample)")
+        .next()
+        .unwrap()
+        .click();
+    step_until(&mut harness, "the local benchmark", |h| {
+        h.state()
+            .state
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.benchmark.name == "Hello World (sample)")
+    });
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+    set_text(&mut harness, "Greeting", "Servus");
+    set_text(&mut harness, "Sleep period", "0");
+    harness.get_by_role_and_label(Role::Button, "Run").click();
+    step_until(&mut harness, "the local run", |h| has_label(h, "SUCCESS"));
+    let local = harness.state().state.runs[0].clone();
+    harness.get_by_label(&local.id).click();
+    harness.step();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the local run detail", |h| {
+        has_label(h, "Submit to server…")
+    });
+
+    // Submit there.
+    harness.get_by_label("Submit to server…").click();
+    step_until(&mut harness, "the submit dialog", |h| {
+        h.query_by_role_and_label(
+            Role::TextInput,
+            "Benchmark there (empty: the same id or name)",
+        )
+        .is_some()
+    });
+    set_text(
+        &mut harness,
+        "Benchmark there (empty: the same id or name)",
+        "helloworld",
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "Submit")
+        .click();
+    step_until(&mut harness, "the server run to succeed", |h| {
+        h.state().state.backend.as_deref() == Some(server.url().as_str())
+            && h.state().state.runs.iter().any(|r| {
+                r.submission == "team try-here" && r.state == flowdesk::model::RunState::Success
+            })
+    });
+    let remote = harness
+        .state()
+        .state
+        .runs
+        .iter()
+        .find(|r| r.submission == "team try-here")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        remote.values, local.values,
+        "the same run gives the same results there"
     );
 }

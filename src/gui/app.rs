@@ -560,10 +560,12 @@ impl FlowdeskApp {
                 run,
                 server,
                 submission,
+                benchmark,
             } => self.request(Request::Submit {
                 run,
                 server,
                 submission,
+                benchmark,
             }),
             ServerAction::LoadSubmissions(benchmark) => {
                 self.request(Request::Submissions(benchmark))
@@ -790,24 +792,27 @@ impl FlowdeskApp {
             .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
             .show(ctx, |ui| {
                 for (i, toast) in self.toasts.iter().enumerate().rev().take(4) {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.set_max_width(360.0);
-                        let text = egui::RichText::new(&toast.text);
-                        ui.horizontal(|ui| {
-                            if toast.error {
-                                ui.colored_label(ui.visuals().error_fg_color, text.strong());
-                            } else {
-                                ui.label(text);
-                            }
-                            if ui.small_button("Dismiss").clicked() {
-                                dismiss = Some(i);
-                            }
-                        });
-                        if let Some(detail) = &toast.detail {
-                            ui.collapsing("Details", |ui| {
-                                ui.add(egui::Label::new(detail).wrap());
+                    // One id scope per toast: two with "Details" must not clash.
+                    ui.push_id(i, |ui| {
+                        egui::Frame::popup(ui.style()).show(ui, |ui| {
+                            ui.set_max_width(360.0);
+                            let text = egui::RichText::new(&toast.text);
+                            ui.horizontal(|ui| {
+                                if toast.error {
+                                    ui.colored_label(ui.visuals().error_fg_color, text.strong());
+                                } else {
+                                    ui.label(text);
+                                }
+                                if ui.small_button("Dismiss").clicked() {
+                                    dismiss = Some(i);
+                                }
                             });
-                        }
+                            if let Some(detail) = &toast.detail {
+                                ui.collapsing("Details", |ui| {
+                                    ui.add(egui::Label::new(detail).wrap());
+                                });
+                            }
+                        })
                     });
                 }
             });

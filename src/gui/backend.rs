@@ -97,6 +97,7 @@ pub enum Request {
         run: String,
         server: String,
         submission: Option<String>,
+        benchmark: Option<String>,
     },
 }
 
@@ -692,6 +693,7 @@ fn handle_server(ctx: &mut Context, request: Request) {
             run,
             server,
             submission,
+            benchmark,
         } => {
             let target = match remote(ctx, &server) {
                 Ok(target) => target,
@@ -699,7 +701,7 @@ fn handle_server(ctx: &mut Context, request: Request) {
             };
             let options = crate::client::submit::SubmitOptions {
                 submission,
-                benchmark: None,
+                benchmark,
             };
             match crate::client::submit::submit(ctx.local.as_ref(), target.as_ref(), &run, &options)
             {

@@ -143,7 +143,12 @@ impl RunDetailScreen {
         actions: &mut Vec<Action>,
     ) {
         let selected = self.file.as_ref().is_some_and(|f| f.id == file.id);
-        let label = format!("{} ({} bytes)", file.name, file.size);
+        // A server does not say how large its files are.
+        let label = if file.local_path.is_none() && file.sha256.is_none() && file.size == 0 {
+            file.name.clone()
+        } else {
+            format!("{} ({} bytes)", file.name, file.size)
+        };
         if !ui.selectable_label(selected, label).clicked() {
             return;
         }

@@ -142,6 +142,7 @@ pub struct SubmitDialog {
     run: String,
     server: Option<String>,
     submission: String,
+    benchmark: String,
 }
 
 impl SubmitDialog {
@@ -154,6 +155,7 @@ impl SubmitDialog {
                 .find(|s| s.signed_in())
                 .map(|s| s.url.clone()),
             submission: String::new(),
+            benchmark: String::new(),
         }
     }
 
@@ -192,16 +194,30 @@ impl SubmitDialog {
                     .labelled_by(label.id);
                 ui.horizontal(|ui| {
                     let label = ui.label("Submission there (empty: your only one)");
-                    ui.text_edit_singleline(&mut self.submission)
-                        .labelled_by(label.id);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.submission)
+                            .id_salt("submit-submission"),
+                    )
+                    .labelled_by(label.id);
+                });
+                ui.horizontal(|ui| {
+                    let label = ui.label("Benchmark there (empty: the same id or name)");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.benchmark).id_salt("submit-benchmark"),
+                    )
+                    .labelled_by(label.id);
                 });
                 if ui.button("Submit").clicked() {
                     if let Some(server) = self.server.clone() {
-                        let submission = self.submission.trim();
+                        let given = |text: &str| {
+                            let text = text.trim();
+                            (!text.is_empty()).then(|| text.to_string())
+                        };
                         actions.push(Action::Server(ServerAction::Submit {
                             run: self.run.clone(),
                             server,
-                            submission: (!submission.is_empty()).then(|| submission.to_string()),
+                            submission: given(&self.submission),
+                            benchmark: given(&self.benchmark),
                         }));
                         close = true;
                     }

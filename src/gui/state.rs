@@ -294,6 +294,8 @@ pub enum ServerAction {
         run: String,
         server: String,
         submission: Option<String>,
+        /// The benchmark there (default: the same id or name).
+        benchmark: Option<String>,
     },
     LoadSubmissions(String),
     RenameSubmission {

@@ -68,9 +68,11 @@ impl Service {
         self.shared.check_worker_config()?;
         let workers = submission_workers(&submission)?;
         let template = self.template(&workflow_record)?;
-        let bound = template.bind(&request.arguments)?;
-        let workflow =
-            template.expand(&bound, &self.shared.expand_options_for(&workflow_record.id))?;
+        let (bound, workflow) = super::preview::expand(
+            &template,
+            &request.arguments,
+            &self.shared.expand_options_for(&workflow_record.id),
+        )?;
 
         // Resolve every file argument's source before anything is written.
         let uploads = self.shared.store.uploads(&submission.id)?;
