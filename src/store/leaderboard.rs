@@ -794,7 +794,8 @@ impl Query<'_> {
             text: Vec::new(),
         };
         // Per set: id, submission, and its runs as (row, finished).
-        let mut groups: Vec<(String, u32, Vec<(u32, i64)>)> = Vec::new();
+        type Group = (String, u32, Vec<(u32, i64)>);
+        let mut groups: Vec<Group> = Vec::new();
         let mut group_of: HashMap<&str, usize> = HashMap::new();
         let sql = format!(
             "SELECT {FIXED_COLUMNS}, {} FROM {}",

@@ -609,7 +609,7 @@ pub(super) fn insert_runs(
                 Some((workflow_id, seq)) if *workflow_id == run.workflow_id => *seq,
                 _ => {
                     let seq =
-                        check_owner(&transaction, &run.workflow_id, run.submission_id.as_deref())?;
+                        check_owner(transaction, &run.workflow_id, run.submission_id.as_deref())?;
                     owners.insert(run.submission_id.clone(), (run.workflow_id.clone(), seq));
                     seq
                 }
@@ -656,7 +656,7 @@ pub(super) fn insert_runs(
                 continue;
             }
             if !tables.contains_key(&run.workflow_id) {
-                let table = results::load(&transaction, &run.workflow_id)?;
+                let table = results::load(transaction, &run.workflow_id)?;
                 tables.insert(run.workflow_id.clone(), table);
             }
             let table = tables.get(&run.workflow_id).and_then(Option::as_ref);
@@ -669,7 +669,7 @@ pub(super) fn insert_runs(
                 finished,
             };
             store_outputs(
-                &transaction,
+                transaction,
                 &run.workflow_id,
                 &run.id,
                 submission,
