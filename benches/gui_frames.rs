@@ -114,6 +114,7 @@ fn state(dir: &tempfile::TempDir) -> AppState {
             benchmark: "bench".into(),
             order: Vec::new(),
             all_runs: true,
+            ..Default::default()
         })
         .expect("leaderboard")
         .expect("a ranked benchmark");

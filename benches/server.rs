@@ -114,6 +114,7 @@ fn main() {
             benchmark: WORKFLOW.into(),
             order: Vec::new(),
             all_runs: true,
+            ..Default::default()
         })
         .expect("leaderboard")
         .expect("a ranked benchmark");

@@ -82,6 +82,10 @@ pub struct Settings {
     /// Megabytes one template document (manifest, template, include) may
     /// have; 0 for no limit.
     pub document_limit_mb: Option<u64>,
+    /// How far a reproduced result value may be from the original, per
+    /// benchmark (id or name): `0.01` (absolute) or `1%` (relative).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reproduce_tolerance: std::collections::BTreeMap<String, String>,
 }
 
 impl Settings {

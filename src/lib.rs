@@ -15,6 +15,7 @@ pub mod model;
 pub mod paths;
 pub mod remote;
 pub mod service;
+pub mod stats;
 pub mod store;
 pub mod template;
 pub mod workflow;

@@ -2,6 +2,8 @@
 //! how far it has got. It sits below the store, the service, the client and the
 //! error types so that none of them has to import another just to name a state.
 
+pub mod provenance;
+
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;

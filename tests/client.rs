@@ -239,3 +239,56 @@ fn missing_things_are_named_and_bad_arguments_name_the_parameter() {
     assert!(command.contains("--sleeptime 1"), "{command}");
     assert_eq!(format::value_text(None), format::NO_VALUE);
 }
+
+#[test]
+fn a_run_whose_outcome_cannot_be_stored_is_reported_not_dropped() {
+    let (dir, client) = client();
+    // A step that waits for the test: the run's record changes under it first.
+    let template = tempfile::tempdir().unwrap();
+    std::fs::write(
+        template.path().join("flowserv.yaml"),
+        "name: Waits\nworkflowSpec:\n  workflow:\n    steps:\n      - action:\n          commands: ['while [ ! -f go ]; do sleep 0.05; done']\n",
+    )
+    .unwrap();
+    client
+        .install(&InstallRequest {
+            source: Some(InstallSource::Folder(template.path().to_path_buf())),
+            ..Default::default()
+        })
+        .unwrap();
+    let (subscriber, events) = Subscriber::channel();
+    client.subscribe(subscriber);
+    let run = client
+        .start_run(&RunRequest {
+            benchmark: "Waits".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // Running: another program (a careless script) ends the run in the database.
+    while client.run(&run.id).unwrap().run.state != RunState::Running {
+        events.recv_timeout(Duration::from_secs(30)).unwrap();
+    }
+    let db = rusqlite::Connection::open(dir.path().join("flowdesk.db")).unwrap();
+    db.execute(
+        "UPDATE runs SET state = 'CANCELED', finished_at = created_at WHERE id = ?1",
+        [&run.id],
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("runs").join(&run.id).join("go"), "").unwrap();
+    let detail = client.wait(&run.id).unwrap();
+    assert_eq!(detail.run.state, RunState::Canceled, "what the store holds");
+    // (A step that started after the change is reported too: its progress
+    // could not be recorded either.)
+    let problem = loop {
+        match events.recv_timeout(Duration::from_secs(30)).unwrap() {
+            ClientEvent::Problem { run_id, message }
+                if run_id.as_deref() == Some(&run.id) && message.contains("outcome") =>
+            {
+                break message
+            }
+            _ => {}
+        }
+    };
+    assert!(problem.contains("could not be stored"), "{problem}");
+    assert!(problem.contains("CANCELED"), "{problem}");
+}

@@ -15,7 +15,7 @@
 //! differences found must be exactly the listed ones.
 //!
 //! `FLOWDESK_CONFORMANCE_SEED` picks another corpus (the seed is printed),
-//! `FLOWDESK_CONFORMANCE_CASES` its size (static cases; default 800).
+//! `FLOWDESK_CONFORMANCE_CASES` its size (static cases; default 2000).
 //! flowServ comes from `target/pyenv` (or `FLOWDESK_ORACLE_PYTHON`); without it
 //! the test is skipped, except under `CI`, where it fails.
 
@@ -38,7 +38,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 const DEFAULT_SEED: u64 = 0x0f10_5e4f_0094;
-const DEFAULT_CASES: usize = 800;
+const DEFAULT_CASES: usize = 2000;
 const GENERATED_RUN_CASES: usize = 12;
 
 #[derive(Default)]

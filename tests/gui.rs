@@ -406,3 +406,101 @@ fn a_bad_worker_configuration_is_shown_in_settings() {
         has_label_containing(h, "unknown type 'dockr'")
     });
 }
+
+/// `flowdesk <args> --home <home>`: its standard output.
+fn cli(home: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowdesk"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("FLOWDESK_PYTHON", "python3")
+        .env_remove("FLOWSERV_API_DIR")
+        .env_remove("FLOWSERV_DATABASE")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "flowdesk {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_cli_and_the_gui_show_the_same_values_for_a_run() {
+    let (dir, config) = home();
+    let run = cli(
+        dir.path(),
+        &[
+            "run",
+            "hello_world_sample",
+            "--arg",
+            "sleeptime=0",
+            "--arg",
+            "greeting=Hey",
+            "--wait",
+            "--json",
+        ],
+    );
+    let run: serde_json::Value = serde_json::from_str(&run).unwrap();
+    let run_id = run["id"].as_str().unwrap().to_string();
+
+    // What the CLI shows: the run's result lines, its duration in the runs
+    // list, its leaderboard row.
+    let show = cli(dir.path(), &["show", &run_id]);
+    let results: Vec<(String, String)> = show
+        .lines()
+        .skip_while(|l| l.trim() != "results:")
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .filter_map(|l| l.trim().split_once(" = "))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    assert_eq!(results.len(), 3, "{show}");
+    let duration = show
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("duration: "))
+        .unwrap()
+        .to_string();
+    let runs = cli(dir.path(), &["runs", "hello_world_sample"]);
+    let row = runs.lines().find(|l| l.contains(&run_id)).unwrap();
+    assert!(row.ends_with(&duration), "{row} / {duration}");
+    let board = cli(dir.path(), &["leaderboard", "hello_world_sample"]);
+    let board_row = board.lines().find(|l| l.contains(&run_id)).unwrap();
+    for (_, value) in &results {
+        assert!(board_row.contains(value.as_str()), "{board_row} / {value}");
+    }
+
+    // The GUI shows the same texts: run detail, runs table, leaderboard.
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Hello World (sample)");
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the run in the table", |h| {
+        has_label(h, &run_id)
+    });
+    assert!(
+        has_label(&harness, &duration),
+        "duration {duration} in the table"
+    );
+    for (_, value) in &results {
+        assert!(has_label(&harness, value), "{value} in the runs table");
+    }
+    harness.get_by_label(&run_id).click();
+    harness.step();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the run detail", |h| {
+        has_label_containing(h, &format!("Run {run_id}"))
+    });
+    for (name, value) in &results {
+        assert!(has_label(&harness, name), "{name} in the run detail");
+        assert!(has_label(&harness, value), "{value} in the run detail");
+    }
+    assert!(has_label(&harness, &duration), "duration in the run detail");
+    harness.get_by_label("Leaderboard").click();
+    step_until(&mut harness, "the leaderboard row", |h| {
+        h.query_all_by_label(&run_id).next().is_some() && has_label_containing(h, "ranked by")
+    });
+    for (_, value) in &results {
+        assert!(has_label(&harness, value), "{value} on the leaderboard");
+    }
+}

@@ -5,8 +5,9 @@
 use super::{parse_assignment, print_json, table};
 use crate::client::format::{optional_duration, time_text, value_json, value_text};
 use crate::client::{
-    BenchmarkEdit, CleanupQuery, Client, ClientError, InstallRequest, InstallSource,
-    LeaderboardQuery, LeaderboardRow, Operation, RunDetail, RunQuery, RunRequest,
+    BenchmarkEdit, CleanupQuery, Client, ClientError, ColumnSpread, InstallRequest, InstallSource,
+    LeaderboardQuery, LeaderboardRow, Operation, ReproductionOutcome, RunBadges, RunDetail,
+    RunQuery, RunRequest,
 };
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -62,6 +63,10 @@ pub struct RunArgs {
     /// Wait for the run to end; exit non-zero unless it succeeds.
     #[arg(long)]
     pub wait: bool,
+    /// Start N runs with the same arguments as one run set (the leaderboard
+    /// shows their mean, standard deviation and n).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub repeat: usize,
     #[arg(long)]
     pub json: bool,
 }
@@ -360,6 +365,9 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
         arguments,
         detach: !args.wait,
     };
+    if args.repeat != 1 {
+        return run_set(client, &request, &args);
+    }
     let run = client.start_run(&request)?;
     if args.wait {
         if !args.json {
@@ -398,6 +406,59 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
         }
     }
     Ok(0)
+}
+
+/// `run --repeat N`: the runs of one run set.
+fn run_set(client: &dyn Client, request: &RunRequest, args: &RunArgs) -> Outcome {
+    let set = client.start_run_set(request, args.repeat)?;
+    if !args.wait {
+        if args.json {
+            print_json(&json!({
+                "runSet": set.id,
+                "runs": set.runs.iter().map(|r| json!({"id": r.id, "state": r.state.as_str()})).collect::<Vec<_>>(),
+            }))?;
+        } else {
+            say!(
+                "run set {} started: {} runs ({})",
+                set.id,
+                set.runs.len(),
+                set.runs
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        return Ok(0);
+    }
+    if !args.json {
+        eprintln!("run set {} started: {} runs", set.id, set.runs.len());
+    }
+    let mut details = Vec::with_capacity(set.runs.len());
+    for run in &set.runs {
+        details.push(client.wait(&run.id)?);
+    }
+    let all_succeeded = details.iter().all(|d| d.run.state == RunState::Success);
+    if args.json {
+        print_json(&json!({
+            "runSet": set.id,
+            "runs": details.iter().map(run_json).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        for detail in &details {
+            print_run(detail)?;
+        }
+        say!(
+            "run set {}: {} of {} runs succeeded",
+            set.id,
+            details
+                .iter()
+                .filter(|d| d.run.state == RunState::Success)
+                .count(),
+            details.len()
+        );
+    }
+    Ok(if all_succeeded { 0 } else { 1 })
 }
 
 /// Ask for parameters the command line did not give, in form order.
@@ -635,12 +696,216 @@ pub fn submit(
 
 pub fn show(client: &dyn Client, run: &str, as_json: bool) -> Outcome {
     let run = client.run(run)?;
+    let supports = client.capabilities();
+    let provenance = if supports.supports(Operation::Provenance) {
+        client.provenance(&run.run.id)?
+    } else {
+        None
+    };
+    let reproductions = if supports.supports(Operation::Reproduce) {
+        client.reproductions(&run.run.id)?
+    } else {
+        Vec::new()
+    };
     if as_json {
-        print_json(&run_json(&run))?;
+        let mut doc = run_json(&run);
+        doc["provenance"] = serde_json::to_value(&provenance).unwrap_or(Value::Null);
+        doc["reproductions"] = Value::Array(reproductions.iter().map(reproduction_json).collect());
+        print_json(&doc)?;
     } else {
         print_run(&run)?;
+        if let Some(provenance) = &provenance {
+            for line in provenance_text(provenance) {
+                say!("{line}");
+            }
+        }
+        for reproduction in &reproductions {
+            say!("  {}", reproduction_line(reproduction));
+        }
     }
     Ok(0)
+}
+
+/// The lines of `show` about provenance.
+fn provenance_text(provenance: &crate::client::Provenance) -> Vec<String> {
+    let mut lines = vec!["  provenance:".to_string()];
+    lines.push(format!(
+        "    template: {} ({})",
+        provenance.template.name, provenance.template.hash
+    ));
+    if let Some(python) = &provenance.environment.python {
+        lines.push(format!("    python: {} ({})", python.version, python.path));
+    }
+    if let Some(packages) = &provenance.environment.packages {
+        lines.push(format!("    packages: {}", packages.len()));
+    }
+    let machine = &provenance.machine;
+    lines.push(format!(
+        "    machine: {} {}, {} ({} cores), {}",
+        machine.os,
+        machine.kernel,
+        machine.cpu,
+        machine.cores,
+        bytes_text(machine.memory)
+    ));
+    for input in &provenance.inputs {
+        lines.push(format!("    input {} sha256 {}", input.path, input.sha256));
+    }
+    for output in &provenance.outputs {
+        lines.push(format!(
+            "    output {} sha256 {}",
+            output.path, output.sha256
+        ));
+    }
+    for step in &provenance.steps {
+        lines.push(format!(
+            "    step {}: {}, exit {}, {:.3} s, peak memory {}",
+            step.name,
+            step.worker,
+            step.exit_code
+                .map(|c| c.to_string())
+                .or(step.signal.map(|s| format!("signal {s}")))
+                .unwrap_or_else(|| "—".into()),
+            step.duration,
+            step.peak_memory
+                .map(bytes_text)
+                .unwrap_or_else(|| "—".into())
+        ));
+    }
+    if let Some(imported) = &provenance.imported {
+        lines.push(format!(
+            "    imported from run {} (bundle sha256 {}){}",
+            imported.run_id,
+            imported.bundle,
+            if imported.different_template {
+                ", different template"
+            } else {
+                ""
+            }
+        ));
+    }
+    lines
+}
+
+fn bytes_text(bytes: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= 1024.0 * MIB {
+        format!("{:.1} GiB", bytes as f64 / (1024.0 * MIB))
+    } else {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    }
+}
+
+fn reproduction_json(reproduction: &crate::client::Reproduction) -> Value {
+    json!({
+        "run": reproduction.run_id,
+        "reproduction": reproduction.reproduction_id,
+        "tolerance": reproduction.tolerance,
+        "outcome": reproduction.outcome.map(|o| o.as_str()),
+        "maxDeviation": reproduction.max_deviation,
+        "differences": reproduction.differences,
+        "createdAt": reproduction.created_at,
+        "finishedAt": reproduction.finished_at,
+    })
+}
+
+fn reproduction_line(reproduction: &crate::client::Reproduction) -> String {
+    let by = reproduction
+        .reproduction_id
+        .as_deref()
+        .unwrap_or("a deleted run");
+    match reproduction.outcome {
+        None => format!("reproduction by run {by}: not finished"),
+        Some(outcome) => {
+            let mut line = format!("reproduction by run {by}: {}", outcome.label());
+            if let Some(deviation) = reproduction.max_deviation {
+                line.push_str(&format!(" (largest deviation {deviation})"));
+            }
+            line
+        }
+    }
+}
+
+pub fn bundle(client: &dyn Client, run: &str, out: &Path, as_json: bool) -> Outcome {
+    let info = client.export_bundle(run, out)?;
+    if as_json {
+        print_json(&json!({"file": info.file, "files": info.files, "bytes": info.bytes}))?;
+    } else {
+        say!(
+            "wrote the bundle of run {run} to {} ({} files, {})",
+            info.file.display(),
+            info.files,
+            bytes_text(info.bytes)
+        );
+    }
+    Ok(0)
+}
+
+pub fn import(client: &dyn Client, file: &Path, force: bool, as_json: bool) -> Outcome {
+    let imported = client.import_bundle(file, force)?;
+    if as_json {
+        print_json(&json!({
+            "run": imported.run.id,
+            "workflow": imported.benchmark.id,
+            "submission": imported.submission.name,
+            "submissionId": imported.submission.id,
+            "newSubmission": imported.new_submission,
+            "differentTemplate": imported.different_template,
+            "differences": imported.differences,
+            "results": run_json(&client.run(&imported.run.id)?)["results"],
+        }))?;
+    } else {
+        say!(
+            "imported run {} into '{}' (submission '{}'{})",
+            imported.run.id,
+            imported.benchmark.name,
+            imported.submission.name,
+            if imported.new_submission { ", new" } else { "" }
+        );
+        if imported.different_template {
+            say!(
+                "  marked 'different template': {}",
+                imported.differences.join("; ")
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn reproduce(
+    client: &dyn Client,
+    run: &str,
+    tolerance: Option<&str>,
+    as_json: bool,
+) -> Outcome {
+    let original = client.run(run)?.run.id;
+    let again = client.reproduce(&original, tolerance)?;
+    if !as_json {
+        eprintln!("reproducing run {original} as run {}", again.id);
+    }
+    client.wait(&again.id)?;
+    let reproduction = client
+        .reproductions(&original)?
+        .into_iter()
+        .rfind(|r| r.reproduction_id.as_deref() == Some(again.id.as_str()))
+        .ok_or_else(|| {
+            ClientError::Invalid(format!(
+                "the comparison of run {original} with run {} was not stored",
+                again.id
+            ))
+        })?;
+    if as_json {
+        print_json(&reproduction_json(&reproduction))?;
+    } else {
+        say!("{}", reproduction_line(&reproduction));
+        for difference in &reproduction.differences {
+            say!("  {}", difference.text());
+        }
+    }
+    Ok(match reproduction.outcome {
+        Some(ReproductionOutcome::Reproduced | ReproductionOutcome::WithinTolerance) => 0,
+        _ => 1,
+    })
 }
 
 pub fn logs(client: &dyn Client, run: &str, follow: bool) -> Outcome {
@@ -718,6 +983,7 @@ pub fn leaderboard(
     client: &dyn Client,
     workflow: &str,
     all: bool,
+    reproduced_only: bool,
     order: &[String],
     as_json: bool,
 ) -> Outcome {
@@ -725,6 +991,7 @@ pub fn leaderboard(
         benchmark: workflow.to_string(),
         order: parse_order(order)?,
         all_runs: all,
+        reproduced_only,
     };
     let board = client.leaderboard(&query)?;
     if as_json {
@@ -743,17 +1010,62 @@ pub fn leaderboard(
     let mut header: Vec<&str> = vec!["RANK", "SUBMISSION", "RUN"];
     header.extend(board.columns.iter().map(|c| c.label.as_str()));
     header.push("DURATION");
+    header.push("");
     let rows: Vec<Vec<String>> = board
         .rows()
         .map(|e| {
-            let mut row = vec![e.rank.to_string(), e.submission.clone(), e.run_id.clone()];
-            row.extend(e.values.iter().map(|v| value_text(v.as_ref())));
+            let run = match &e.run_set {
+                Some(set) => format!("set {} ({} runs)", set.id, set.runs.len()),
+                None => e.run_id.clone(),
+            };
+            let mut row = vec![e.rank.to_string(), e.submission.clone(), run];
+            for (index, value) in e.values.iter().enumerate() {
+                let spread = e
+                    .run_set
+                    .as_ref()
+                    .and_then(|set| set.spreads.get(index).copied().flatten());
+                row.push(match spread {
+                    Some(spread) => spread_text(&spread),
+                    None => value_text(value.as_ref()),
+                });
+            }
             row.push(optional_duration(Some(e.duration)));
+            row.push(badge_text(&e.badges));
             row
         })
         .collect();
     say!("{}", table(&header, &rows));
     Ok(0)
+}
+
+/// `mean ± std (n=5)`.
+fn spread_text(spread: &ColumnSpread) -> String {
+    match spread.std {
+        Some(std) => format!(
+            "{} ± {} (n={})",
+            format_number(spread.mean),
+            format_number(std),
+            spread.n
+        ),
+        None => format!("{} (n={})", format_number(spread.mean), spread.n),
+    }
+}
+
+fn format_number(value: f64) -> String {
+    value_text(Some(&crate::template::ResultValue::Float(value)))
+}
+
+fn badge_text(badges: &RunBadges) -> String {
+    let mut marks = Vec::new();
+    if badges.different_template {
+        marks.push("imported (different template)".to_string());
+    } else if badges.imported {
+        marks.push("imported".to_string());
+    }
+    if let Some(outcome) = badges.reproduction {
+        marks.push(outcome.label().to_string());
+    }
+    marks.join(", ")
 }
 
 fn row_json(board: &crate::client::LeaderboardView, row: &LeaderboardRow) -> Value {
@@ -764,7 +1076,7 @@ fn row_json(board: &crate::client::LeaderboardView, row: &LeaderboardRow) -> Val
             value.as_ref().map(value_json).unwrap_or(Value::Null),
         );
     }
-    json!({
+    let mut doc = json!({
         "rank": row.rank,
         "run": row.run_id,
         "submission": row.submission,
@@ -774,7 +1086,31 @@ fn row_json(board: &crate::client::LeaderboardView, row: &LeaderboardRow) -> Val
         "finishedAt": row.finished_at,
         "duration": row.duration,
         "values": values,
-    })
+    });
+    if let Some(set) = &row.run_set {
+        let mut stats = Map::new();
+        for (column, spread) in board.columns.iter().zip(&set.spreads) {
+            if let Some(spread) = spread {
+                stats.insert(
+                    column.name.clone(),
+                    json!({"mean": spread.mean, "std": spread.std, "n": spread.n}),
+                );
+            }
+        }
+        doc["runSet"] = json!(set.id);
+        doc["runs"] = json!(set.runs);
+        doc["stats"] = Value::Object(stats);
+    }
+    let badges = &row.badges;
+    if badges.imported || badges.reproduction.is_some() {
+        doc["badges"] = json!({
+            "imported": badges.imported,
+            "differentTemplate": badges.different_template,
+            "reproduction": badges.reproduction.map(|o| o.as_str()),
+            "maxDeviation": badges.max_deviation,
+        });
+    }
+    doc
 }
 
 pub fn export(

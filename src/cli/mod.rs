@@ -146,6 +146,9 @@ pub enum Command {
         /// Sort column as col[:asc|desc] (repeatable; default: the template's orderBy).
         #[arg(long, value_name = "COLUMN[:asc|desc]")]
         order: Vec<String>,
+        /// Only runs whose latest reproduction reproduced them.
+        #[arg(long)]
+        reproduced: bool,
         #[arg(long)]
         json: bool,
     },
@@ -157,6 +160,35 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         postproc: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a portable bundle of a successful run (.tar.gz): its provenance,
+    /// input and output files and log, for `flowdesk import` elsewhere.
+    Bundle {
+        run: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a run bundle into the benchmark installed with the same template.
+    Import {
+        file: PathBuf,
+        /// Import it even into a benchmark of the same name whose template
+        /// differs (the run is marked "different template").
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a run again with the same arguments and input files and compare
+    /// its output files and result values.
+    Reproduce {
+        run: String,
+        /// How far a value may deviate: 0.01 (absolute) or 1% (relative);
+        /// default: the benchmark's `reproduce_tolerance` setting, else exact.
+        #[arg(long)]
+        tolerance: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -399,14 +431,22 @@ fn dispatch(client: &dyn Client, command: Command) -> Result<i32, ClientError> {
             workflow,
             all,
             order,
+            reproduced,
             json,
-        } => commands::leaderboard(client, &workflow, all, &order, json),
+        } => commands::leaderboard(client, &workflow, all, reproduced, &order, json),
         Command::Export {
             run,
             file,
             postproc,
             json,
         } => commands::export(client, &run, &file, postproc, json),
+        Command::Bundle { run, file, json } => commands::bundle(client, &run, &file, json),
+        Command::Import { file, force, json } => commands::import(client, &file, force, json),
+        Command::Reproduce {
+            run,
+            tolerance,
+            json,
+        } => commands::reproduce(client, &run, tolerance.as_deref(), json),
         Command::Download { run, file, output } => {
             commands::download(client, &run, &file, output.as_deref())
         }

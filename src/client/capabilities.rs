@@ -32,6 +32,14 @@ pub enum Operation {
     Members,
     /// Give a benchmark its own Python environment from its requirements.
     Environments,
+    /// A run's provenance (what made it: template hash, inputs, environment).
+    Provenance,
+    /// Writing and importing run bundles.
+    Bundles,
+    /// Running a run again and comparing.
+    Reproduce,
+    /// Several runs with the same arguments as one run set.
+    RunSets,
 }
 
 impl Operation {
@@ -50,6 +58,10 @@ impl Operation {
             Operation::Preview => "previewing a run's steps",
             Operation::Members => "choosing a submission's members",
             Operation::Environments => "a benchmark's own Python environment",
+            Operation::Provenance => "a run's provenance",
+            Operation::Bundles => "run bundles",
+            Operation::Reproduce => "reproducing a run",
+            Operation::RunSets => "repeating a run as a run set",
         }
     }
 }

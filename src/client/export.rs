@@ -99,6 +99,7 @@ mod tests {
             finished_at: now,
             duration: 0.123456789,
             values: vec![Some(ResultValue::Float(1.0 / 3.0)), None],
+            ..Default::default()
         }];
         let rows: Arc<dyn RankedRows> = Arc::new(rows);
         let board = LeaderboardView::new(

@@ -398,17 +398,85 @@ impl InstallSource {
     }
 }
 
-/// The leaderboard as the store keeps it, rows built when asked for.
-struct LocalRanking(Leaderboard);
+/// The leaderboard as the store keeps it, rows built when asked for, with the
+/// marks of the (few) imported and reproduced runs.
+struct LocalRanking {
+    board: Leaderboard,
+    marks: HashMap<String, service::RunMarks>,
+}
+
+fn outcome_view(outcome: service::Outcome) -> ReproductionOutcome {
+    match outcome {
+        service::Outcome::Reproduced => ReproductionOutcome::Reproduced,
+        service::Outcome::WithinTolerance => ReproductionOutcome::WithinTolerance,
+        service::Outcome::Differs => ReproductionOutcome::Differs,
+    }
+}
+
+fn badges(marks: Option<&service::RunMarks>) -> RunBadges {
+    let Some(marks) = marks else {
+        return RunBadges::default();
+    };
+    RunBadges {
+        imported: marks.origin.is_some(),
+        different_template: marks.origin.as_deref() == Some("different-template"),
+        reproduction: marks.outcome.map(outcome_view),
+        max_deviation: marks.max_deviation,
+    }
+}
+
+fn reproduction_view(record: service::ReproductionRecord) -> Reproduction {
+    let differences = match &record.details {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| Difference {
+                kind: item["kind"].as_str().unwrap_or_default().to_string(),
+                name: item["name"].as_str().unwrap_or_default().to_string(),
+                original: item["original"].clone(),
+                reproduced: item["reproduced"].clone(),
+                deviation: item["deviation"].as_f64(),
+                within_tolerance: item["withinTolerance"].as_bool(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Reproduction {
+        run_id: record.run_id,
+        reproduction_id: record.reproduction_id,
+        tolerance: record.tolerance,
+        outcome: record.outcome.map(outcome_view),
+        max_deviation: record.max_deviation,
+        differences,
+        created_at: record.created_at,
+        finished_at: record.finished_at,
+    }
+}
 
 impl RankedRows for LocalRanking {
     fn len(&self) -> usize {
-        self.0.len()
+        self.board.len()
     }
 
     fn row(&self, index: usize) -> Option<LeaderboardRow> {
-        let entry = self.0.entry(index)?;
+        let entry = self.board.entry(index)?;
+        let run_set = entry.run_set.map(|set| RunSetLine {
+            id: set.id,
+            runs: set.runs,
+            spreads: set
+                .columns
+                .into_iter()
+                .map(|(_, spread)| {
+                    spread.map(|s| ColumnSpread {
+                        mean: s.mean,
+                        std: s.std,
+                        n: s.n,
+                    })
+                })
+                .collect(),
+        });
         Some(LeaderboardRow {
+            badges: badges(self.marks.get(&entry.run_id)),
+            run_set,
             rank: entry.rank,
             run_id: entry.run_id,
             submission_id: entry.submission_id,
@@ -697,12 +765,17 @@ impl Client for LocalClient {
         let Some(schema) = template.results else {
             return Ok(None);
         };
+        let options = service::BoardOptions {
+            all_runs: query.all_runs,
+            reproduced_only: query.reproduced_only,
+        };
         let Some(board) = self
             .service
-            .leaderboard(&record.id, &query.order, query.all_runs)?
+            .leaderboard_with(&record.id, &query.order, options)?
         else {
             return Ok(None);
         };
+        let marks = self.service.run_marks(&record.id)?;
         let order = if query.order.is_empty() {
             schema.effective_order()
         } else {
@@ -713,7 +786,7 @@ impl Client for LocalClient {
             schema.columns,
             order,
             query.all_runs,
-            Arc::new(LocalRanking(board)),
+            Arc::new(LocalRanking { board, marks }),
         )))
     }
 
@@ -755,6 +828,64 @@ impl Client for LocalClient {
 
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError> {
         Ok(self.service.export_postproc(benchmark, out)?)
+    }
+
+    fn provenance(&self, run: &str) -> Result<Option<Provenance>, ClientError> {
+        Ok(self.service.provenance(run)?)
+    }
+
+    fn export_bundle(&self, run: &str, out: &Path) -> Result<BundleInfo, ClientError> {
+        let summary = self.service.export_bundle(run, out)?;
+        Ok(BundleInfo {
+            file: summary.file,
+            files: summary.files,
+            bytes: summary.bytes,
+        })
+    }
+
+    fn import_bundle(&self, file: &Path, force: bool) -> Result<ImportedBundle, ClientError> {
+        let outcome = self.service.import_bundle(file, force)?;
+        Ok(ImportedBundle {
+            run: self.row(outcome.run)?,
+            benchmark: summary(outcome.workflow),
+            submission: submission(outcome.submission),
+            new_submission: outcome.new_submission,
+            different_template: outcome.different_template,
+            differences: outcome.differences,
+        })
+    }
+
+    fn reproduce(&self, run: &str, tolerance: Option<&str>) -> Result<RunRow, ClientError> {
+        let record = self.service.reproduce(run, tolerance)?;
+        self.row(record)
+    }
+
+    fn reproductions(&self, run: &str) -> Result<Vec<Reproduction>, ClientError> {
+        Ok(self
+            .service
+            .reproductions(run)?
+            .into_iter()
+            .map(reproduction_view)
+            .collect())
+    }
+
+    fn start_run_set(&self, request: &RunRequest, count: usize) -> Result<RunSetView, ClientError> {
+        let detach = request.detach;
+        let request = service_request(request);
+        let (id, records) = if detach {
+            let (id, prepared) = self.service.prepare_run_set(&request, count)?;
+            let records: Vec<RunRecord> = prepared.iter().map(|p| p.run.clone()).collect();
+            for run in prepared {
+                self.service.spawn_detached(run)?;
+            }
+            (id, records)
+        } else {
+            self.service.start_run_set(&request, count)?
+        };
+        Ok(RunSetView {
+            id,
+            runs: self.rows(records)?,
+        })
     }
 
     fn environment(&self, benchmark: &str) -> Result<EnvironmentView, ClientError> {

@@ -182,6 +182,65 @@ pub trait Client: Send + Sync {
     /// Pack the latest post-processing outputs into a `.tar.gz`.
     fn export_postproc(&self, benchmark: &str, out: &Path) -> Result<usize, ClientError>;
 
+    // ----- reproducibility --------------------------------------------------------
+
+    /// What a run was made from and with; `None` when nothing was recorded
+    /// (a post-processing run, or one made by an older flowdesk)
+    /// ([`Operation::Provenance`]).
+    fn provenance(&self, run: &str) -> Result<Option<Provenance>, ClientError> {
+        let _ = run;
+        Err(self.unsupported(Operation::Provenance))
+    }
+
+    /// Write a portable bundle of a successful run to `out` ([`Operation::Bundles`]).
+    fn export_bundle(&self, run: &str, out: &Path) -> Result<BundleInfo, ClientError> {
+        let _ = (run, out);
+        Err(self.unsupported(Operation::Bundles))
+    }
+
+    /// Import a run bundle into the benchmark with the same template; `force`
+    /// also into one of the same name whose template differs
+    /// ([`Operation::Bundles`]).
+    fn import_bundle(&self, file: &Path, force: bool) -> Result<ImportedBundle, ClientError> {
+        let _ = (file, force);
+        Err(self.unsupported(Operation::Bundles))
+    }
+
+    /// Run a successful run again with the same arguments and input files;
+    /// returns the new run. The comparison is stored with the original when the
+    /// new run ends (see [`Client::reproductions`]). `tolerance` (`0.01`,
+    /// `1%`) overrides the benchmark's setting ([`Operation::Reproduce`]).
+    fn reproduce(&self, run: &str, tolerance: Option<&str>) -> Result<RunRow, ClientError> {
+        let _ = (run, tolerance);
+        Err(self.unsupported(Operation::Reproduce))
+    }
+
+    /// A run's reproductions, oldest first ([`Operation::Reproduce`]).
+    fn reproductions(&self, run: &str) -> Result<Vec<Reproduction>, ClientError> {
+        let _ = run;
+        Err(self.unsupported(Operation::Reproduce))
+    }
+
+    /// Start `count` runs with the same arguments as one run set
+    /// ([`Operation::RunSets`]).
+    fn start_run_set(&self, request: &RunRequest, count: usize) -> Result<RunSetView, ClientError> {
+        let _ = (request, count);
+        Err(self.unsupported(Operation::RunSets))
+    }
+
+    /// The error for an operation this backend does not offer.
+    fn unsupported(&self, operation: Operation) -> ClientError {
+        let capabilities = self.capabilities();
+        capabilities
+            .check(operation)
+            .err()
+            .unwrap_or(ClientError::Unsupported {
+                operation: operation.describe(),
+                backend: capabilities.backend,
+                reason: "this backend does not implement it",
+            })
+    }
+
     // ----- benchmark environments ------------------------------------------------
 
     /// The benchmark's own Python environment ([`Operation::Environments`]).

@@ -15,6 +15,9 @@ use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// What a run was made from and with (see [`crate::model::provenance`]).
+pub use crate::model::provenance::Provenance;
+
 /// A benchmark in a list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchmarkSummary {
@@ -223,10 +226,13 @@ pub struct LeaderboardQuery {
     pub order: Vec<SortColumn>,
     /// Every successful run instead of the best per submission.
     pub all_runs: bool,
+    /// Only runs whose latest reproduction reproduced them
+    /// ([`Operation::Reproduce`](super::Operation::Reproduce)).
+    pub reproduced_only: bool,
 }
 
-/// One ranked run.
-#[derive(Debug, Clone, PartialEq)]
+/// One ranked run (or run set).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LeaderboardRow {
     /// 1-based.
     pub rank: usize,
@@ -238,8 +244,177 @@ pub struct LeaderboardRow {
     pub finished_at: DateTime<Utc>,
     /// Seconds from start to finish.
     pub duration: f64,
-    /// One value per column of the leaderboard.
+    /// One value per column of the leaderboard; for a run set the mean of
+    /// each numeric column.
     pub values: Vec<Option<ResultValue>>,
+    /// Set when the row stands for a run set (`run_id` is its newest run).
+    pub run_set: Option<RunSetLine>,
+    /// Where the run came from and how its latest reproduction went.
+    pub badges: RunBadges,
+}
+
+/// A run set on the leaderboard: its runs and the spread of each column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSetLine {
+    pub id: String,
+    /// Its successful runs, oldest first.
+    pub runs: Vec<String>,
+    /// One per column of the leaderboard; `None` for text columns and columns
+    /// without values.
+    pub spreads: Vec<Option<ColumnSpread>>,
+}
+
+/// Mean, sample standard deviation (as Python's `statistics.stdev`) and count
+/// of a column's values in a run set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ColumnSpread {
+    pub mean: f64,
+    /// `None` for a single value.
+    pub std: Option<f64>,
+    pub n: usize,
+}
+
+/// What a row is marked with.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunBadges {
+    /// Imported from a bundle.
+    pub imported: bool,
+    /// Imported with `--force` from a bundle of a different template.
+    pub different_template: bool,
+    /// How its latest finished reproduction came out.
+    pub reproduction: Option<ReproductionOutcome>,
+    /// That reproduction's largest deviation of a value.
+    pub max_deviation: Option<f64>,
+}
+
+/// How a reproduction came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReproductionOutcome {
+    /// Every output file and result value the same.
+    Reproduced,
+    /// Every value within the tolerance; something differs.
+    WithinTolerance,
+    Differs,
+}
+
+impl ReproductionOutcome {
+    /// As a badge and a message say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReproductionOutcome::Reproduced => "reproduced",
+            ReproductionOutcome::WithinTolerance => "reproduced within tolerance",
+            ReproductionOutcome::Differs => "differs",
+        }
+    }
+
+    /// As JSON says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReproductionOutcome::Reproduced => "reproduced",
+            ReproductionOutcome::WithinTolerance => "within-tolerance",
+            ReproductionOutcome::Differs => "differs",
+        }
+    }
+}
+
+/// A run run again and compared with the original.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reproduction {
+    /// The run reproduced.
+    pub run_id: String,
+    /// The new run; `None` once deleted.
+    pub reproduction_id: Option<String>,
+    /// As given (`0.01`, `1%`).
+    pub tolerance: Option<String>,
+    /// `None` while the new run has not ended.
+    pub outcome: Option<ReproductionOutcome>,
+    pub max_deviation: Option<f64>,
+    pub differences: Vec<Difference>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One thing a reproduction found different.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Difference {
+    /// `file`, `value` or `run` (the reproduction did not succeed).
+    pub kind: String,
+    /// The file's key, the column, or `state`.
+    pub name: String,
+    pub original: Value,
+    pub reproduced: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within_tolerance: Option<bool>,
+}
+
+impl Difference {
+    /// One line for people.
+    pub fn text(&self) -> String {
+        let show = |v: &Value| match v {
+            Value::Null => "—".to_string(),
+            Value::String(s) if self.kind == "file" => s.chars().take(12).collect(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match self.kind.as_str() {
+            "file" => match (&self.original, &self.reproduced) {
+                (Value::Null, _) => format!("output `{}` is new", self.name),
+                (_, Value::Null) => format!("output `{}` is missing", self.name),
+                (a, b) => format!("output `{}` differs ({} → {})", self.name, show(a), show(b)),
+            },
+            "value" => {
+                let mut text = format!(
+                    "{}: {} → {}",
+                    self.name,
+                    show(&self.original),
+                    show(&self.reproduced)
+                );
+                if let Some(deviation) = self.deviation {
+                    text.push_str(&format!(" (deviation {deviation}"));
+                    text.push_str(match self.within_tolerance {
+                        Some(true) => ", within tolerance)",
+                        _ => ")",
+                    });
+                }
+                text
+            }
+            _ => format!("the reproduction ended in {}", show(&self.reproduced)),
+        }
+    }
+}
+
+/// A bundle written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleInfo {
+    pub file: PathBuf,
+    pub files: usize,
+    /// Bytes of its files before compression.
+    pub bytes: u64,
+}
+
+/// A bundle imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedBundle {
+    pub run: RunRow,
+    pub benchmark: BenchmarkSummary,
+    pub submission: Submission,
+    /// The submission was created for it.
+    pub new_submission: bool,
+    /// Imported with `force` although its template differs.
+    pub different_template: bool,
+    /// What differs from the installed template, when it does.
+    pub differences: Vec<String>,
+}
+
+/// Runs started together as one run set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetView {
+    pub id: String,
+    pub runs: Vec<RunRow>,
 }
 
 /// Ranked rows, built on demand: a backend may keep 100,000 rows compactly and

@@ -28,7 +28,7 @@ mod step;
 pub mod worker;
 
 pub use cancel::CancelToken;
-pub use process::{ExitStatus, OutputLine, Stream};
+pub use process::{ExitStatus, OutputLine, Stream, Usage};
 pub use queue::{Engine, JobState, RunHandle, INTERRUPTED};
 pub use slots::SlotPool;
 pub use worker::{WorkerConfig, WorkerKind, WorkerSpec};
@@ -111,8 +111,36 @@ pub enum RunOutcome {
     Canceled,
 }
 
+/// What one step ran and used, for the run's provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// 0-based position in the workflow.
+    pub index: usize,
+    pub name: String,
+    /// The worker that ran it (`subprocess`, `docker`, `notebook`, `nbdocker`,
+    /// `code`, or a configured worker's name).
+    pub worker: String,
+    /// The worker's kind (`subprocess`, `docker`, …).
+    pub kind: String,
+    /// The container image, when a container runs it.
+    pub image: Option<String>,
+    /// The programs it started, in order: a shell command as expanded, else
+    /// the program and its arguments quoted for `sh`.
+    pub commands: Vec<String>,
+    /// How its last program ended by itself; `None` if none did (stopped, or
+    /// it failed to start).
+    pub exit: Option<ExitStatus>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// The largest resident memory of any process of the step, in bytes
+    /// (`wait4`'s `ru_maxrss`); `None` where the kernel did not tell.
+    pub peak_memory: Option<u64>,
+    /// User and system CPU time of the step's processes.
+    pub cpu_time: Option<Duration>,
+}
+
 /// Progress of runs, in order per run: `Started`, then for each step `StepStarted`
-/// followed by its `Log` lines, then `Finished` exactly once. A run cancelled while
+/// followed by its `Log` lines and `StepFinished`, then `Finished` exactly once. A run cancelled while
 /// queued gets only `Finished`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
@@ -124,6 +152,11 @@ pub enum EngineEvent {
         index: usize,
         count: usize,
         name: Arc<str>,
+    },
+    /// Step `index` ended (successfully or not); what it ran and used.
+    StepFinished {
+        run_id: Arc<str>,
+        record: StepRecord,
     },
     /// One line of output of the named step.
     Log {
@@ -146,6 +179,7 @@ impl EngineEvent {
         match self {
             EngineEvent::Started { run_id }
             | EngineEvent::StepStarted { run_id, .. }
+            | EngineEvent::StepFinished { run_id, .. }
             | EngineEvent::Log { run_id, .. }
             | EngineEvent::Finished { run_id, .. } => run_id,
         }

@@ -16,6 +16,9 @@
 //!   when the command ends, and the leader dies with flowdesk (see [`reaper`]).
 //!
 //! [`reaper`]: super::reaper
+//! - what the program used (peak memory, CPU time) is read from the kernel when
+//!   it exits, before it is reaped: `wait4`'s resource usage, taken through a
+//!   pidfd with `WNOWAIT` so that tokio still reaps it as usual.
 
 use super::cancel::CancelToken;
 use super::reaper::{self, Sweeper, RUN_TAG_VAR};
@@ -121,12 +124,25 @@ pub enum Exit {
     TimedOut,
 }
 
+/// What a program used, as the kernel accounts it when it exits: the program
+/// and the descendants it waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// The largest resident set of any one of those processes, in bytes.
+    pub peak_memory: u64,
+    pub user_time: Duration,
+    pub system_time: Duration,
+}
+
 /// Receives the output of a command. Called from the task that runs the command,
 /// one line at a time, in the order each stream produced them.
 pub trait OutputSink: Send {
     fn line(&mut self, line: OutputLine);
     /// Called when no more output is waiting: a good moment to flush buffers.
     fn idle(&mut self) {}
+    /// What the program used, once it has exited by itself (not for a program
+    /// that was stopped, nor where the kernel cannot tell).
+    fn usage(&mut self, _usage: Usage) {}
 }
 
 impl<F: FnMut(OutputLine) + Send> OutputSink for F {
@@ -233,6 +249,8 @@ where
         armed: true,
         tag,
     };
+    let watch = ExitWatch::open(pid as libc::pid_t);
+    let mut usage = None;
 
     let (sender, mut lines) = mpsc::channel(LINE_BUFFER);
     let mut readers = Vec::with_capacity(2);
@@ -266,7 +284,7 @@ where
     // Phase 1: until the program exits, a cancel arrives or the deadline passes.
     let status = loop {
         tokio::select! {
-            status = child.wait() => break Some(status),
+            status = wait_exit(&mut child, watch.as_ref(), &mut usage) => break Some(status),
             _ = cancel.cancelled(), if !stop.canceled => {
                 stop.canceled = true;
                 break None;
@@ -290,12 +308,112 @@ where
     // What left the group may still hold the pipes: kill it before draining.
     group.sweep().await;
     output.drain(&readers).await;
+    if let (Some(usage), false, false) = (usage, stop.canceled, stop.timed_out) {
+        output.sink.usage(usage);
+    }
 
     match (stop.canceled, stop.timed_out, status) {
         (true, _, _) => Ok(Exit::Canceled),
         (false, true, _) => Ok(Exit::TimedOut),
         (false, false, Some(status)) => Ok(Exit::Exited(ExitStatus::from_std(status))),
         (false, false, None) => Err(io::Error::other("lost track of the program's exit status")),
+    }
+}
+
+/// Wait for the program to exit; with a pidfd, read what it used before it
+/// is reaped. Cancel-safe: the pidfd stays readable and the zombie stays until
+/// `child.wait()` reaps it.
+async fn wait_exit(
+    child: &mut Child,
+    watch: Option<&ExitWatch>,
+    usage: &mut Option<Usage>,
+) -> io::Result<std::process::ExitStatus> {
+    if let Some(watch) = watch {
+        if watch.exited().await {
+            *usage = watch.usage();
+        }
+    }
+    child.wait().await
+}
+
+/// A pidfd of the program (Linux 5.4+), readable once it has exited.
+struct ExitWatch {
+    fd: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+}
+
+impl ExitWatch {
+    /// `None` where pidfds are not available; then no usage is read.
+    fn open(pid: libc::pid_t) -> Option<ExitWatch> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::FromRawFd as _;
+            // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
+            // (or -1); the child is ours and not reaped yet, so the pid is its own.
+            let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+            if raw < 0 {
+                return None;
+            }
+            // SAFETY: `raw` is a descriptor we just opened and nothing else owns.
+            let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(raw as i32) };
+            // SAFETY: an `OwnedFd` keeps its one descriptor open for as long as
+            // the `AsyncFd` owns it.
+            unsafe {
+                tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
+            }
+            .ok()
+            .map(|fd| ExitWatch { fd })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = pid;
+            None
+        }
+    }
+
+    /// Wait until the program has exited; false if the pidfd cannot tell.
+    async fn exited(&self) -> bool {
+        self.fd.readable().await.is_ok()
+    }
+
+    /// The exited program's resource usage, read without reaping it.
+    fn usage(&self) -> Option<Usage> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd as _;
+            const P_PIDFD: libc::c_int = 3;
+            // SAFETY: all-zero is a valid siginfo_t and rusage.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: the raw waitid system call (the libc wrapper has no rusage
+            // argument) with valid out pointers; WNOWAIT leaves the zombie for
+            // tokio to reap, WNOHANG never blocks.
+            let result = unsafe {
+                libc::syscall(
+                    libc::SYS_waitid,
+                    P_PIDFD,
+                    self.fd.get_ref().as_raw_fd(),
+                    &mut info as *mut libc::siginfo_t,
+                    libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+                    &mut rusage as *mut libc::rusage,
+                )
+            };
+            // SAFETY: reading the pid of a siginfo that waitid filled (or zeroed).
+            if result != 0 || unsafe { info.si_pid() } == 0 {
+                return None;
+            }
+            let time = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec.max(0) as u64)
+                    + Duration::from_micros(t.tv_usec.max(0) as u64)
+            };
+            Some(Usage {
+                // Kilobytes on Linux.
+                peak_memory: (rusage.ru_maxrss.max(0) as u64) * 1024,
+                user_time: time(rusage.ru_utime),
+                system_time: time(rusage.ru_stime),
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        None
     }
 }
 
@@ -697,6 +815,40 @@ mod tests {
         .unwrap();
         assert_eq!(exit, Exit::TimedOut);
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn the_peak_memory_of_a_command_is_measured() {
+        struct Sink(Option<Usage>);
+        impl OutputSink for Sink {
+            fn line(&mut self, _line: OutputLine) {}
+            fn usage(&mut self, usage: Usage) {
+                self.0 = Some(usage);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let measure = |command: &str| {
+            let mut sink = Sink(None);
+            let cancel = CancelToken::new();
+            let command = command.to_string();
+            let dir = dir.path().to_path_buf();
+            async move {
+                let exit = run_command(&command, &dir, [], &cancel, &mut sink)
+                    .await
+                    .unwrap();
+                assert_eq!(exit, Exit::Exited(ExitStatus::Code(0)));
+                sink.0.expect("usage is reported").peak_memory
+            }
+        };
+        // A child of the shell that touches 64 MiB: the shell waited for it, so
+        // its peak counts.
+        let big = measure(
+            "python3 -c 'b = bytearray(64 * 1024 * 1024); b[::4096] = b\"x\" * len(b[::4096])'",
+        )
+        .await;
+        let small = measure("true").await;
+        assert!(big >= 64 * 1024 * 1024, "{big}");
+        assert!(small < big / 4, "{small} vs {big}");
     }
 
     #[tokio::test]

@@ -9,9 +9,9 @@
 
 use super::cancel::CancelToken;
 use super::log::RunLog;
-use super::step::{Deadline, StepContext, StepSink, Stop};
-use super::worker::{self, WorkerConfig};
-use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
+use super::step::{Deadline, Measured, StepContext, StepSink, Stop};
+use super::worker::{self, WorkerConfig, WorkerKind, WorkerSpec};
+use super::{EngineEvent, EventCallback, RunJob, RunOutcome, StepRecord};
 use crate::error::EngineError;
 use crate::paths::check_relative;
 use crate::workflow::Step;
@@ -102,6 +102,8 @@ async fn run_steps(
         if let Some(deadline) = deadline.filter(|d| d.at <= tokio::time::Instant::now()) {
             return Err(Stop::failed(deadline.error(step)));
         }
+        let started_at = chrono::Utc::now();
+        let mut measured = Measured::default();
         let result = {
             let mut sink = StepSink {
                 run_id,
@@ -109,6 +111,7 @@ async fn run_steps(
                 on_event,
                 log: &mut log,
                 stderr_tail: VecDeque::new(),
+                measured: &mut measured,
             };
             let mut context = StepContext {
                 run_id,
@@ -126,6 +129,10 @@ async fn run_steps(
             };
             worker::run_step(step, step_worker, &mut context).await
         };
+        on_event(EngineEvent::StepFinished {
+            run_id: run_id.clone(),
+            record: step_record(measured, index, step, step_worker, started_at),
+        });
         // A log that could not be written (a full disk) is the first thing to
         // tell; how the step itself went follows.
         match (log.close_step(), result) {
@@ -160,4 +167,34 @@ fn exists(run_dir: &Path, step: &Step, path: &str) -> Result<bool, Stop> {
         })
     })?;
     Ok(run_dir.join(relative).exists())
+}
+
+/// What a step ran and used, from what its sink gathered.
+fn step_record(
+    measured: Measured,
+    index: usize,
+    step: &Step,
+    worker: &WorkerSpec,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> StepRecord {
+    let image = match (&step.action, worker.kind) {
+        (_, WorkerKind::NbDocker) => worker.image.clone(),
+        (crate::workflow::Action::Container { image, .. }, WorkerKind::Docker) => {
+            Some(worker.image.clone().unwrap_or_else(|| image.clone()))
+        }
+        _ => None,
+    };
+    StepRecord {
+        index,
+        name: step.name.clone(),
+        worker: worker.name.clone(),
+        kind: worker.kind.as_str().to_string(),
+        image,
+        commands: measured.commands,
+        exit: measured.exit,
+        started_at,
+        finished_at: chrono::Utc::now(),
+        peak_memory: measured.peak_memory,
+        cpu_time: measured.cpu_time,
+    }
 }

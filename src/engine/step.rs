@@ -2,11 +2,12 @@
 //! worker gets to run one step ([`StepContext`]), how a step stops early
 //! ([`Stop`]), its time limit ([`Deadline`]), what the preflight found
 //! ([`Tools`]), and where its output lines go ([`StepSink`], into the run's
-//! log). The runner creates these; workers only use them.
+//! log) with what its programs were and used ([`Measured`]). The runner
+//! creates these; workers only use them.
 
 use super::cancel::CancelToken;
 use super::log::RunLog;
-use super::process::{OutputLine, OutputSink, Stream};
+use super::process::{Exit, ExitStatus, OutputLine, OutputSink, Stream, Usage};
 use super::worker::helpers::Helpers;
 use super::{EngineEvent, EventCallback};
 use crate::error::EngineError;
@@ -119,12 +120,36 @@ pub(crate) struct StepSink<'a> {
     pub(crate) on_event: &'a EventCallback,
     pub(crate) log: &'a mut RunLog,
     pub(crate) stderr_tail: VecDeque<String>,
+    /// What the step's programs were and used, for its provenance.
+    pub(crate) measured: &'a mut Measured,
+}
+
+/// What a step's programs were and used, gathered as they run.
+#[derive(Debug, Default)]
+pub(crate) struct Measured {
+    pub commands: Vec<String>,
+    pub exit: Option<ExitStatus>,
+    pub peak_memory: Option<u64>,
+    pub cpu_time: Option<Duration>,
 }
 
 impl StepSink<'_> {
     /// Forget the previous command's stderr.
     pub(crate) fn start_command(&mut self) {
         self.stderr_tail.clear();
+    }
+
+    /// A program of the step, as it is started.
+    pub(crate) fn record_command(&mut self, command: String) {
+        self.measured.commands.push(command);
+    }
+
+    /// How the step's latest program ended.
+    pub(crate) fn record_exit(&mut self, exit: Exit) {
+        self.measured.exit = match exit {
+            Exit::Exited(status) => Some(status),
+            Exit::Canceled | Exit::TimedOut => None,
+        };
     }
 
     /// The last stderr lines of the current command, oldest first.
@@ -157,5 +182,12 @@ impl OutputSink for StepSink<'_> {
 
     fn idle(&mut self) {
         self.log.flush();
+    }
+
+    fn usage(&mut self, usage: Usage) {
+        let measured = &mut self.measured;
+        measured.peak_memory = Some(measured.peak_memory.unwrap_or(0).max(usage.peak_memory));
+        let cpu = usage.user_time + usage.system_time;
+        measured.cpu_time = Some(measured.cpu_time.unwrap_or_default() + cpu);
     }
 }

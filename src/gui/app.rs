@@ -174,6 +174,7 @@ impl FlowdeskApp {
             benchmark: benchmark.to_string(),
             order: sort.order(),
             all_runs: sort.all_runs,
+            ..Default::default()
         };
         self.request(Request::Leaderboard(query));
     }
@@ -611,6 +612,7 @@ impl FlowdeskApp {
                     benchmark,
                     order: sort.order(),
                     all_runs: sort.all_runs,
+                    ..Default::default()
                 })
             }
             (Tab::Runs, Some(benchmark)) => Focus::Runs(RunQuery {
@@ -665,6 +667,7 @@ impl FlowdeskApp {
                             benchmark,
                             order: sort.order(),
                             all_runs: sort.all_runs,
+                            ..Default::default()
                         };
                         self.request(Request::ExportLeaderboard { query, path });
                     }

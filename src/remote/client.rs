@@ -787,6 +787,7 @@ impl RankedRows for ServerRanking {
             finished_at: finished,
             duration: (finished - started).as_seconds_f64(),
             values: entry_values(&self.columns, &entry.results),
+            ..Default::default()
         })
     }
 }
@@ -824,6 +825,19 @@ impl Client for RemoteClient {
                     Operation::Environments,
                     "a server's benchmarks run in the server's own Python",
                 ),
+                (
+                    Operation::Provenance,
+                    "a flowServ server records no provenance of its runs",
+                ),
+                (
+                    Operation::Bundles,
+                    "run bundles are made from and imported into runs of this computer",
+                ),
+                (
+                    Operation::Reproduce,
+                    "a flowServ server keeps no reproductions; reproduce a run of this computer",
+                ),
+                (Operation::RunSets, "a flowServ server keeps no run sets"),
             ],
         )
     }
@@ -1338,6 +1352,9 @@ impl Client for RemoteClient {
         &self,
         query: &LeaderboardQuery,
     ) -> Result<Option<LeaderboardView>, ClientError> {
+        if query.reproduced_only {
+            return Err(self.unsupported(Operation::Reproduce));
+        }
         let workflow = self.resolve_benchmark(&query.benchmark)?;
         let order: Vec<(String, bool)> = query
             .order

@@ -183,6 +183,7 @@ impl Service {
                     .as_ref()
                     .and_then(|p| serde_json::to_value(p).ok()),
             })?;
+            super::provenance::record_template(&self.shared, &record)?;
             store.insert_submission(&NewSubmission {
                 id: new_id(12),
                 workflow_id: id.clone(),

@@ -11,19 +11,25 @@
 //! progress, results) and forwards them to listeners, so a GUI can repaint when
 //! something happens without polling.
 
+mod bundle;
 mod check;
+mod compare;
 mod detach;
 pub mod doctor;
 mod environments;
 pub mod files;
 pub mod home;
+mod import;
 mod install;
 mod lock;
 mod maintenance;
 mod preview;
+pub(crate) mod provenance;
 mod ranking;
 mod recovery;
+mod repeat;
 mod repository;
+mod reproduce;
 mod results;
 mod run_folder;
 mod runs;
@@ -32,14 +38,18 @@ pub mod tree;
 
 /// The records the service hands out (defined by the store, which stays private).
 pub use crate::store::{
-    Leaderboard, LeaderboardEntry, RunFile, RunFilter, RunRecord, SubmissionRecord, UploadRecord,
-    WorkflowRecord,
+    BoardOptions, Leaderboard, LeaderboardEntry, Outcome, ReproductionRecord, RunFile, RunFilter,
+    RunMarks, RunRecord, RunSetEntry, SubmissionRecord, UploadRecord, WorkflowRecord,
 };
+pub use bundle::{BundleDocument, BundleSummary, BUNDLE_FILE, INPUTS_DIR};
 pub use check::{is_template_archive, load_template, load_template_with};
+pub use compare::{compare, Comparison, Tolerance};
 pub use environments::{EnvironmentInfo, EnvironmentProgress, EnvironmentState, REQUIREMENTS_FILE};
+pub use import::{template_differences, ImportOutcome};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
 pub use preview::preview;
+pub use repeat::MAX_REPEAT;
 pub use repository::RepositoryEntry;
 pub use run_folder::{PreparedRun, LOG_FILE, META_DIR};
 pub use runs::RunRequest;
@@ -107,6 +117,8 @@ pub(crate) struct Shared {
     pub problems: Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Expanded workflows of the runs this process executes (until they end).
     pub workflows: Mutex<std::collections::HashMap<String, crate::workflow::SerialWorkflow>>,
+    /// Steps of running runs and answers about this computer, for provenance.
+    pub(crate) recorder: provenance::Recorder,
     /// Runs of this process that ended but whose end the store could not take
     /// (a full disk even without the reserve), with their messages: `wait`
     /// reports them as ERROR with these.
@@ -295,6 +307,7 @@ impl Service {
             environments: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
             worker_config_error,
+            recorder: Default::default(),
         });
         let service = Service {
             shared,

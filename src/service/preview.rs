@@ -1,13 +1,24 @@
-//! The one preview: what a run with given arguments would execute. The New run
-//! form, `flowdesk run`'s checks and `flowdesk template expand` all come here, so
-//! they bind arguments and expand references exactly as a run does, with the
-//! same settings (the configured Python for `${python}`).
+//! The one preview: what a run with given arguments would execute. Starting a
+//! run, the New run form's preview and `flowdesk template expand` all expand
+//! through [`expand`] here, so they bind arguments and expand references the
+//! same way, with the same settings (the configured Python for `${python}`).
 
 use super::{RunRequest, Service};
 use crate::error::ServiceError;
-use crate::template::{ExpandOptions, Template};
+use crate::template::{BoundArguments, ExpandOptions, Template};
 use crate::workflow::SerialWorkflow;
 use serde_json::{Map, Value};
+
+/// Bind `arguments` and expand the workflow: what a run executes.
+pub(crate) fn expand(
+    template: &Template,
+    arguments: &Map<String, Value>,
+    options: &ExpandOptions,
+) -> Result<(BoundArguments, SerialWorkflow), ServiceError> {
+    let bound = template.bind(arguments)?;
+    let workflow = template.expand(&bound, options)?;
+    Ok((bound, workflow))
+}
 
 /// The expanded workflow for `arguments`, with `${var}` in commands substituted
 /// as far as the workflow's own variables go.
@@ -16,8 +27,7 @@ pub fn preview(
     arguments: &Map<String, Value>,
     options: &ExpandOptions,
 ) -> Result<SerialWorkflow, ServiceError> {
-    let bound = template.bind(arguments)?;
-    Ok(template.expand(&bound, options)?.preview())
+    Ok(expand(template, arguments, options)?.1.preview())
 }
 
 impl Service {

@@ -12,7 +12,7 @@ use super::{new_id, Service, Shared};
 use crate::engine::Engine;
 use crate::error::ServiceError;
 use crate::paths::join_inside;
-use crate::store::{Leaderboard, NewRun};
+use crate::store::{BoardOptions, Leaderboard, NewRun};
 use crate::template::{SortColumn, Template};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -24,6 +24,20 @@ impl Service {
         workflow_key: &str,
         order: &[SortColumn],
         all_runs: bool,
+    ) -> Result<Option<Leaderboard>, ServiceError> {
+        let options = BoardOptions {
+            all_runs,
+            reproduced_only: false,
+        };
+        self.leaderboard_with(workflow_key, order, options)
+    }
+
+    /// [`Service::leaderboard`] with every option (reproduced runs only).
+    pub fn leaderboard_with(
+        &self,
+        workflow_key: &str,
+        order: &[SortColumn],
+        options: BoardOptions,
     ) -> Result<Option<Leaderboard>, ServiceError> {
         let workflow = self.workflow(workflow_key)?;
         let template = self.template(&workflow)?;
@@ -50,11 +64,11 @@ impl Service {
         } else {
             order.to_vec()
         };
-        Ok(Some(self.shared.store.leaderboard(
+        Ok(Some(self.shared.store.leaderboard_with(
             &workflow.id,
             schema,
             &order,
-            all_runs,
+            options,
         )?))
     }
 

@@ -12,7 +12,7 @@ use super::lock::{is_held, RunLock};
 use super::run_folder::{
     read_expanded, PreparedRun, CANCEL_FILE, LOG_FILE, META_DIR, WORKFLOW_FILE,
 };
-use super::{new_id, Service, ServiceEvent, Shared, LOG_SIGNAL_INTERVAL};
+use super::{new_id, provenance, Service, ServiceEvent, Shared, LOG_SIGNAL_INTERVAL};
 use crate::engine::{Engine, EngineEvent, RunJob, RunOutcome, WorkerConfig};
 use crate::error::ServiceError;
 use crate::model::RunState;
@@ -68,22 +68,39 @@ impl Service {
         self.shared.check_worker_config()?;
         let workers = submission_workers(&submission)?;
         let template = self.template(&workflow_record)?;
-        let bound = template.bind(&request.arguments)?;
-        let workflow =
-            template.expand(&bound, &self.shared.expand_options_for(&workflow_record.id))?;
+        let (bound, workflow) = super::preview::expand(
+            &template,
+            &request.arguments,
+            &self.shared.expand_options_for(&workflow_record.id),
+        )?;
 
         // Resolve every file argument's source before anything is written.
         let uploads = self.shared.store.uploads(&submission.id)?;
         let static_dir = self.shared.static_dir(&workflow_record.id);
         let mut file_copies: Vec<(PathBuf, String)> = Vec::new();
+        let mut sources: Vec<provenance::InputSource> = Vec::new();
         for (name, file) in &bound.files {
             let source = if file.from_default {
+                sources.push(provenance::InputSource {
+                    parameter: name.clone(),
+                    target: file.target.clone(),
+                    kind: provenance::InputKind::Template(file.source.clone()),
+                });
                 join_inside(&static_dir, &file.source, false)
                     .map_err(|e| ServiceError::UnsafePath(format!("parameter '{name}': {e}")))?
             } else if let Some(upload) = uploads
                 .iter()
                 .find(|u| u.id == file.source || u.name == file.source)
             {
+                sources.push(provenance::InputSource {
+                    parameter: name.clone(),
+                    target: file.target.clone(),
+                    kind: provenance::InputKind::Upload {
+                        id: upload.id.clone(),
+                        sha256: upload.sha256.clone(),
+                        size: upload.size,
+                    },
+                });
                 self.shared.config.home.join(&upload.path)
             } else {
                 let local = PathBuf::from(&file.source);
@@ -93,6 +110,11 @@ impl Service {
                         file: file.source.clone(),
                     });
                 }
+                sources.push(provenance::InputSource {
+                    parameter: name.clone(),
+                    target: file.target.clone(),
+                    kind: provenance::InputKind::Local(local.clone()),
+                });
                 local
             };
             // The run folder's metadata folder (log, lock, cancel requests) is
@@ -138,12 +160,26 @@ impl Service {
                     arguments.insert(name.clone(), value.clone());
                 }
             }
-            Ok::<_, ServiceError>(self.shared.store.insert_run(&NewRun {
+            let run = self.shared.store.insert_run(&NewRun {
                 id: run_id.clone(),
                 workflow_id: workflow_record.id.clone(),
                 submission_id: Some(submission.id.clone()),
                 arguments: Value::Object(arguments),
-            })?)
+            })?;
+            let recorded = provenance::record_start(
+                &self.shared,
+                &run_id,
+                &workflow_record,
+                &bound.values,
+                &sources,
+                &workflow.inputs,
+                &workflow.interpreter(),
+            );
+            if let Err(e) = recorded {
+                let _ = self.shared.store.delete_run(&run_id);
+                return Err(e);
+            }
+            Ok::<_, ServiceError>(run)
         })();
         match prepared {
             Ok(run) => Ok(PreparedRun {
@@ -397,6 +433,9 @@ fn handle_event(
             }
             shared.emit(ServiceEvent::RunChanged { run_id });
         }
+        EngineEvent::StepFinished { run_id, record } => {
+            provenance::step_finished(shared, &run_id, record);
+        }
         EngineEvent::Log { run_id, .. } => logs.grew(shared, &run_id),
         EngineEvent::Finished { run_id, outcome } => {
             // The log is complete: say so before the run is reported finished.
@@ -490,6 +529,8 @@ fn signal(shared: &Shared, run_id: &str) {
 /// wake waiters, tell listeners.
 fn finish_run(shared: &Arc<Shared>, engine: &Weak<Engine>, run_id: &str, outcome: RunOutcome) {
     let state = finalize(shared, run_id, outcome);
+    provenance::record_end(shared, run_id);
+    super::compare::after_run(shared, run_id, state);
     // Post-processing is set off before waiters hear of the end: a command
     // waiting for this run may exit right after.
     if state == RunState::Success {

@@ -21,6 +21,7 @@
 use super::results::{self, ResultTable, FIXED_COLUMNS};
 use super::{time, Store};
 use crate::error::StoreError;
+use crate::stats::Spread;
 use crate::template::{ColumnType, ResultSchema, ResultValue, SortColumn};
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
@@ -29,7 +30,7 @@ use serde::ser::{SerializeSeq as _, SerializeStruct as _};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// One line of a leaderboard.
@@ -45,8 +46,35 @@ pub struct LeaderboardEntry {
     pub finished_at: DateTime<Utc>,
     /// Seconds from start to finish.
     pub duration: f64,
-    /// Column name and value, in the order of the schema's columns.
+    /// Column name and value, in the order of the schema's columns. For a run
+    /// set, the mean of each numeric column (a text column keeps a value all
+    /// its runs share).
     pub values: Vec<(String, Option<ResultValue>)>,
+    /// Set when the line stands for a run set: its runs and the spread of each
+    /// column (`run_id` is then its newest run).
+    pub run_set: Option<RunSetEntry>,
+}
+
+/// The runs of a run set on one leaderboard line, and their spread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetEntry {
+    pub id: String,
+    /// Its successful runs (those ranked), oldest first.
+    pub runs: Vec<String>,
+    /// Per column, in the order of `LeaderboardEntry::values`: mean, sample
+    /// standard deviation and count of its numeric values.
+    pub columns: Vec<(String, Option<Spread>)>,
+}
+
+/// Which runs a leaderboard ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BoardOptions {
+    /// Every successful run on its own line, instead of the best line per
+    /// submission (where a run set is one line).
+    pub all_runs: bool,
+    /// Only runs whose latest reproduction reproduced them (exactly or within
+    /// tolerance).
+    pub reproduced_only: bool,
 }
 
 impl LeaderboardEntry {
@@ -77,7 +105,35 @@ impl Serialize for LeaderboardEntry {
         entry.serialize_field("finished_at", &time::format(&self.finished_at))?;
         entry.serialize_field("duration", &self.duration)?;
         entry.serialize_field("values", &Values(&self.values))?;
+        if let Some(set) = &self.run_set {
+            entry.serialize_field("run_set", &SetJson(set))?;
+        }
         entry.end()
+    }
+}
+
+/// A run set as the CLI prints it: `{"id", "runs", "columns": {name: {"mean",
+/// "std", "n"}}}`.
+struct SetJson<'a>(&'a RunSetEntry);
+
+impl Serialize for SetJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Columns<'a>(&'a [(String, Option<Spread>)]);
+        impl Serialize for Columns<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|(name, spread)| {
+                    (
+                        name,
+                        spread.map(|s| serde_json::json!({"mean": s.mean, "std": s.std, "n": s.n})),
+                    )
+                }))
+            }
+        }
+        let mut set = serializer.serialize_struct("RunSet", 3)?;
+        set.serialize_field("id", &self.0.id)?;
+        set.serialize_field("runs", &self.0.runs)?;
+        set.serialize_field("columns", &Columns(&self.0.columns))?;
+        set.end()
     }
 }
 
@@ -101,6 +157,16 @@ pub struct Leaderboard {
     text: Vec<u8>,
     /// Id and name, indexed by `Candidate::submission`.
     submissions: Vec<(String, String)>,
+    /// The lines that stand for run sets, by `Candidate::row`.
+    sets: HashMap<u32, SetRow>,
+}
+
+/// A run set's line: which set, its runs, the spread per table column.
+#[derive(Debug, Clone)]
+struct SetRow {
+    id: String,
+    runs: Vec<String>,
+    spreads: Vec<Option<Spread>>,
 }
 
 impl Leaderboard {
@@ -153,6 +219,18 @@ impl Leaderboard {
             finished_at: instant(candidate.finished),
             duration: (candidate.finished - run.started) as f64 / 1e6,
             values,
+            run_set: self.sets.get(&candidate.row).map(|set| RunSetEntry {
+                id: set.id.clone(),
+                runs: set.runs.clone(),
+                columns: self
+                    .columns
+                    .iter()
+                    .zip(&self.offsets)
+                    .map(|(name, offset)| {
+                        (name.clone(), set.spreads.get(*offset).copied().flatten())
+                    })
+                    .collect(),
+            }),
         })
     }
 
@@ -516,6 +594,23 @@ impl Store {
         order: &[SortColumn],
         all_runs: bool,
     ) -> Result<Leaderboard, StoreError> {
+        let options = BoardOptions {
+            all_runs,
+            reproduced_only: false,
+        };
+        self.leaderboard_with(workflow_id, schema, order, options)
+    }
+
+    /// [`Store::leaderboard`] with every option: run sets are one line each
+    /// unless `all_runs`, ranked by their means.
+    pub fn leaderboard_with(
+        &self,
+        workflow_id: &str,
+        schema: &ResultSchema,
+        order: &[SortColumn],
+        options: BoardOptions,
+    ) -> Result<Leaderboard, StoreError> {
+        let all_runs = options.all_runs;
         let mut conn = self.read();
         // One snapshot for all the queries: rows found by the first are still there,
         // with the same rowids, for the second.
@@ -548,12 +643,53 @@ impl Store {
             table,
             conn: &transaction,
         };
-        if all_runs {
-            query.all_runs()
+        let sets = if all_runs {
+            HashMap::new()
         } else {
-            query.best_per_submission()
+            set_members(&transaction, workflow_id)?
+        };
+        let only = if options.reproduced_only {
+            Some(reproduced_runs(&transaction, workflow_id)?)
+        } else {
+            None
+        };
+        match (all_runs, sets.is_empty() && only.is_none()) {
+            (true, true) => query.all_runs(),
+            (false, true) => query.best_per_submission(),
+            (_, false) => query.grouped(all_runs, sets, only),
         }
     }
+}
+
+/// The set of every successful run of the benchmark that belongs to one.
+fn set_members(
+    conn: &Connection,
+    workflow_id: &str,
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, run_set FROM runs
+         WHERE workflow_id = ?1 AND run_set IS NOT NULL AND state = 'SUCCESS'",
+    )?;
+    let rows = statement.query_map([workflow_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<HashMap<String, String>>>()?)
+}
+
+/// The runs whose latest finished reproduction reproduced them.
+fn reproduced_runs(conn: &Connection, workflow_id: &str) -> Result<HashSet<String>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT p.run_id, p.outcome FROM reproductions p JOIN runs r ON r.id = p.run_id
+         WHERE r.workflow_id = ?1 AND p.outcome IS NOT NULL ORDER BY p.seq",
+    )?;
+    let mut latest: HashMap<String, bool> = HashMap::new();
+    let mut rows = statement.query([workflow_id])?;
+    while let Some(row) = rows.next()? {
+        let outcome: String = row.get(1)?;
+        latest.insert(row.get(0)?, outcome != "differs");
+    }
+    Ok(latest
+        .into_iter()
+        .filter_map(|(run, reproduced)| reproduced.then_some(run))
+        .collect())
 }
 
 impl Query<'_> {
@@ -577,6 +713,7 @@ impl Query<'_> {
             values: buffers.values,
             text: buffers.text,
             submissions: self.submissions.list,
+            sets: HashMap::new(),
         }
     }
 
@@ -633,6 +770,191 @@ impl Query<'_> {
             buffers.key(buffers.values[candidate.row as usize * width + offset])
         });
         Ok(self.finish(candidates, runs, buffers))
+    }
+
+    /// Every run read in full, as for all runs, with what the fast paths cannot
+    /// do: only the runs in `only`, and each run set of `sets` (run → set) as
+    /// one line of its means; then the best line per submission unless
+    /// `all_runs`.
+    fn grouped(
+        self,
+        all_runs: bool,
+        sets: HashMap<String, String>,
+        only: Option<HashSet<String>>,
+    ) -> Result<Leaderboard, StoreError> {
+        let width = self.table.columns.len();
+        let ranking = Ranking {
+            order: self.order.clone(),
+            first_text: self.first_text(),
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut runs: Vec<RunFacts> = Vec::new();
+        let mut buffers = Buffers {
+            values: Vec::new(),
+            text: Vec::new(),
+        };
+        // Per set: id, submission, and its runs as (row, finished).
+        type Group = (String, u32, Vec<(u32, i64)>);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of: HashMap<&str, usize> = HashMap::new();
+        let sql = format!(
+            "SELECT {FIXED_COLUMNS}, {} FROM {}",
+            ResultTable::value_columns(0..width),
+            self.table.name
+        );
+        {
+            let mut statement = self.conn.prepare_cached(&sql)?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let Some(submission) = self.submissions.of(row, 1)? else {
+                    continue;
+                };
+                let run_id = String::from_utf8_lossy(bytes(row.get_ref(0)?)?).into_owned();
+                if only.as_ref().is_some_and(|only| !only.contains(&run_id)) {
+                    continue;
+                }
+                let [created, started, finished] = results::decode_times(row.get_ref(2)?)?;
+                let start = buffers.values.len();
+                for (position, (_, dtype)) in self.table.columns.iter().enumerate() {
+                    buffers.push_value(row.get_ref(3 + position)?, *dtype)?;
+                }
+                let index = runs.len() as u32;
+                runs.push(RunFacts {
+                    run_id: buffers.push_text(row.get_ref(0)?)?,
+                    created,
+                    started,
+                });
+                if let Some((set, _)) = sets.get_key_value(&run_id) {
+                    let set = &sets[set];
+                    let group = match group_of.get(set.as_str()) {
+                        Some(&group) => group,
+                        None => {
+                            groups.push((set.clone(), submission, Vec::new()));
+                            group_of.insert(set.as_str(), groups.len() - 1);
+                            groups.len() - 1
+                        }
+                    };
+                    groups[group].2.push((index, finished));
+                    continue;
+                }
+                candidates.push(Candidate {
+                    primary: ranking.primary(|offset| buffers.key(buffers.values[start + offset])),
+                    finished,
+                    row: index,
+                    submission,
+                });
+            }
+        }
+        let mut set_rows = HashMap::new();
+        for (id, submission, members) in groups {
+            let (row, finished, spreads) = self.set_line(&members, &mut buffers, &mut runs);
+            let start = row as usize * width;
+            candidates.push(Candidate {
+                primary: ranking.primary(|offset| buffers.key(buffers.values[start + offset])),
+                finished,
+                row,
+                submission,
+            });
+            let text = |facts: &RunFacts| {
+                let (start, length) = facts.run_id;
+                String::from_utf8_lossy(&buffers.text[start as usize..(start + length) as usize])
+                    .into_owned()
+            };
+            let member_ids = members
+                .iter()
+                .map(|(member, _)| text(&runs[*member as usize]))
+                .collect();
+            set_rows.insert(
+                row,
+                SetRow {
+                    id,
+                    runs: member_ids,
+                    spreads,
+                },
+            );
+        }
+        ranking.sort(&mut candidates, |candidate, offset| {
+            buffers.key(buffers.values[candidate.row as usize * width + offset])
+        });
+        if !all_runs {
+            let mut seen = HashSet::new();
+            candidates.retain(|candidate| seen.insert(candidate.submission));
+        }
+        let mut board = self.finish(candidates, runs, buffers);
+        board.sets = set_rows;
+        Ok(board)
+    }
+
+    /// Append the line of a run set whose runs are `members` (row, finished):
+    /// the mean of each numeric column, the value of a text column if all runs
+    /// agree. It carries the newest run's id, the earliest creation and start,
+    /// and the latest finish. Returns its row, finish and spreads.
+    fn set_line(
+        &self,
+        members: &[(u32, i64)],
+        buffers: &mut Buffers,
+        runs: &mut Vec<RunFacts>,
+    ) -> (u32, i64, Vec<Option<Spread>>) {
+        let width = self.table.columns.len();
+        let mut spreads = Vec::with_capacity(width);
+        let mut line = Vec::with_capacity(width);
+        for (position, (_, dtype)) in self.table.columns.iter().enumerate() {
+            let cells = members
+                .iter()
+                .map(|(row, _)| buffers.values[*row as usize * width + position]);
+            match dtype {
+                ColumnType::Int | ColumnType::Float => {
+                    let numbers: Vec<f64> = cells
+                        .filter_map(|cell| match cell {
+                            Scanned::Int(i) => Some(i as f64),
+                            Scanned::Float(f) => Some(f),
+                            _ => None,
+                        })
+                        .collect();
+                    let spread = crate::stats::spread(&numbers);
+                    line.push(spread.map_or(Scanned::Null, |s| Scanned::Float(s.mean)));
+                    spreads.push(spread);
+                }
+                ColumnType::String => {
+                    let mut cells = cells.peekable();
+                    let first = cells.peek().copied();
+                    let shared = first.filter(|first| {
+                        let first = buffers.key(*first);
+                        cells.all(|cell| {
+                            compare_keys(buffers.key(cell), first, false) == Ordering::Equal
+                                && !matches!(buffers.key(cell), Key::Null)
+                        })
+                    });
+                    line.push(shared.unwrap_or(Scanned::Null));
+                    spreads.push(None);
+                }
+            }
+        }
+        buffers.values.extend(line);
+        let newest = members
+            .iter()
+            .max_by_key(|(row, finished)| (*finished, *row))
+            .map(|(row, _)| runs[*row as usize])
+            .unwrap_or(RunFacts {
+                run_id: (0, 0),
+                created: 0,
+                started: 0,
+            });
+        let facts = |f: fn(&RunFacts) -> i64| {
+            members
+                .iter()
+                .map(|(row, _)| f(&runs[*row as usize]))
+                .min()
+                .unwrap_or(0)
+        };
+        let line_facts = RunFacts {
+            run_id: newest.run_id,
+            created: facts(|r| r.created),
+            started: facts(|r| r.started),
+        };
+        let finished = members.iter().map(|(_, f)| *f).max().unwrap_or(0);
+        runs.push(line_facts);
+        ((runs.len() - 1) as u32, finished, spreads)
     }
 
     fn best_per_submission(self) -> Result<Leaderboard, StoreError> {
@@ -1053,6 +1375,113 @@ mod tests {
                 .collect();
             assert_eq!(ids(&store, &order, false), best, "best by {order:?}");
         }
+    }
+
+    #[test]
+    fn a_run_set_is_one_line_of_means_ranked_by_them() {
+        let (_dir, store) = fixture::store(&["alpha", "beta"]);
+        store
+            .insert_runs_bulk(&[
+                run("a1", "alpha", 10, (Some(0.9), Some(1), Some("x"))),
+                run("a2", "alpha", 20, (Some(0.7), Some(2), Some("x"))),
+                run("a3", "alpha", 30, (Some(0.5), None, Some("y"))),
+                run("b1", "beta", 40, (Some(0.75), Some(9), None)),
+                run("solo", "alpha", 5, (Some(0.6), None, None)),
+            ])
+            .unwrap();
+        store
+            .create_run_set(&crate::store::NewRunSet {
+                id: "set".into(),
+                workflow_id: WORKFLOW.into(),
+                submission_id: "alpha".into(),
+                run_ids: vec!["a1".into(), "a2".into(), "a3".into()],
+            })
+            .unwrap();
+        // The set's mean 0.7 is below beta's 0.75 and above alpha's single 0.6.
+        let board = store
+            .leaderboard(WORKFLOW, &fixture::schema(), &[], false)
+            .unwrap();
+        assert_eq!(board.run_ids().collect::<Vec<_>>(), ["b1", "a3"]);
+        let line = board.entry(1).unwrap();
+        let set = line.run_set.clone().unwrap();
+        assert_eq!((set.id.as_str(), set.runs.len()), ("set", 3));
+        let expected = crate::stats::spread(&[0.9, 0.7, 0.5]).unwrap();
+        assert_eq!(
+            line.value("score"),
+            Some(&ResultValue::Float(expected.mean))
+        );
+        assert_eq!(set.columns[0], ("score".into(), Some(expected)));
+        let steps = set.columns[1].1.unwrap();
+        assert_eq!(
+            (steps.mean, steps.n),
+            (1.5, 2),
+            "missing values are left out"
+        );
+        assert_eq!(line.value("note"), None, "the runs disagree on the note");
+        assert_eq!(line.finished_at, board.entry(1).unwrap().finished_at);
+        assert_eq!(
+            line.duration, 0.03,
+            "from the first start to the last finish"
+        );
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["run_set"]["columns"]["score"]["n"], 3);
+        assert_eq!(json["run_set"]["runs"], json!(["a1", "a2", "a3"]));
+        // Ascending, the set still ranks by its mean, behind alpha's 0.6: alpha's
+        // best line is the single run.
+        assert_eq!(ids(&store, &[("score", false)], false), ["solo", "b1"]);
+        // All runs: every run on its own line, no set line.
+        let all = ids(&store, &[], true);
+        assert_eq!(all, ["a1", "b1", "a2", "solo", "a3"]);
+        assert!(store
+            .leaderboard(WORKFLOW, &fixture::schema(), &[], true)
+            .unwrap()
+            .iter()
+            .all(|e| e.run_set.is_none()));
+    }
+
+    #[test]
+    fn reproduced_only_ranks_runs_whose_latest_reproduction_held() {
+        let (_dir, store) = fixture::store(&["alpha", "beta"]);
+        store
+            .insert_runs_bulk(&[
+                run("a1", "alpha", 10, (Some(0.9), None, None)),
+                run("a2", "alpha", 20, (Some(0.8), None, None)),
+                run("b1", "beta", 30, (Some(0.7), None, None)),
+                run("again1", "alpha", 40, (Some(0.1), None, None)),
+                run("again2", "alpha", 50, (Some(0.1), None, None)),
+                run("again3", "beta", 60, (Some(0.1), None, None)),
+            ])
+            .unwrap();
+        use crate::store::Outcome;
+        for (original, again, outcome) in [
+            ("a1", "again1", Outcome::Reproduced),
+            ("a1", "again2", Outcome::Differs),
+            ("b1", "again3", Outcome::WithinTolerance),
+        ] {
+            store.start_reproduction(original, again, None).unwrap();
+            store
+                .finish_reproduction(again, outcome, None, &json!([]))
+                .unwrap();
+        }
+        let only = |all_runs| {
+            store
+                .leaderboard_with(
+                    WORKFLOW,
+                    &fixture::schema(),
+                    &[],
+                    BoardOptions {
+                        all_runs,
+                        reproduced_only: true,
+                    },
+                )
+                .unwrap()
+                .run_ids()
+                .map(Cow::into_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(only(false), ["b1"]);
+        assert_eq!(only(true), ["b1"]);
+        assert_eq!(ids(&store, &[], false), ["a1", "b1"]);
     }
 
     #[test]

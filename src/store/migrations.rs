@@ -90,6 +90,63 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at  TEXT NOT NULL
     );
     "#,
+    // 2: reproducible runs (provenance, bundles, reproductions, run sets).
+    r#"
+    -- The template as installed, file by file, and one hash over all of it, so a
+    -- bundle from another machine finds the benchmark it was made with.
+    ALTER TABLE workflows ADD COLUMN template_hash TEXT;
+    CREATE TABLE template_files (
+        workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+        path        TEXT NOT NULL,   -- relative to the benchmark's static folder
+        size        INTEGER NOT NULL,
+        sha256      TEXT NOT NULL,
+        PRIMARY KEY (workflow_id, path)
+    ) WITHOUT ROWID;
+
+    -- Runs started together with the same arguments (`run --repeat N`).
+    CREATE TABLE run_sets (
+        id            TEXT PRIMARY KEY,
+        workflow_id   TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+        submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+        size          INTEGER NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    ALTER TABLE runs ADD COLUMN run_set TEXT REFERENCES run_sets(id) ON DELETE SET NULL;
+    CREATE INDEX runs_by_set ON runs(run_set) WHERE run_set IS NOT NULL;
+    -- NULL: ran on this computer; 'imported' or 'different-template': from a
+    -- bundle, whose run id is kept in origin_run.
+    ALTER TABLE runs ADD COLUMN origin TEXT;
+    ALTER TABLE runs ADD COLUMN origin_run TEXT;
+    CREATE INDEX runs_by_origin ON runs(origin_run) WHERE origin_run IS NOT NULL;
+
+    -- What a run was made from and with (JSON, see `model::provenance`).
+    CREATE TABLE run_provenance (
+        run_id   TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        document TEXT NOT NULL
+    );
+
+    -- A run run again and compared; `outcome` is NULL until the new run ended.
+    CREATE TABLE reproductions (
+        seq             INTEGER PRIMARY KEY,
+        run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        reproduction_id TEXT UNIQUE REFERENCES runs(id) ON DELETE SET NULL,
+        tolerance       TEXT,
+        outcome         TEXT CHECK (outcome IN ('reproduced', 'within-tolerance', 'differs')),
+        max_deviation   REAL,
+        details         TEXT NOT NULL DEFAULT '[]',  -- JSON list of differences
+        created_at      TEXT NOT NULL,
+        finished_at     TEXT
+    );
+    CREATE INDEX reproductions_by_run ON reproductions(run_id, seq);
+
+    -- Answers of slow questions about this computer (`python --version`,
+    -- `pip freeze`), keyed by what makes them stale.
+    CREATE TABLE environment_cache (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        checked_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Apply the scripts the file has not seen yet, all in one IMMEDIATE transaction so

@@ -16,14 +16,16 @@ pub mod cache;
 mod leaderboard;
 mod migrations;
 mod postproc;
+mod repro;
 mod results;
 mod rows;
 mod runs;
 mod submissions;
 mod workflows;
 
-pub use leaderboard::{Leaderboard, LeaderboardEntry};
+pub use leaderboard::{BoardOptions, Leaderboard, LeaderboardEntry, RunSetEntry};
 pub use postproc::PostprocRecord;
+pub use repro::{NewRunSet, Outcome, ReproductionRecord, RunMarks, RunOrigin, TemplateFile};
 pub use runs::{ImportedRun, NewRun, RunFile, RunFilter, RunProgress, RunRecord, RunState};
 pub use submissions::{NewSubmission, SubmissionRecord, UploadRecord};
 pub use workflows::{NewWorkflow, WorkflowRecord};

@@ -581,99 +581,106 @@ impl Store {
     pub fn insert_runs_bulk(&self, runs: &[ImportedRun]) -> Result<(), StoreError> {
         let mut conn = self.write();
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut tables: HashMap<String, Option<ResultTable>> = HashMap::new();
-        // Submission id → (benchmark, seq), checked once per submission.
-        let mut owners: HashMap<Option<String>, (String, Option<i64>)> = HashMap::new();
-        {
-            let mut insert = transaction.prepare_cached(&format!(
-                "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, NULL, NULL)"
-            ))?;
-            for run in runs {
-                let invalid = |message: &str| StoreError::Invalid {
-                    what: format!("run '{}'", run.id),
-                    message: message.to_string(),
-                };
-                let submission = match owners.get(&run.submission_id) {
-                    Some((workflow_id, seq)) if *workflow_id == run.workflow_id => *seq,
-                    _ => {
-                        let seq = check_owner(
-                            &transaction,
-                            &run.workflow_id,
-                            run.submission_id.as_deref(),
-                        )?;
-                        owners.insert(run.submission_id.clone(), (run.workflow_id.clone(), seq));
-                        seq
-                    }
-                };
-                let round = |t: Option<DateTime<Utc>>| t.map(|t| time::round(&t));
-                let created = time::round(&run.created_at);
-                let (started, finished) = (round(run.started_at), round(run.finished_at));
-                match (run.state, started, finished) {
-                    (RunState::Pending, None, None) | (RunState::Running, Some(_), None) => {}
-                    (RunState::Success, Some(_), Some(_)) => {}
-                    (RunState::Error | RunState::Canceled, _, Some(_)) => {}
-                    (state, ..) => {
-                        return Err(invalid(&format!("the timestamps do not fit a {state} run")))
-                    }
-                }
-                insert
-                    .execute(params![
-                        run.id,
-                        run.workflow_id,
-                        run.submission_id,
-                        run.state.as_str(),
-                        time::format(&created),
-                        started.as_ref().map(time::format),
-                        finished.as_ref().map(time::format),
-                        run.arguments.to_string(),
-                        messages_json(&run.messages),
-                    ])
-                    .map_err(|e| {
-                        if is_unique_violation(&e, "runs.id") {
-                            StoreError::DuplicateId {
-                                kind: "run",
-                                id: run.id.clone(),
-                            }
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                if run.state != RunState::Success {
-                    if !run.files.is_empty() || !run.results.is_empty() {
-                        return Err(invalid(
-                            "only a successful run has output files and results",
-                        ));
-                    }
-                    continue;
-                }
-                if !tables.contains_key(&run.workflow_id) {
-                    let table = results::load(&transaction, &run.workflow_id)?;
-                    tables.insert(run.workflow_id.clone(), table);
-                }
-                let table = tables.get(&run.workflow_id).and_then(Option::as_ref);
-                let (Some(started), Some(finished)) = (started, finished) else {
-                    continue;
-                };
-                let timing = Timing {
-                    created,
-                    started,
-                    finished,
-                };
-                store_outputs(
-                    &transaction,
-                    &run.workflow_id,
-                    &run.id,
-                    submission,
-                    table,
-                    &timing,
-                    &run.files,
-                    &run.results,
-                )?;
-            }
-        }
+        insert_runs(&transaction, runs)?;
         transaction.commit()?;
         Ok(())
     }
+}
+
+/// The body of [`Store::insert_runs_bulk`], for transactions that write more
+/// with the runs (an imported run's origin and provenance).
+pub(super) fn insert_runs(
+    transaction: &Connection,
+    runs: &[ImportedRun],
+) -> Result<(), StoreError> {
+    let mut tables: HashMap<String, Option<ResultTable>> = HashMap::new();
+    // Submission id → (benchmark, seq), checked once per submission.
+    let mut owners: HashMap<Option<String>, (String, Option<i64>)> = HashMap::new();
+    {
+        let mut insert = transaction.prepare_cached(&format!(
+                "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, NULL, NULL)"
+            ))?;
+        for run in runs {
+            let invalid = |message: &str| StoreError::Invalid {
+                what: format!("run '{}'", run.id),
+                message: message.to_string(),
+            };
+            let submission = match owners.get(&run.submission_id) {
+                Some((workflow_id, seq)) if *workflow_id == run.workflow_id => *seq,
+                _ => {
+                    let seq =
+                        check_owner(transaction, &run.workflow_id, run.submission_id.as_deref())?;
+                    owners.insert(run.submission_id.clone(), (run.workflow_id.clone(), seq));
+                    seq
+                }
+            };
+            let round = |t: Option<DateTime<Utc>>| t.map(|t| time::round(&t));
+            let created = time::round(&run.created_at);
+            let (started, finished) = (round(run.started_at), round(run.finished_at));
+            match (run.state, started, finished) {
+                (RunState::Pending, None, None) | (RunState::Running, Some(_), None) => {}
+                (RunState::Success, Some(_), Some(_)) => {}
+                (RunState::Error | RunState::Canceled, _, Some(_)) => {}
+                (state, ..) => {
+                    return Err(invalid(&format!("the timestamps do not fit a {state} run")))
+                }
+            }
+            insert
+                .execute(params![
+                    run.id,
+                    run.workflow_id,
+                    run.submission_id,
+                    run.state.as_str(),
+                    time::format(&created),
+                    started.as_ref().map(time::format),
+                    finished.as_ref().map(time::format),
+                    run.arguments.to_string(),
+                    messages_json(&run.messages),
+                ])
+                .map_err(|e| {
+                    if is_unique_violation(&e, "runs.id") {
+                        StoreError::DuplicateId {
+                            kind: "run",
+                            id: run.id.clone(),
+                        }
+                    } else {
+                        e.into()
+                    }
+                })?;
+            if run.state != RunState::Success {
+                if !run.files.is_empty() || !run.results.is_empty() {
+                    return Err(invalid(
+                        "only a successful run has output files and results",
+                    ));
+                }
+                continue;
+            }
+            if !tables.contains_key(&run.workflow_id) {
+                let table = results::load(transaction, &run.workflow_id)?;
+                tables.insert(run.workflow_id.clone(), table);
+            }
+            let table = tables.get(&run.workflow_id).and_then(Option::as_ref);
+            let (Some(started), Some(finished)) = (started, finished) else {
+                continue;
+            };
+            let timing = Timing {
+                created,
+                started,
+                finished,
+            };
+            store_outputs(
+                transaction,
+                &run.workflow_id,
+                &run.id,
+                submission,
+                table,
+                &timing,
+                &run.files,
+                &run.results,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

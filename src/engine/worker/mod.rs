@@ -215,7 +215,15 @@ async fn launch(
     context: &mut StepContext<'_, '_>,
 ) -> Result<Exit, Stop> {
     context.sink.start_command();
-    process::run_program(
+    context.sink.record_command(match (program, args) {
+        ("sh", [flag, command]) if flag == "-c" => command.clone(),
+        _ => std::iter::once(program)
+            .chain(args.iter().map(String::as_str))
+            .map(shell_quote)
+            .collect::<Vec<_>>()
+            .join(" "),
+    });
+    let exit = process::run_program(
         program,
         args,
         context.run_dir,
@@ -234,7 +242,9 @@ async fn launch(
             program: program.to_string(),
             source,
         })
-    })
+    })?;
+    context.sink.record_exit(exit);
+    Ok(exit)
 }
 
 /// The step's result for how a program ended: success, cancel, time-out, or a
