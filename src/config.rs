@@ -168,6 +168,10 @@ impl Default for Limits {
     }
 }
 
+/// The deepest a template's folders may nest whatever the settings say (0,
+/// "no limit", means this).
+pub const MAX_INSTALL_DEPTH: u64 = 1000;
+
 impl Limits {
     /// The defaults, overridden by the settings file, overridden by the
     /// environment (`FLOWDESK_LOG_LIMIT_MB`, `FLOWDESK_RESULT_LIMIT_MB`,
@@ -219,12 +223,18 @@ impl Limits {
                 defaults.install_entries,
                 1,
             )?,
-            install_depth: pick(
-                "FLOWDESK_INSTALL_DEPTH_LIMIT",
-                settings.install_depth_limit,
-                defaults.install_depth,
-                1,
-            )?,
+            // Never unbounded: the folder walks recurse, and a path nested
+            // deeper than this cannot be opened by its full path on Linux
+            // (PATH_MAX) anyway.
+            install_depth: Some(
+                pick(
+                    "FLOWDESK_INSTALL_DEPTH_LIMIT",
+                    settings.install_depth_limit,
+                    defaults.install_depth,
+                    1,
+                )?
+                .map_or(MAX_INSTALL_DEPTH, |d| d.min(MAX_INSTALL_DEPTH)),
+            ),
             document_bytes: pick(
                 "FLOWDESK_DOCUMENT_LIMIT_MB",
                 settings.document_limit_mb,

@@ -548,6 +548,23 @@ fn install_and_template_check_refuse_the_same_hostile_folders() {
 }
 
 #[test]
+fn a_depth_limit_of_zero_still_stops_at_the_hard_maximum() {
+    // "No limit" must not let a 1,100-deep folder overflow the stack of the
+    // recursive walks: it is refused like any other over-deep template.
+    let home = Home::new().with_env("FLOWDESK_INSTALL_DEPTH_LIMIT", "0");
+    home.ok(&["workflows"]);
+    let root = tempfile::tempdir().unwrap();
+    let deep = root.path().join("deep");
+    minimal_template(&deep);
+    let mut dir = deep.clone();
+    for _ in 0..1100 {
+        dir = dir.join("d");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    refused(&home, &deep, "more than 1000");
+}
+
+#[test]
 fn install_and_template_check_refuse_the_same_hostile_archives() {
     let home = Home::new().with_env("FLOWDESK_INSTALL_LIMIT_MB", "1");
     home.ok(&["workflows"]);
@@ -627,6 +644,83 @@ fn template_documents_that_would_take_long_or_much_memory_are_refused() {
     }
     write_file(&large.join("benchmark.yaml"), &text);
     refused(&home, &large, "more than the limit of 1048576 bytes");
+}
+
+#[test]
+fn an_install_killed_while_copying_leaves_no_benchmark_folder_and_the_doctor_moves_old_ones() {
+    let home = Home::new();
+    home.ok(&["workflows"]);
+    let root = tempfile::tempdir().unwrap();
+    let big = root.path().join("big");
+    minimal_template(&big);
+    for i in 0..40 {
+        std::fs::write(big.join(format!("data-{i}.bin")), vec![7u8; 1024 * 1024]).unwrap();
+    }
+    let mut install = home
+        .command(&["install", big.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once it is copying (its staging folder exists), or after it
+    // finished if it was quicker than this test.
+    let tmp = home.path().join("tmp");
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline
+        && !folders(&tmp).iter().any(|f| f.join("workflow").exists())
+        && install.try_wait().unwrap().is_none()
+    {
+        std::thread::yield_now();
+    }
+    kill9(install.id() as i32);
+    let _ = install.wait();
+    let listed: Vec<String> = home
+        .json(&["workflows"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().to_string())
+        .collect();
+    for folder in folders(&home.path().join("workflows")) {
+        let id = folder.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(listed.contains(&id), "{folder:?} is a half install");
+    }
+    assert!(
+        folders(&tmp).is_empty(),
+        "scratch left: {:?}",
+        folders(&tmp)
+    );
+
+    // A folder an older flowdesk left half-copied: reported, and moved aside
+    // (never deleted) by --fix.
+    let stale = home.path().join("workflows/half_copied");
+    write_file(&stale.join("static/benchmark.yaml"), "half");
+    Command::new("touch")
+        .args(["-d", "2 hours ago"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    let found = home.run(&["doctor", "--json"]);
+    assert!(!found.status.success());
+    let report: Value = serde_json::from_slice(&found.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "benchmark folders")
+        .cloned()
+        .unwrap_or_else(|| panic!("no benchmark folders check in {report}"));
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(
+        check["detail"].as_str().unwrap().contains("half_copied"),
+        "{check}"
+    );
+    assert!(home.run(&["doctor", "--fix"]).status.success());
+    assert!(!stale.exists());
+    assert!(home
+        .path()
+        .join("lost+found/workflows/half_copied/static/benchmark.yaml")
+        .is_file());
 }
 
 #[test]

@@ -30,7 +30,8 @@ const OLD_CHECK_SCRATCH: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// What was checked: `home`, `database`, `backup`, `permissions`, `runs`,
-    /// `processes`, `run folders`, `temporary folders`, `logs`, `reserve`.
+    /// `processes`, `benchmark folders`, `run folders`, `temporary folders`,
+    /// `logs`, `reserve`.
     pub check: &'static str,
     /// False when something is wrong.
     pub ok: bool,
@@ -102,6 +103,9 @@ pub fn examine(config: &Config, fix: bool) -> Result<Report, ServiceError> {
     let known: Option<HashSet<String>> = match &store {
         Some(store) => {
             check_runs(config, store, fix, &mut report)?;
+            let benchmarks: HashSet<String> =
+                store.workflows()?.into_iter().map(|w| w.id).collect();
+            check_benchmark_folders(config, &benchmarks, fix, &mut report);
             Some(
                 store
                     .runs(&RunFilter {
@@ -445,6 +449,67 @@ fn check_run_folders(config: &Config, known: &HashSet<String>, fix: bool, report
             }
         ),
         fix && failed == 0,
+    );
+}
+
+/// Folders under `workflows/` that no installed benchmark owns (left by an
+/// older flowdesk killed while installing, or by hand). They are moved to
+/// `lost+found/workflows/`, never deleted: they may be someone's only copy.
+fn check_benchmark_folders(
+    config: &Config,
+    known: &HashSet<String>,
+    fix: bool,
+    report: &mut Report,
+) {
+    let dir = config.home.join("workflows");
+    let mut orphans: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let id = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    p.is_dir() && !known.contains(&id) && age(p) >= YOUNG
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if orphans.is_empty() {
+        report.ok(
+            "benchmark folders",
+            "every benchmark folder belongs to a benchmark",
+        );
+        return;
+    }
+    orphans.sort();
+    let lost = config.home.join(LOST_DIR).join("workflows");
+    let fixed = fix
+        && orphans.iter().all(|orphan| {
+            let target = lost.join(orphan.file_name().unwrap_or_default());
+            std::fs::create_dir_all(&lost)
+                .and_then(|()| std::fs::rename(orphan, &target))
+                .is_ok()
+        });
+    let names: Vec<String> = orphans
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    report.problem(
+        "benchmark folders",
+        format!(
+            "{} without a benchmark in the database: {}{}",
+            plural(orphans.len(), "benchmark folder", "benchmark folders"),
+            names.join(", "),
+            if fixed {
+                format!("; moved to `{}`", lost.display())
+            } else {
+                String::new()
+            }
+        ),
+        fixed,
     );
 }
 

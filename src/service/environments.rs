@@ -130,7 +130,7 @@ impl Shared {
         let dir = self.workflow_dir(workflow_id);
         [
             dir.join(REQUIREMENTS_FILE),
-            dir.join("static").join(REQUIREMENTS_FILE),
+            dir.join(super::STATIC_DIR).join(REQUIREMENTS_FILE),
         ]
         .into_iter()
         .find(|p| p.is_file())
@@ -196,17 +196,14 @@ impl Service {
     /// was installed from) next to its static files.
     pub(crate) fn keep_requirements(
         &self,
-        workflow_id: &str,
+        workflow_dir: &Path,
         basedir: &Path,
     ) -> Result<(), ServiceError> {
         let source = basedir.join(REQUIREMENTS_FILE);
         if !source.is_file() {
             return Ok(());
         }
-        let target = self
-            .shared
-            .workflow_dir(workflow_id)
-            .join(REQUIREMENTS_FILE);
+        let target = workflow_dir.join(REQUIREMENTS_FILE);
         std::fs::copy(&source, &target).map_err(|e| io_error(&source, e))?;
         Ok(())
     }

@@ -5,7 +5,7 @@
 
 use super::files::{archive_kind, extract_archive, io_error};
 use super::tree::{walk, Budget};
-use super::{new_id, Service};
+use super::{new_id, Service, STATIC_DIR};
 use crate::config::Limits;
 use crate::error::ServiceError;
 use crate::paths::{check_relative, is_valid_identifier, join_inside};
@@ -161,14 +161,27 @@ impl Service {
             }
             None => self.fresh_workflow_id(&loaded.name)?,
         };
-        let static_dir = self.shared.static_dir(&id);
-        let workflow_dir = static_dir
+        let workflow_dir = self
+            .shared
+            .static_dir(&id)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let copied = copy_template_files(&loaded, Some(&static_dir), &self.shared.config.limits)
-            .and_then(|_| self.keep_requirements(&id, &loaded.basedir));
-        let stored = copied.and_then(|_| {
+        // The files are copied into the scratch folder and moved into place in
+        // one rename, so an install killed while copying leaves only scratch
+        // (removed at the next start), never a half `workflows/<id>`.
+        let staged = scratch.join("workflow");
+        copy_template_files(
+            &loaded,
+            Some(&staged.join(STATIC_DIR)),
+            &self.shared.config.limits,
+        )?;
+        self.keep_requirements(&staged, &loaded.basedir)?;
+        if let Some(parent) = workflow_dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
+        std::fs::rename(&staged, &workflow_dir).map_err(|e| io_error(&workflow_dir, e))?;
+        let stored = (|| {
             let template = &loaded.template;
             let record = store.insert_workflow(&NewWorkflow {
                 id: id.clone(),
@@ -192,7 +205,7 @@ impl Service {
                 engine_config: None,
             })?;
             Ok(record)
-        });
+        })();
         if stored.is_err() {
             let _ = std::fs::remove_dir_all(&workflow_dir);
         }

@@ -68,6 +68,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
 /// Folder in the home folder for the run slots all processes share.
 pub const SLOTS_DIR: &str = "slots";
+/// The folder inside `workflows/<id>/` that holds the template's installed files.
+pub(crate) const STATIC_DIR: &str = "static";
 /// Message of a run canceled by its user (flowServ's `state.CANCELED`).
 pub const CANCELED: &str = "canceled at user request";
 
@@ -188,7 +190,7 @@ impl Shared {
             .home
             .join("workflows")
             .join(workflow_id)
-            .join("static")
+            .join(STATIC_DIR)
     }
 }
 
