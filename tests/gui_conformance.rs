@@ -110,8 +110,6 @@ fn the_overview_creates_a_benchmarks_environment_with_a_progress_bar() {
     let Some(python) = common::python_without_flowserv("gui environments") else {
         return;
     };
-    // Offline: pip looks at no index; the requirement is a local wheel.
-    std::env::set_var("PIP_NO_INDEX", "1");
     let files = tempfile::tempdir().unwrap();
     let wheel = files.path().join("tinypkg-0.1-py3-none-any.whl");
     {
@@ -144,7 +142,8 @@ fn the_overview_creates_a_benchmarks_environment_with_a_progress_bar() {
     .unwrap();
     std::fs::write(
         root.join("requirements.txt"),
-        format!("{}\n", wheel.display()),
+        // Offline: pip looks at no index; the requirement is a local wheel.
+        format!("--no-index\n{}\n", wheel.display()),
     )
     .unwrap();
     std::fs::write(

@@ -914,11 +914,22 @@ fn the_doctor_finds_and_fixes_what_dead_processes_left() {
     let run = started["id"].as_str().unwrap().to_string();
     let pids = tree_pids(&home.path().join("runs").join(&run), PATIENCE);
     let owner = execute_process(&run).unwrap();
-    for child in children_of(owner) {
-        if !pids.contains(&child) {
-            kill9(child);
-        }
+    // Stopped first, so the owner cannot see its sentinel die and clean up
+    // (under load it would win that race); then only the sentinel is killed,
+    // not the step's leader.
+    // SAFETY: kill(2) with plain integers, on a process this test started.
+    unsafe {
+        libc::kill(owner, libc::SIGSTOP);
     }
+    let sentinels: Vec<i32> = children_of(owner)
+        .into_iter()
+        .filter(|child| {
+            let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains("while read -r op id")
+        })
+        .collect();
+    assert_eq!(sentinels.len(), 1, "the owner's sentinel");
+    kill9(sentinels[0]);
     kill9(owner);
     wait_until_gone("the owner", &[owner], PATIENCE);
     // An orphaned run folder (a run killed while it was prepared, long ago) and

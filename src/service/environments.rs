@@ -102,11 +102,19 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The requirement lines of a requirements file.
+/// The requirement lines of a requirements file. Global options
+/// (`--no-index`, `--index-url …`) are pip's business, not requirements; lines
+/// that bring requirements (`-r other.txt`, `-e .`) stay.
 fn requirement_lines(text: &str) -> Vec<String> {
+    let global_option = |line: &str| {
+        line.starts_with("--")
+            && !["--requirement", "--editable", "--constraint"]
+                .iter()
+                .any(|o| line.starts_with(o))
+    };
     text.lines()
         .map(|line| line.split(" #").next().unwrap_or("").trim())
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !global_option(line))
         .map(String::from)
         .collect()
 }
@@ -593,7 +601,7 @@ mod tests {
     fn requirement_lines_leave_out_comments() {
         assert_eq!(
             requirement_lines(
-                "# pinned\nnumpy>=1.0  # math\n\n-r other.txt\nflowserv-core>=0.8.0\n"
+                "# pinned\n--no-index\nnumpy>=1.0  # math\n\n-r other.txt\nflowserv-core>=0.8.0\n"
             ),
             vec!["numpy>=1.0", "-r other.txt", "flowserv-core>=0.8.0"]
         );
