@@ -1,14 +1,16 @@
-//! `flowdesk template check|expand`: what a coordinator runs while writing a
-//! template.
+//! `flowdesk template check|expand|pack|try`: what a coordinator runs while
+//! writing a template, checking its scorer's result file and shipping it.
 
-use super::{parse_assignment, table};
+use super::{parse_assignment, table, EXIT_USER_ERROR};
 use crate::client::templates::{self, CheckOptions};
+use crate::client::view::ResultCheck;
 use crate::client::{order_text, ClientError, PreviewAction};
 use crate::config::{Config, ConfigError};
 use crate::template::spec::display_value;
+use crate::template::ResultValue;
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
@@ -16,6 +18,22 @@ pub enum TemplateCommand {
     Check {
         #[command(flatten)]
         source: Source,
+        /// Also check this result file (JSON or YAML) against the result schema:
+        /// every column with the value at its path, its cast and what is wrong.
+        #[arg(long, value_name = "FILE")]
+        result: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the archive participants install: what the manifest copies, the
+    /// manifest, template, instructions and requirements.txt. Refuses a
+    /// template with errors.
+    Pack {
+        /// The template folder.
+        folder: PathBuf,
+        /// The archive to write (.tar.gz).
+        out: PathBuf,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -63,7 +81,12 @@ impl Source {
 /// limits an install there checks the template's files against.
 pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
     let result = match command {
-        TemplateCommand::Check { source, json } => check(&source, json, home),
+        TemplateCommand::Check {
+            source,
+            result,
+            json,
+        } => check(&source, result.as_deref(), json, home),
+        TemplateCommand::Pack { folder, out, json } => pack(&folder, &out, json, home),
         TemplateCommand::Expand {
             source,
             args,
@@ -77,9 +100,25 @@ pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
     }
 }
 
-fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, ClientError> {
+fn check(
+    source: &Source,
+    result: Option<&Path>,
+    as_json: bool,
+    home: Option<PathBuf>,
+) -> Result<i32, ClientError> {
     let config = resolve(home)?;
-    let template = templates::check(&source.folder, &source.options(config.as_ref()))?;
+    let options = source.options(config.as_ref());
+    let (template, result_check) = match result {
+        Some(file) => {
+            let (template, checked) = templates::check_result(&source.folder, &options, file)?;
+            (template, Some(checked))
+        }
+        None => (templates::check(&source.folder, &options)?, None),
+    };
+    let code = match &result_check {
+        Some(checked) if !checked.check.passes() => EXIT_USER_ERROR,
+        _ => 0,
+    };
     if as_json {
         let document = json!({
             "name": template.name,
@@ -96,9 +135,24 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
             })),
             "postproc": template.postproc,
             "warnings": template.warnings,
+            "lints": template.lints.iter().map(|l| json!({
+                "file": l.file,
+                "element": l.element,
+                "message": l.message,
+                "difference": l.difference,
+                "text": l.to_string(),
+            })).collect::<Vec<_>>(),
+            "resultCheck": result_check.as_ref().map(|r| json!({
+                "file": r.file,
+                "passes": r.check.passes(),
+                "columns": r.check.columns,
+                "extraKeys": r.check.extra_keys,
+                "problems": r.check.problems(),
+                "lints": r.lints.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+            })),
         });
         super::print_json(&document)?;
-        return Ok(0);
+        return Ok(code);
     }
     say!("{}", template.name);
     say!("  template: {}", template.spec_file);
@@ -107,6 +161,9 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
     }
     for warning in &template.warnings {
         say!("warning: {warning}");
+    }
+    for lint in &template.lints {
+        say!("warning: {lint}");
     }
     say!("");
     if template.parameters.is_empty() {
@@ -192,6 +249,99 @@ fn check(source: &Source, as_json: bool, home: Option<PathBuf>) -> Result<i32, C
                 postproc.input_files.join(", ")
             }
         );
+    }
+    if let Some(checked) = &result_check {
+        say!("");
+        print_result_check(checked)?;
+    }
+    Ok(code)
+}
+
+fn print_result_check(checked: &ResultCheck) -> Result<(), ClientError> {
+    say!(
+        "Schema check of {} (the template's result file is {}):",
+        checked.file.display(),
+        checked.check.file
+    );
+    let rows: Vec<Vec<String>> = checked
+        .check
+        .columns
+        .iter()
+        .map(|c| {
+            vec![
+                c.column.clone(),
+                c.dtype.to_string(),
+                if c.required { "yes" } else { "no" }.to_string(),
+                c.path.clone(),
+                // As JSON, so that text "1.5" and the number 1.5 differ.
+                c.found
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "-".into()),
+                c.cast
+                    .as_ref()
+                    .map(format_result)
+                    .unwrap_or_else(|| "-".into()),
+                c.problem.clone().unwrap_or_else(|| "ok".into()),
+            ]
+        })
+        .collect();
+    say!(
+        "{}",
+        table(
+            &["COLUMN", "TYPE", "REQUIRED", "PATH", "FOUND", "CAST", "PROBLEM"],
+            &rows
+        )
+    );
+    for lint in &checked.lints {
+        say!("warning: {lint}");
+    }
+    if checked.check.passes() {
+        say!("The result file matches the schema.");
+    } else {
+        for problem in checked.check.problems() {
+            say!("error: {problem}");
+        }
+    }
+    Ok(())
+}
+
+fn format_result(value: &ResultValue) -> String {
+    match value {
+        ResultValue::Int(i) => i.to_string(),
+        ResultValue::Float(f) => format!("{f}"),
+        ResultValue::String(s) => s.clone(),
+    }
+}
+
+fn pack(
+    folder: &Path,
+    out: &Path,
+    as_json: bool,
+    home: Option<PathBuf>,
+) -> Result<i32, ClientError> {
+    let config = resolve(home)?;
+    let options = CheckOptions {
+        limits: config.as_ref().map(|c| c.limits),
+        ..CheckOptions::default()
+    };
+    let packed = templates::pack(folder, &options, out)?;
+    if as_json {
+        super::print_json(&json!({
+            "file": packed.file,
+            "size": packed.size,
+            "files": packed.files,
+        }))?;
+        return Ok(0);
+    }
+    say!(
+        "Packed {} ({}, {} file(s)):",
+        packed.file.display(),
+        crate::client::format::size_text(packed.size),
+        packed.files.len()
+    );
+    for file in &packed.files {
+        say!("  {file}");
     }
     Ok(0)
 }

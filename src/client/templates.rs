@@ -5,7 +5,10 @@
 //! expansion is the same [`crate::service::preview`] a run uses.
 
 use super::error::ClientError;
-use super::view::{PostprocInputs, Preview, PreviewAction, PreviewStep, TemplateReport};
+use super::view::{
+    PackedTemplate, PostprocInputs, Preview, PreviewAction, PreviewStep, ResultCheck,
+    TemplateReport,
+};
 use crate::config::{Config, Limits};
 use crate::template::{ExpandOptions, LoadOptions, TemplateFolder};
 use crate::workflow::{Action, SerialWorkflow};
@@ -25,20 +28,72 @@ pub struct CheckOptions {
     pub limits: Option<Limits>,
 }
 
+fn limits(options: &CheckOptions) -> Result<Limits, ClientError> {
+    match options.limits {
+        Some(limits) => Ok(limits),
+        None => Limits::from_env().map_err(|e| ClientError::Invalid(e.to_string())),
+    }
+}
+
+fn load_options(options: &CheckOptions) -> LoadOptions {
+    LoadOptions {
+        manifest: options.manifest.clone(),
+        specfile: options.specfile.clone(),
+        ..LoadOptions::default()
+    }
+}
+
 fn load(path: &Path, options: &CheckOptions) -> Result<TemplateFolder, ClientError> {
-    let limits = match options.limits {
-        Some(limits) => limits,
-        None => Limits::from_env().map_err(|e| ClientError::Invalid(e.to_string()))?,
-    };
     Ok(crate::service::load_template_with(
         path,
-        &LoadOptions {
-            manifest: options.manifest.clone(),
-            specfile: options.specfile.clone(),
-            ..LoadOptions::default()
-        },
-        &limits,
+        &load_options(options),
+        &limits(options)?,
     )?)
+}
+
+/// Check the result file `result` against the result schema of the template
+/// in `path`: every column with the value at its path, its cast and what is
+/// wrong. A template without a result schema is an error.
+pub fn check_result(
+    path: &Path,
+    options: &CheckOptions,
+    result: &Path,
+) -> Result<(TemplateReport, ResultCheck), ClientError> {
+    let folder = load(path, options)?;
+    let Some(schema) = &folder.template.results else {
+        return Err(ClientError::Invalid(format!(
+            "{}: the template declares no result schema ('results'), so there is nothing to check `{}` against",
+            folder.spec_name,
+            result.display()
+        )));
+    };
+    let document = crate::service::read_result_document(result, limits(options)?.result_bytes)?;
+    let check = schema.check(&document);
+    let lints = crate::template::lint_results(&folder, &check);
+    Ok((
+        report(&folder),
+        ResultCheck {
+            file: result.to_path_buf(),
+            check,
+            lints,
+        },
+    ))
+}
+
+/// Pack the template folder `path` into the `.tar.gz` participants install,
+/// refusing a template with errors.
+pub fn pack(
+    path: &Path,
+    options: &CheckOptions,
+    out: &Path,
+) -> Result<PackedTemplate, ClientError> {
+    let packed =
+        crate::service::pack_template(path, &load_options(options), &limits(options)?, out)?;
+    Ok(PackedTemplate {
+        file: packed.file,
+        size: packed.size,
+        files: packed.files,
+    })
 }
 
 /// Load and validate the template in a folder or archive.
@@ -82,6 +137,7 @@ fn report(folder: &TemplateFolder) -> TemplateReport {
             runs: p.runs.clone(),
         }),
         warnings: folder.warnings.clone(),
+        lints: crate::template::lint(folder),
     }
 }
 

@@ -6,7 +6,8 @@
 
 use crate::model::{RunProgress, RunState};
 use crate::template::{
-    OutputFile, Parameter, ParameterGroup, ResultColumn, ResultSchema, ResultValue, SortColumn,
+    Lint, OutputFile, Parameter, ParameterGroup, ResultColumn, ResultSchema, ResultValue,
+    SchemaCheck, SortColumn,
 };
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
@@ -615,6 +616,28 @@ pub struct TemplateReport {
     /// What flowServ accepts but is probably a mistake, one message each
     /// naming the file and element (the template loads all the same).
     pub warnings: Vec<String>,
+    /// The lint warnings: probable mistakes and what flowserv-core 0.9.4 does
+    /// differently, each naming its file and element.
+    pub lints: Vec<Lint>,
+}
+
+/// A result file checked against a template's result schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultCheck {
+    /// The file that was checked.
+    pub file: PathBuf,
+    pub check: SchemaCheck,
+    /// Result columns the file has no value for, as lint warnings.
+    pub lints: Vec<Lint>,
+}
+
+/// An archive packed for participants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackedTemplate {
+    pub file: PathBuf,
+    pub size: u64,
+    /// Its files, relative to the template folder.
+    pub files: Vec<String>,
 }
 
 /// What post-processing takes from each ranked run.

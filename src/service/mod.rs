@@ -23,6 +23,7 @@ mod import;
 mod install;
 mod lock;
 mod maintenance;
+mod pack;
 mod preview;
 pub(crate) mod provenance;
 mod ranking;
@@ -48,6 +49,7 @@ pub use environments::{EnvironmentInfo, EnvironmentProgress, EnvironmentState, R
 pub use import::{template_differences, ImportOutcome};
 pub use install::{sample_folders, InstallOptions, InstallSource, DEFAULT_SUBMISSION};
 pub use lock::RunLock;
+pub use pack::{pack_template, read_result_document, Packed};
 pub use preview::preview;
 pub use repeat::MAX_REPEAT;
 pub use repository::RepositoryEntry;

@@ -25,6 +25,8 @@ Operations (`op`):
   were made; answer the order `RankingManager.get_ranking` puts them in, for
   all runs and for the best run per submission, or the error.
 - `install_twice`: install a template folder twice; answer both names.
+- `install`: install a template folder once; answer its name, parameter
+  declarations, result schema and the files of its static folder.
 - `run`: a template folder and a list of runs (arguments, submission);
   install it with `flowserv.client.Flowserv`, start each run synchronously, and
   answer each run's state, messages, result values and files, both rankings
@@ -386,6 +388,27 @@ def op_install_twice(case):
     return {'names': names}
 
 
+def op_install(case):
+    import flowserv.model.files as dirs
+    client = Flowserv(basedir=tempfile.mkdtemp(prefix='oracle-'), open_access=True, clear=True)
+    workflow_id = client.install(source=os.path.abspath(case['folder']))
+    with client.service() as api:
+        workflows = api.workflows()
+        template = workflows.workflow_repo.get_workflow(workflow_id).get_template()
+        name = workflows.get_workflow(workflow_id=workflow_id)['name']
+        static = dirs.workflow_staticdir(workflow_id)
+        files = sorted(key[len(static) + 1:] for key, _ in workflows.workflow_repo.fs.walk(src=static))
+    schema = None
+    if template.result_schema is not None:
+        schema = template.result_schema.to_dict()
+    return {
+        'name': name,
+        'parameters': declarations(template),
+        'results': encode(schema),
+        'files': files,
+    }
+
+
 OPERATIONS = {
     'template': op_template,
     'cast': op_cast,
@@ -394,6 +417,7 @@ OPERATIONS = {
     'ranking': op_ranking,
     'run': op_run,
     'install_twice': op_install_twice,
+    'install': op_install,
 }
 
 
