@@ -75,8 +75,6 @@ pub fn optional_duration(seconds: Option<f64>) -> String {
         .unwrap_or_else(|| NO_VALUE.into())
 }
 
-/// A timestamp for people: UTC, to the second.
-/// `1st`, `2nd`, `3rd`, `4th`, … `11th`, `12th`, `13th`, `21st`.
 /// A file size for people: `512 bytes`, `3.4 KB`, `1.2 MB` (powers of 1000).
 pub fn size_text(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
@@ -93,6 +91,7 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
+/// `1st`, `2nd`, `3rd`, `4th`, … `11th`, `12th`, `13th`, `21st`.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
@@ -104,6 +103,7 @@ pub fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// A timestamp for people: UTC, to the second.
 pub fn time_text(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S").to_string()
 }

@@ -383,22 +383,11 @@ fn check_processes(config: &Config, fix: bool, report: &mut Report) {
 /// moved to `lost+found/` (after a restore, its run's record is older than it).
 fn check_run_folders(config: &Config, known: &HashSet<String>, fix: bool, report: &mut Report) {
     let runs_dir = config.home.join("runs");
-    let Ok(entries) = std::fs::read_dir(&runs_dir) else {
+    if !runs_dir.is_dir() {
         report.ok("run folders", "no run folders");
         return;
-    };
-    let mut orphans: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            let id = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            !known.contains(&id) && !is_held(&p.join(META_DIR)) && age(p) >= YOUNG
-        })
-        .collect();
-    orphans.sort();
+    }
+    let orphans = unknown_folders(&runs_dir, known, |p| !is_held(&p.join(META_DIR)));
     if orphans.is_empty() {
         report.ok("run folders", "every run folder belongs to a run");
         return;
@@ -452,17 +441,14 @@ fn check_run_folders(config: &Config, known: &HashSet<String>, fix: bool, report
     );
 }
 
-/// Folders under `workflows/` that no installed benchmark owns (left by an
-/// older flowdesk killed while installing, or by hand). They are moved to
-/// `lost+found/workflows/`, never deleted: they may be someone's only copy.
-fn check_benchmark_folders(
-    config: &Config,
+/// The entries of `dir`, sorted, whose name is not in `known`, that are not
+/// young (something may be creating them right now) and that pass `also`.
+fn unknown_folders(
+    dir: &Path,
     known: &HashSet<String>,
-    fix: bool,
-    report: &mut Report,
-) {
-    let dir = config.home.join("workflows");
-    let mut orphans: Vec<PathBuf> = std::fs::read_dir(&dir)
+    also: impl Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .flatten()
@@ -472,11 +458,25 @@ fn check_benchmark_folders(
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    p.is_dir() && !known.contains(&id) && age(p) >= YOUNG
+                    !known.contains(&id) && age(p) >= YOUNG && also(p)
                 })
                 .collect()
         })
         .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// Folders under `workflows/` that no installed benchmark owns (left by an
+/// older flowdesk killed while installing, or by hand). They are moved to
+/// `lost+found/workflows/`, never deleted: they may be someone's only copy.
+fn check_benchmark_folders(
+    config: &Config,
+    known: &HashSet<String>,
+    fix: bool,
+    report: &mut Report,
+) {
+    let orphans = unknown_folders(&config.home.join("workflows"), known, Path::is_dir);
     if orphans.is_empty() {
         report.ok(
             "benchmark folders",
@@ -484,7 +484,6 @@ fn check_benchmark_folders(
         );
         return;
     }
-    orphans.sort();
     let lost = config.home.join(LOST_DIR).join("workflows");
     let fixed = fix
         && orphans.iter().all(|orphan| {

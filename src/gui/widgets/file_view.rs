@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
+use crate::client::format::size_text;
 use egui::{Color32, RichText, TextStyle, TextureHandle, TextureOptions};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Line, Plot, PlotPoints, Points};
@@ -187,21 +188,6 @@ fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(MAX_SHOWN_CHARS) {
         Some((cut, _)) => format!("{} … (cut)", &text[..cut]).into(),
         None => text.into(),
-    }
-}
-
-fn size_text(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
