@@ -940,11 +940,24 @@ fn file_arguments_cannot_reach_the_metadata_folder_and_odd_upload_names_are_refu
     std::fs::write(&odd, "print('x')\n").unwrap();
     let output = home.run(&["upload", submission, odd.to_str().unwrap()]);
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("control character"),
-        "{}",
-        stderr(&output)
-    );
+    let said = stderr(&output);
+    assert!(said.contains("control character"), "{said}");
+    // The message names the file with the control character escaped, on one
+    // line: a hostile name cannot forge lines or send terminal escapes.
+    assert!(said.contains("two\\nlines.py"), "{said}");
+    assert_eq!(said.trim_end().lines().count(), 1, "{said}");
+    let escape = root.path().join("red\u{1b}[31m.py");
+    std::fs::write(&escape, "print('x')\n").unwrap();
+    let output = home.run(&["upload", submission, escape.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let said = stderr(&output);
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+    assert!(said.contains("red\\u{1b}[31m.py"), "{said}");
+    // A missing file with such a name is named the same way.
+    let gone = root.path().join("gone\r.py");
+    let said = stderr(&home.run(&["upload", submission, gone.to_str().unwrap()]));
+    assert!(!said.contains('\r'), "{said:?}");
+    assert!(said.contains("gone\\r.py"), "{said}");
     assert!(home
         .json(&["uploads", submission])
         .as_array()

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{pid_alive, samples, start_slow_run, stderr, wait_for, Home};
+use common::{kill9, pid_alive, samples, start_slow_run, stderr, wait_for, wait_until_gone, Home};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -451,6 +451,81 @@ fn cancel_kills_the_container_and_the_docker_client() {
         Duration::from_secs(3),
         || pids.iter().all(|p| !pid_alive(*p)),
     );
+}
+
+#[test]
+fn a_dead_owners_container_is_stopped_and_its_env_file_removed_by_recovery() {
+    let docker = StandIn::new();
+    let root = tempfile::tempdir().unwrap();
+    let workers = root.path().join("workers.yaml");
+    write(
+        &workers,
+        "workers:\n  - name: c\n    type: docker\n    env:\n      - key: TOKEN\n        value: s3cret\nworkflow:\n  'python:3.9': c\n",
+    );
+    let home = docker.home().with_env("FLOWSERV_SERIAL_WORKERS", &workers);
+    let id = home.install(&samples().join("features/slow"));
+    let mut owner = home
+        .command(&["run", &id, "--arg", "seconds=120", "--wait"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs_dir = home.path().join("runs");
+    let pids_file = || {
+        std::fs::read_dir(&runs_dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("slow.pids"))
+            .find(|p| p.exists())
+    };
+    wait_for(
+        "the container's step to start",
+        Duration::from_secs(30),
+        || {
+            pids_file()
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .is_some_and(|t| t.lines().count() == 2)
+        },
+    );
+    let run_dir = pids_file().unwrap().parent().unwrap().to_path_buf();
+    let run_id = run_dir.file_name().unwrap().to_string_lossy().into_owned();
+    let meta = run_dir.join(".flowdesk");
+    // The secret sits in a file while the container runs.
+    assert_eq!(
+        std::fs::read_to_string(meta.join("docker-1.env")).unwrap(),
+        "TOKEN=s3cret\n"
+    );
+    kill9(owner.id() as i32);
+    let _ = owner.wait();
+    let step: Vec<i32> = std::fs::read_to_string(run_dir.join("slow.pids"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    wait_until_gone("the docker client", &step, Duration::from_secs(10));
+    let name = format!("flowdesk-{run_id}-1");
+    assert!(!docker.calls().contains(&strings(&["kill", &name])));
+
+    // The next command recovers the run: the container (which does not die
+    // with its client) is stopped and no file holds the secret any more.
+    let runs = home.json(&["runs"]);
+    assert_eq!(runs[0]["state"], "ERROR", "{runs}");
+    assert!(
+        docker.calls().contains(&strings(&["kill", &name])),
+        "{:?}",
+        docker.calls()
+    );
+    let left: Vec<String> = std::fs::read_dir(&meta)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("docker-") || n == "container")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Only once: a second command has nothing left to stop.
+    home.ok(&["runs"]);
+    let kills = docker.calls().iter().filter(|c| c[0] == "kill").count();
+    assert_eq!(kills, 1);
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub enum RemoteError {
         route: String,
         version: String,
     },
-    #[error("`{}`: {source}", path.display())]
+    #[error("`{}`: {source}", crate::paths::shown(path))]
     Io {
         path: PathBuf,
         #[source]
@@ -66,7 +66,10 @@ pub enum RemoteError {
     },
     #[error("cannot keep the sign-in for `{server}`: {message}")]
     Credentials { server: String, message: String },
-    #[error("the server list `{}` cannot be read: {message}", path.display())]
+    #[error(
+        "the server list `{}` cannot be read: {message}",
+        crate::paths::shown(path)
+    )]
     BadServerList { path: PathBuf, message: String },
     #[error("no server `{0}` was added (see `flowdesk servers`)")]
     UnknownServer(String),

@@ -114,11 +114,11 @@ impl Service {
         if !meta.is_file() {
             return Err(ServiceError::Invalid(format!(
                 "`{}` is not a file",
-                file.display()
+                super::tree::shown(file)
             )));
         }
         let name = file.file_name().ok_or_else(|| {
-            ServiceError::Invalid(format!("`{}` has no file name", file.display()))
+            ServiceError::Invalid(format!("`{}` has no file name", super::tree::shown(file)))
         })?;
         let name = super::tree::utf8_name(name, file)?.to_string();
         if let Some(bad) = name.chars().find(|c| c.is_control()) {

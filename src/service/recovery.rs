@@ -5,7 +5,9 @@
 //! (parent-death signal) and its sentinel kills their groups; what may still be
 //! left are descendants that left their group and a store that still says
 //! PENDING or RUNNING. Whoever opens the home folder next finds such runs by
-//! their free lock, kills every process still tagged with their run folder, and
+//! their free lock, kills every process still tagged with their run folder,
+//! stops the container a container step left running (a container does not
+//! die with its `docker` client) and removes its env files, and
 //! marks them ended — with a conditional update that quietly loses the race
 //! against an owner that finished the run after all, so that a reading command
 //! never fails because of another process's run.
@@ -13,7 +15,7 @@
 use super::lock::is_held;
 use super::run_folder::META_DIR;
 use super::Service;
-use crate::engine::reaper;
+use crate::engine::{reaper, worker};
 use crate::error::ServiceError;
 use crate::store::{RunFilter, RunRecord, RunState};
 use std::path::PathBuf;
@@ -54,8 +56,9 @@ impl Service {
     }
 
     /// Kill every process still tagged with one of the runs' folders (anywhere
-    /// on the machine, as far as this user can see); returns how many there
-    /// were.
+    /// on the machine, as far as this user can see), stop the container a
+    /// container step left running and remove its env files; returns how many
+    /// processes and containers there were.
     pub(crate) fn kill_leftovers(&self, run_ids: &[String]) -> usize {
         let dirs: Vec<PathBuf> = run_ids.iter().map(|id| self.shared.run_dir(id)).collect();
         let found: Vec<libc::pid_t> = reaper::find_tagged(&dirs)
@@ -65,7 +68,11 @@ impl Service {
         if !found.is_empty() {
             reaper::kill_all(&found, KILL_PATIENCE);
         }
-        found.len()
+        let containers = dirs
+            .iter()
+            .filter_map(|dir| worker::clean_up_after_dead_owner(&dir.join(META_DIR)))
+            .count();
+        found.len() + containers
     }
 
     /// End runs a dead process left PENDING or RUNNING: kill what they left

@@ -20,7 +20,6 @@ use crate::config::Limits;
 use crate::error::ServiceError;
 use std::collections::HashSet;
 use std::fs;
-use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
@@ -102,13 +101,7 @@ impl Budget {
     }
 }
 
-/// A path for messages: UTF-8 as it is, other bytes as `\xNN`.
-pub fn shown(path: &Path) -> String {
-    match path.to_str() {
-        Some(text) => text.to_string(),
-        None => path.as_os_str().as_bytes().escape_ascii().to_string(),
-    }
-}
+pub use crate::paths::shown;
 
 /// Refuse a name that is not UTF-8; `path` is where it is, for the message.
 pub(crate) fn utf8_name<'a>(
@@ -332,6 +325,7 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt as _;
 
     fn budget() -> Budget {
         Budget::install(&Limits::default())

@@ -11,7 +11,10 @@
 //! command), never onto the command line, which every user can see. Its output streams like
 //! the shell worker's. On cancel or time-out the client's process group is killed
 //! (as for any command) and the container is stopped with `docker kill`, since
-//! killing the client alone leaves the container running.
+//! killing the client alone leaves the container running. While a container
+//! runs, its name is kept in the run's metadata folder, so that the recovery of
+//! a run whose owner died stops the container and removes its env files
+//! (`clean_up_after_dead_owner`).
 //!
 //! Whether Docker answers is checked once before the run's first step
 //! (`docker version`, remembered for a few seconds), so a machine without Docker
@@ -40,6 +43,8 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a check result is reused: long enough for a burst of runs, short
 /// enough that starting the daemon is noticed.
 const CHECK_CACHE: Duration = Duration::from_secs(10);
+/// The file in a run's metadata folder naming its running container.
+const CONTAINER_RECORD: &str = "container";
 /// How long `docker kill` and `docker image inspect` may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -279,6 +284,20 @@ async fn in_container(
     *context.containers += 1;
     let name = container_name(context.run_id, *context.containers);
     let (container_env, client_env) = write_env_file(step, env, *context.containers, context)?;
+    // Named in the run's metadata folder while it runs, so that whoever
+    // recovers the run after this process died can stop it (a container does
+    // not die with its client).
+    let record = host_dir(context.meta_dir).join(CONTAINER_RECORD);
+    if let Err(source) = std::fs::write(&record, &name) {
+        if let Some(file) = &container_env.file {
+            let _ = std::fs::remove_file(file);
+        }
+        return Err(Stop::failed(EngineError::StepFile {
+            step: step.name.clone(),
+            path: record,
+            source,
+        }));
+    }
     let args = run_args(
         &name,
         &host_dir(context.run_dir),
@@ -294,7 +313,72 @@ async fn in_container(
     if matches!(exit, Exit::Canceled | Exit::TimedOut) {
         helper(docker, &["kill", &name], context.run_dir).await;
     }
+    let _ = std::fs::remove_file(&record);
     finish_command(step, command, exit, context)
+}
+
+/// What a dead owner's container step leaves in the run's metadata folder:
+/// the running container's name (and its environment files, which may hold
+/// secrets). Stops that container with `docker kill` (bounded in time; a
+/// container that is already gone is fine) and removes the files. Returns the
+/// container it stopped, if one was recorded.
+pub fn clean_up_after_dead_owner(meta_dir: &Path) -> Option<String> {
+    let record = meta_dir.join(CONTAINER_RECORD);
+    let name = std::fs::read_to_string(&record)
+        .ok()
+        .map(|name| name.trim().to_string())
+        // A name we wrote ourselves; anything else is not passed to docker.
+        .filter(|name| {
+            name.starts_with("flowdesk-")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        });
+    if let (Some(name), Ok(docker)) = (&name, program()) {
+        kill_blocking(&docker, name, meta_dir);
+    }
+    let _ = std::fs::remove_file(&record);
+    if let Ok(entries) = std::fs::read_dir(meta_dir) {
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            if file_name.starts_with("docker-") && file_name.ends_with(".env") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    name
+}
+
+/// `docker kill <name>` from a thread without a runtime, given
+/// `HELPER_TIMEOUT` to answer.
+fn kill_blocking(docker: &Path, name: &str, cwd: &Path) {
+    let child = std::process::Command::new(docker)
+        .args(["kill", name])
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return;
+    };
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = child.wait();
+        let _ = done.send(());
+    });
+    if finished.recv_timeout(HELPER_TIMEOUT).is_err() {
+        // Not reaped yet, so the pid is still this child's.
+        if let Ok(pid) = libc::pid_t::try_from(pid) {
+            // SAFETY: kill(2) with a pid of our own unreaped child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+    let _ = waiter.join();
 }
 
 /// Write the container's environment to a file only the user can read, next

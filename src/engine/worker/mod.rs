@@ -27,6 +27,7 @@ mod papermill;
 mod subprocess;
 
 pub use config::{WorkerConfig, WorkerKind, WorkerSpec};
+pub use docker::clean_up_after_dead_owner;
 
 use super::process::{self, Exit, Limits};
 pub(crate) use super::step::{seconds, Tools};
