@@ -10,21 +10,21 @@ pub enum TemplateError {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
     /// A file the template needs cannot be read.
-    #[error("cannot read `{}`: {source}", crate::paths::shown(path))]
+    #[error("cannot read `{}`: {source}", crate::display::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A template document larger than the configured limit.
-    #[error("`{}` is {size} bytes, more than the limit of {limit} bytes for a template document (`document_limit_mb` in settings.json or FLOWDESK_DOCUMENT_LIMIT_MB)", crate::paths::shown(path))]
+    #[error("`{}` is {size} bytes, more than the limit of {limit} bytes for a template document (`document_limit_mb` in settings.json or FLOWDESK_DOCUMENT_LIMIT_MB)", crate::display::shown(path))]
     TooLarge {
         path: PathBuf,
         size: u64,
         limit: u64,
     },
     /// The folder has neither a manifest nor a given spec file.
-    #[error("`{}` has no manifest (flowserv.json, flowserv.yaml or flowserv.yml); give the template file with --specfile", crate::paths::shown(folder))]
+    #[error("`{}` has no manifest (flowserv.json, flowserv.yaml or flowserv.yml); give the template file with --specfile", crate::display::shown(folder))]
     NoManifest { folder: PathBuf },
 }
 
@@ -79,13 +79,13 @@ pub enum PathError {
 /// the CLI show them as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the database `{}`: {source}", crate::paths::shown(path))]
+    #[error("cannot open the database `{}`: {source}", crate::display::shown(path))]
     Open {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("the database `{}` has schema version {found}, newer than this flowdesk understands (up to {supported}); update flowdesk", crate::paths::shown(path))]
+    #[error("the database `{}` has schema version {found}, newer than this flowdesk understands (up to {supported}); update flowdesk", crate::display::shown(path))]
     TooNew {
         path: PathBuf,
         found: i64,
@@ -181,9 +181,9 @@ pub enum EngineError {
     AlreadySubmitted(String),
     #[error("cannot join the queue of runs: {0}")]
     Slots(String),
-    #[error("the run folder `{}` does not exist", crate::paths::shown(.0))]
+    #[error("the run folder `{}` does not exist", crate::display::shown(.0))]
     NoRunFolder(PathBuf),
-    #[error("cannot write the run log `{}`: {source}", crate::paths::shown(path))]
+    #[error("cannot write the run log `{}`: {source}", crate::display::shown(path))]
     Log {
         path: PathBuf,
         #[source]
@@ -191,7 +191,7 @@ pub enum EngineError {
     },
     #[error(
         "no space left on device while writing `{}`",
-        crate::paths::shown(path)
+        crate::display::shown(path)
     )]
     DiskFull { path: PathBuf },
     #[error("step '{step}': {source}")]
@@ -246,7 +246,7 @@ pub enum EngineError {
     /// Files the engine writes next to a step (driver input, Dockerfile) cannot be written.
     #[error(
         "step '{step}': cannot write `{}`: {source}",
-        crate::paths::shown(path)
+        crate::display::shown(path)
     )]
     StepFile {
         step: String,
@@ -296,7 +296,7 @@ pub enum ServiceError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    #[error("`{}`: {source}", crate::paths::shown(path))]
+    #[error("`{}`: {source}", crate::display::shown(path))]
     Io {
         path: PathBuf,
         #[source]
@@ -304,7 +304,7 @@ pub enum ServiceError {
     },
     #[error(
         "no space left on device while writing `{}`",
-        crate::paths::shown(path)
+        crate::display::shown(path)
     )]
     DiskFull { path: PathBuf },
     #[error("{0}")]
@@ -312,7 +312,7 @@ pub enum ServiceError {
     /// A template beyond the install limits; the message names the limit.
     #[error("{0}")]
     TemplateTooLarge(String),
-    #[error("archive `{}` cannot be read: {message}", crate::paths::shown(path))]
+    #[error("archive `{}` cannot be read: {message}", crate::display::shown(path))]
     BadArchive { path: PathBuf, message: String },
     #[error("no benchmark '{0}' is installed (see `flowdesk workflows`)")]
     UnknownWorkflow(String),
@@ -334,7 +334,7 @@ pub enum ServiceError {
     NameTaken { name: String, suggestion: String },
     #[error(
         "the database `{}` is {state}, but the home folder holds {workflows} benchmark folder(s) and {runs} run folder(s): it was damaged or removed. {}",
-        crate::paths::shown(path),
+        crate::display::shown(path),
         match backup {
             Some(time) => format!("Restore the last backup (taken {time}) with `flowdesk doctor --restore`, or move `workflows/` and `runs/` away to start afresh."),
             None => "There is no backup to restore; move `workflows/` and `runs/` away to start afresh.".to_string(),
@@ -349,7 +349,7 @@ pub enum ServiceError {
         /// When the backup was taken, if there is one.
         backup: Option<String>,
     },
-    #[error("another flowdesk process is using `{}`; close it first", crate::paths::shown(.0))]
+    #[error("another flowdesk process is using `{}`; close it first", crate::display::shown(.0))]
     HomeBusy(PathBuf),
     #[error("{0}")]
     Invalid(String),

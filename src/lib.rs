@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod gui;
 pub mod model;
+pub mod display;
 pub mod paths;
 pub mod remote;
 pub mod service;

@@ -4,28 +4,7 @@
 //! exist, by resolving links.
 
 use crate::error::PathError;
-use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Component, Path, PathBuf};
-
-/// A path for messages: printable text as it is, control characters escaped
-/// (`\n`, `\u{1b}`) and other bytes as `\xNN`, so that a hostile file name
-/// cannot break a message into lines or send terminal escapes.
-pub fn shown(path: &Path) -> String {
-    match path.to_str() {
-        Some(text) if !text.chars().any(char::is_control) => text.to_string(),
-        Some(text) => text
-            .chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-        None => path.as_os_str().as_bytes().escape_ascii().to_string(),
-    }
-}
 
 /// Check a relative path lexically and return it normalized (`./a//b` → `a/b`).
 /// An empty path or `.` is allowed only when `allow_root` is true (it means the

@@ -309,3 +309,103 @@ fn pack_refuses_a_template_with_errors() {
     assert!(out.contains("undeclared parameter"), "{out}");
     assert!(!archive.exists());
 }
+
+fn names_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn template_try_runs_a_draft_with_post_processing_and_leaves_nothing_in_the_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = draft(dir.path());
+    let home = Home::new();
+    let benchmarks_before = home.json(&["workflows"]);
+    // A try area whose process died is removed by the next start.
+    let stale = home.path().join("tmp/workbench-deadbeef0000");
+    std::fs::create_dir_all(stale.join("runs")).unwrap();
+
+    let output = home.run(&[
+        "template",
+        "try",
+        folder.to_str().unwrap(),
+        "--arg",
+        "sleeptime=0",
+        "--arg",
+        "greeting=Hi",
+        "--postproc",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let tried: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(tried["run"]["state"], "SUCCESS", "{tried}");
+    assert!(
+        tried["log"].as_str().unwrap().contains("wrote 8 greetings"),
+        "{tried}"
+    );
+    assert_eq!(tried["resultCheck"]["passes"], true, "{tried}");
+    assert_eq!(tried["postproc"]["run"]["state"], "SUCCESS", "{tried}");
+    let outputs: Vec<&str> = tried["postproc"]["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert!(outputs.contains(&"results/summary.json"), "{outputs:?}");
+
+    // The same values as a real run of the installed template.
+    let other = Home::new();
+    let installed = other.json(&["install", folder.to_str().unwrap(), "--name", "Draft"]);
+    let id = installed["id"].as_str().unwrap();
+    let (run_output, run) = other.run_wait(&[id, "--arg", "sleeptime=0", "--arg", "greeting=Hi"]);
+    assert!(run_output.status.success(), "{}", text(&run_output));
+    assert_eq!(tried["run"]["results"], run["results"]);
+    assert!(run["results"]["max_len"].as_i64().unwrap() > 0, "{run}");
+
+    // Nothing reached the home: same benchmarks, no runs, no try area left.
+    assert_eq!(home.json(&["workflows"]), benchmarks_before);
+    assert_eq!(home.json(&["runs"]), json!([]));
+    let left: Vec<String> = names_in(&home.path().join("tmp"))
+        .into_iter()
+        .filter(|n| n.starts_with("workbench-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn template_try_streams_the_log_and_names_the_column_a_broken_result_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = draft(dir.path());
+    // The scorer writes its result under a misspelled key.
+    let analyze = folder.join("code/analyze.py");
+    let code = std::fs::read_to_string(&analyze).unwrap();
+    assert!(code.contains("'max_len'"), "{code}");
+    std::fs::write(&analyze, code.replace("'max_len'", "'max_lne'")).unwrap();
+    let home = Home::new();
+    let output = home.run(&[
+        "template",
+        "try",
+        folder.to_str().unwrap(),
+        "--arg",
+        "sleeptime=0",
+    ]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The step's output streamed to stderr while it ran.
+    assert!(stderr.contains("try run"), "{stderr}");
+    assert!(stderr.contains("wrote 8 greetings"), "{stderr}");
+    // The run failed naming the column, and the schema check shows it with
+    // the typo-like key.
+    assert!(stdout.contains("ERROR"), "{stdout}");
+    assert!(stdout.contains("max_len"), "{stdout}");
+    assert!(stdout.contains("max_lne"), "{stdout}");
+    assert!(stdout.contains("Nothing was installed"), "{stdout}");
+    assert_eq!(home.json(&["runs"]), json!([]));
+}

@@ -339,23 +339,7 @@ pub fn uploads(client: &dyn Client, submission: &str, as_json: bool) -> Outcome 
 
 pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
     let detail = client.benchmark(&args.workflow)?;
-    let mut arguments = Map::new();
-    for arg in &args.args {
-        let (name, value) =
-            parse_assignment(arg).map_err(|e| ClientError::Invalid(format!("--arg: {e}")))?;
-        arguments.insert(name, Value::String(value));
-    }
-    for file in &args.files {
-        let (name, value) =
-            parse_assignment(file).map_err(|e| ClientError::Invalid(format!("--file: {e}")))?;
-        let value = match value.rsplit_once(':') {
-            Some((path, target)) if !target.is_empty() && !Path::new(&value).exists() => {
-                json!({"value": absolute(path), "as": target})
-            }
-            _ => Value::String(absolute(&value)),
-        };
-        arguments.insert(name, value);
-    }
+    let mut arguments = run_arguments(&args.args, &args.files)?;
     if std::io::stdin().is_terminal() && !args.json {
         prompt_missing(&detail.parameters, &mut arguments)?;
     }
@@ -406,6 +390,32 @@ pub fn run(client: &dyn Client, args: RunArgs) -> Outcome {
         }
     }
     Ok(0)
+}
+
+/// The arguments of `--arg name=value` and `--file name=path[:target]`, as a
+/// run request takes them (file paths made absolute).
+pub(crate) fn run_arguments(
+    args: &[String],
+    files: &[String],
+) -> Result<Map<String, Value>, ClientError> {
+    let mut arguments = Map::new();
+    for arg in args {
+        let (name, value) =
+            parse_assignment(arg).map_err(|e| ClientError::Invalid(format!("--arg: {e}")))?;
+        arguments.insert(name, Value::String(value));
+    }
+    for file in files {
+        let (name, value) =
+            parse_assignment(file).map_err(|e| ClientError::Invalid(format!("--file: {e}")))?;
+        let value = match value.rsplit_once(':') {
+            Some((path, target)) if !target.is_empty() && !Path::new(&value).exists() => {
+                json!({"value": absolute(path), "as": target})
+            }
+            _ => Value::String(absolute(&value)),
+        };
+        arguments.insert(name, value);
+    }
+    Ok(arguments)
 }
 
 /// `run --repeat N`: the runs of one run set.

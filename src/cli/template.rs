@@ -4,8 +4,10 @@
 use super::{parse_assignment, table, EXIT_USER_ERROR};
 use crate::client::templates::{self, CheckOptions};
 use crate::client::view::ResultCheck;
-use crate::client::{order_text, ClientError, PreviewAction};
+use crate::client::workbench::TryArea;
+use crate::client::{order_text, Client, ClientError, PreviewAction};
 use crate::config::{Config, ConfigError};
+use crate::model::RunState;
 use crate::template::spec::display_value;
 use crate::template::ResultValue;
 use clap::{Args, Subcommand};
@@ -35,6 +37,28 @@ pub enum TemplateCommand {
         /// The archive to write (.tar.gz).
         out: PathBuf,
         /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the template without installing it, in a throwaway area of the home
+    /// folder (nothing reaches its benchmarks, runs or leaderboards): the live
+    /// log, then the result values, the run's files and the schema check of
+    /// its result file.
+    Try {
+        #[command(flatten)]
+        source: Source,
+        /// Argument for a parameter, as name=value (repeatable). Lists, records and
+        /// actors take JSON values.
+        #[arg(long = "arg", value_name = "NAME=VALUE")]
+        args: Vec<String>,
+        /// File argument as name=path[:target] (repeatable).
+        #[arg(long = "file", value_name = "NAME=PATH[:TARGET]")]
+        files: Vec<String>,
+        /// Also run the post-processing workflow over the try run and show
+        /// its outputs.
+        #[arg(long)]
+        postproc: bool,
+        /// Print the result as JSON (the log is included instead of streamed).
         #[arg(long)]
         json: bool,
     },
@@ -93,6 +117,13 @@ pub fn run(command: TemplateCommand, home: Option<PathBuf>) -> i32 {
             files,
             json,
         } => expand(&source, &args, &files, json, home),
+        TemplateCommand::Try {
+            source,
+            args,
+            files,
+            postproc,
+            json,
+        } => try_run(&source, &args, &files, postproc, json, home),
     };
     match result {
         Ok(code) => code,
@@ -434,5 +465,151 @@ fn resolve(home: Option<PathBuf>) -> Result<Option<Config>, ClientError> {
         Ok(config) => Ok(Some(config)),
         Err(ConfigError::NoHome) => Ok(None),
         Err(e) => Err(ClientError::Invalid(e.to_string())),
+    }
+}
+
+/// `template try`: see [`TemplateCommand::Try`].
+fn try_run(
+    source: &Source,
+    args: &[String],
+    files: &[String],
+    postproc: bool,
+    as_json: bool,
+    home: Option<PathBuf>,
+) -> Result<i32, ClientError> {
+    let config = resolve(home)?.ok_or_else(|| {
+        ClientError::Invalid(
+            "no home folder for the try area: give --home or set FLOWSERV_API_DIR".into(),
+        )
+    })?;
+    let options = source.options(Some(&config));
+    // Refuse a template with errors before anything runs, as install would.
+    let template = templates::check(&source.folder, &options)?;
+    let arguments = super::commands::run_arguments(args, files)?;
+    let mut area = TryArea::open(&config)?;
+    let started = area.start(&source.folder, &options, arguments)?;
+    let client = area.client();
+    let mut log = Vec::new();
+    if as_json {
+        client.wait(&started.id)?;
+        client.copy_log(&started.id, 0, &mut log)?;
+    } else {
+        eprintln!("try run {} started (not installed, not ranked)", started.id);
+        follow_log(client, &started.id)?;
+    }
+    let detail = client.wait(&started.id)?;
+    let mut code = if detail.run.state == RunState::Success {
+        0
+    } else {
+        1
+    };
+    // The schema check of the result file the run wrote.
+    let result_check = match (&template.results, &detail.folder) {
+        // Also after a failed run: why its result file was refused is what
+        // the coordinator needs to see.
+        (Some(results), Some(folder)) if folder.join(&results.file).is_file() => {
+            let file = folder.join(&results.file);
+            let (_, mut checked) = templates::check_result(&source.folder, &options, &file)?;
+            // The try area is gone after this command; name the file as the
+            // template does.
+            checked.file = PathBuf::from(format!("the try run's {}", results.file));
+            if !checked.check.passes() {
+                code = 1;
+            }
+            Some(checked)
+        }
+        _ => None,
+    };
+    let postproc_view = if postproc && template.postproc.is_some() {
+        let benchmark = detail.run.benchmark_id.clone();
+        match client.latest_postproc_run(&benchmark)? {
+            Some(post) => {
+                let post = client.wait(&post)?;
+                if post.run.state != RunState::Success {
+                    code = 1;
+                }
+                if !as_json {
+                    say!("");
+                    say!(
+                        "post-processing run {} ({})",
+                        post.run.id,
+                        post.run.state_text()
+                    );
+                    for message in &post.run.messages {
+                        say!("  ! {message}");
+                    }
+                }
+                Some((post, client.postproc(&benchmark)?))
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+    if postproc && template.postproc.is_none() && !as_json {
+        say!("note: the template has no post-processing workflow ('postproc')");
+    }
+    if as_json {
+        let document = json!({
+            "run": super::commands::run_json(&detail),
+            "log": String::from_utf8_lossy(&log),
+            "resultCheck": result_check.as_ref().map(|r| json!({
+                "passes": r.check.passes(),
+                "columns": r.check.columns,
+                "extraKeys": r.check.extra_keys,
+                "problems": r.check.problems(),
+            })),
+            "postproc": postproc_view.as_ref().map(|(run, view)| json!({
+                "run": super::commands::run_json(run),
+                "outputs": view.as_ref().map(|v| v.outputs.iter().map(|o| json!({
+                    "key": o.file.id,
+                    "path": o.file.name,
+                    "size": o.file.size,
+                    "title": o.title,
+                })).collect::<Vec<_>>()),
+            })),
+        });
+        super::print_json(&document)?;
+        return Ok(code);
+    }
+    say!("");
+    for line in super::commands::run_text(&detail) {
+        say!("{line}");
+    }
+    if let Some(checked) = &result_check {
+        say!("");
+        print_result_check(checked)?;
+    }
+    if let Some((_, Some(view))) = &postproc_view {
+        say!("  post-processing outputs:");
+        for output in &view.outputs {
+            say!(
+                "    {} ({} bytes){}",
+                output.file.name,
+                output.file.size,
+                output
+                    .title
+                    .as_ref()
+                    .map(|t| format!(" — {t}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    say!("");
+    say!("Nothing was installed; the try area is removed now.");
+    Ok(code)
+}
+
+/// Copy the run's log to stderr as it grows, until the run ends.
+fn follow_log(client: &dyn Client, run: &str) -> Result<(), ClientError> {
+    let stderr = std::io::stderr();
+    let mut offset = 0u64;
+    loop {
+        offset += client.copy_log(run, offset, &mut stderr.lock())?;
+        if client.run(run)?.run.state.is_finished() {
+            client.copy_log(run, offset, &mut stderr.lock())?;
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -32,7 +32,7 @@ pub enum ClientError {
         reason: &'static str,
     },
     /// A local file that cannot be read or written.
-    #[error("`{}`: {source}", crate::paths::shown(path))]
+    #[error("`{}`: {source}", crate::display::shown(path))]
     Io {
         path: PathBuf,
         #[source]

@@ -88,6 +88,23 @@ impl LocalClient {
         self.service.recover()
     }
 
+    /// The newest post-processing run of a benchmark, in any state (the
+    /// run lists leave post-processing runs out).
+    pub fn latest_postproc_run(&self, benchmark: &str) -> Result<Option<String>, ClientError> {
+        let workflow = self.service.workflow(benchmark)?;
+        let records = self.service.runs(&RunFilter {
+            workflow_id: Some(workflow.id),
+            submission_id: None,
+            state: None,
+            include_postproc: true,
+        })?;
+        Ok(records
+            .into_iter()
+            .filter(|r| r.submission_id.is_none())
+            .max_by_key(|r| r.created_at)
+            .map(|r| r.id))
+    }
+
     /// Why the configured worker configuration cannot be used, if it cannot
     /// (runs are refused with this message).
     pub fn worker_config_error(&self) -> Option<String> {

@@ -26,6 +26,7 @@ pub mod servers;
 pub mod submit;
 pub mod templates;
 pub mod view;
+pub mod workbench;
 
 pub use capabilities::{Capabilities, Operation};
 pub use error::{ClientError, ErrorKind};

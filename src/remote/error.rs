@@ -58,7 +58,7 @@ pub enum RemoteError {
         route: String,
         version: String,
     },
-    #[error("`{}`: {source}", crate::paths::shown(path))]
+    #[error("`{}`: {source}", crate::display::shown(path))]
     Io {
         path: PathBuf,
         #[source]
@@ -68,7 +68,7 @@ pub enum RemoteError {
     Credentials { server: String, message: String },
     #[error(
         "the server list `{}` cannot be read: {message}",
-        crate::paths::shown(path)
+        crate::display::shown(path)
     )]
     BadServerList { path: PathBuf, message: String },
     #[error("no server `{0}` was added (see `flowdesk servers`)")]

@@ -5,8 +5,9 @@
 //! Every process that opens a home folder holds a shared `flock` on
 //! `<home>/.lock`; `flowdesk doctor --restore`, which replaces the database,
 //! takes it exclusively, so it never pulls the file from under a running GUI.
-//! Scratch folders (`<home>/tmp/install-*`) are locked by the install using
-//! them, so start-up removes only those whose install died.
+//! Scratch folders (`<home>/tmp/install-*`, and the try areas
+//! `<home>/tmp/workbench-*` of `template try` and the workbench) are locked by
+//! the process using them, so start-up removes only those whose process died.
 
 use super::files::io_error;
 use super::lock::RunLock;
@@ -132,8 +133,10 @@ pub(crate) fn stale_scratch(home: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|path| {
-            path.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("install-"))
+            path.file_name().is_some_and(|n| {
+                let name = n.to_string_lossy();
+                name.starts_with("install-") || name.starts_with("workbench-")
+            })
         })
         .filter(|path| match RunLock::try_acquire_existing(path) {
             Ok(Some(_)) => true,

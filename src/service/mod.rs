@@ -21,7 +21,7 @@ pub mod files;
 pub mod home;
 mod import;
 mod install;
-mod lock;
+pub(crate) mod lock;
 mod maintenance;
 mod pack;
 mod preview;

@@ -101,7 +101,7 @@ impl Budget {
     }
 }
 
-pub use crate::paths::shown;
+pub use crate::display::shown;
 
 /// Refuse a name that is not UTF-8; `path` is where it is, for the message.
 pub(crate) fn utf8_name<'a>(
