@@ -8,11 +8,11 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod display;
 pub mod engine;
 pub mod error;
 pub mod gui;
 pub mod model;
-pub mod display;
 pub mod paths;
 pub mod remote;
 pub mod service;

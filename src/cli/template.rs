@@ -5,9 +5,8 @@ use super::{parse_assignment, table, EXIT_USER_ERROR};
 use crate::client::templates::{self, CheckOptions};
 use crate::client::view::ResultCheck;
 use crate::client::workbench::TryArea;
-use crate::client::{order_text, Client, ClientError, PreviewAction};
+use crate::client::{order_text, ClientError, PreviewAction};
 use crate::config::{Config, ConfigError};
-use crate::model::RunState;
 use crate::template::spec::display_value;
 use crate::template::ResultValue;
 use clap::{Args, Subcommand};
@@ -483,83 +482,40 @@ fn try_run(
         )
     })?;
     let options = source.options(Some(&config));
-    // Refuse a template with errors before anything runs, as install would.
-    let template = templates::check(&source.folder, &options)?;
     let arguments = super::commands::run_arguments(args, files)?;
     let mut area = TryArea::open(&config)?;
-    let started = area.start(&source.folder, &options, arguments)?;
-    let client = area.client();
     let mut log = Vec::new();
-    if as_json {
-        client.wait(&started.id)?;
-        client.copy_log(&started.id, 0, &mut log)?;
-    } else {
-        eprintln!("try run {} started (not installed, not ranked)", started.id);
-        follow_log(client, &started.id)?;
-    }
-    let detail = client.wait(&started.id)?;
-    let mut code = if detail.run.state == RunState::Success {
-        0
-    } else {
-        1
-    };
-    // The schema check of the result file the run wrote.
-    let result_check = match (&template.results, &detail.folder) {
-        // Also after a failed run: why its result file was refused is what
-        // the coordinator needs to see.
-        (Some(results), Some(folder)) if folder.join(&results.file).is_file() => {
-            let file = folder.join(&results.file);
-            let (_, mut checked) = templates::check_result(&source.folder, &options, &file)?;
-            // The try area is gone after this command; name the file as the
-            // template does.
-            checked.file = PathBuf::from(format!("the try run's {}", results.file));
-            if !checked.check.passes() {
-                code = 1;
+    let outcome = area.try_to_end(
+        &source.folder,
+        &options,
+        arguments,
+        postproc,
+        |run| {
+            if !as_json {
+                eprintln!("try run {} started (not installed, not ranked)", run.id);
             }
-            Some(checked)
-        }
-        _ => None,
-    };
-    let postproc_view = if postproc && template.postproc.is_some() {
-        let benchmark = detail.run.benchmark_id.clone();
-        match client.latest_postproc_run(&benchmark)? {
-            Some(post) => {
-                let post = client.wait(&post)?;
-                if post.run.state != RunState::Success {
-                    code = 1;
-                }
-                if !as_json {
-                    say!("");
-                    say!(
-                        "post-processing run {} ({})",
-                        post.run.id,
-                        post.run.state_text()
-                    );
-                    for message in &post.run.messages {
-                        say!("  ! {message}");
-                    }
-                }
-                Some((post, client.postproc(&benchmark)?))
+        },
+        |chunk| {
+            if as_json {
+                log.extend_from_slice(chunk);
+            } else {
+                use std::io::Write as _;
+                let _ = std::io::stderr().write_all(chunk);
             }
-            None => None,
-        }
-    } else {
-        None
-    };
-    if postproc && template.postproc.is_none() && !as_json {
-        say!("note: the template has no post-processing workflow ('postproc')");
-    }
+        },
+    )?;
+    let code = if outcome.passes() { 0 } else { 1 };
     if as_json {
         let document = json!({
-            "run": super::commands::run_json(&detail),
+            "run": super::commands::run_json(&outcome.run),
             "log": String::from_utf8_lossy(&log),
-            "resultCheck": result_check.as_ref().map(|r| json!({
+            "resultCheck": outcome.result_check.as_ref().map(|r| json!({
                 "passes": r.check.passes(),
                 "columns": r.check.columns,
                 "extraKeys": r.check.extra_keys,
                 "problems": r.check.problems(),
             })),
-            "postproc": postproc_view.as_ref().map(|(run, view)| json!({
+            "postproc": outcome.postproc.as_ref().map(|(run, view)| json!({
                 "run": super::commands::run_json(run),
                 "outputs": view.as_ref().map(|v| v.outputs.iter().map(|o| json!({
                     "key": o.file.id,
@@ -573,43 +529,43 @@ fn try_run(
         return Ok(code);
     }
     say!("");
-    for line in super::commands::run_text(&detail) {
+    for line in super::commands::run_text(&outcome.run) {
         say!("{line}");
     }
-    if let Some(checked) = &result_check {
+    if let Some(checked) = &outcome.result_check {
         say!("");
         print_result_check(checked)?;
     }
-    if let Some((_, Some(view))) = &postproc_view {
-        say!("  post-processing outputs:");
-        for output in &view.outputs {
+    match &outcome.postproc {
+        Some((post, view)) => {
+            say!("");
             say!(
-                "    {} ({} bytes){}",
-                output.file.name,
-                output.file.size,
-                output
-                    .title
-                    .as_ref()
-                    .map(|t| format!(" — {t}"))
-                    .unwrap_or_default()
+                "post-processing run {} ({})",
+                post.run.id,
+                post.run.state_text()
             );
+            for message in &post.run.messages {
+                say!("  ! {message}");
+            }
+            for output in view.iter().flat_map(|v| &v.outputs) {
+                say!(
+                    "    {} ({} bytes){}",
+                    output.file.name,
+                    output.file.size,
+                    output
+                        .title
+                        .as_ref()
+                        .map(|t| format!(" — {t}"))
+                        .unwrap_or_default()
+                );
+            }
         }
+        None if postproc => {
+            say!("note: no post-processing ran (the template has none, or the run failed)")
+        }
+        None => {}
     }
     say!("");
     say!("Nothing was installed; the try area is removed now.");
     Ok(code)
-}
-
-/// Copy the run's log to stderr as it grows, until the run ends.
-fn follow_log(client: &dyn Client, run: &str) -> Result<(), ClientError> {
-    let stderr = std::io::stderr();
-    let mut offset = 0u64;
-    loop {
-        offset += client.copy_log(run, offset, &mut stderr.lock())?;
-        if client.run(run)?.run.state.is_finished() {
-            client.copy_log(run, offset, &mut stderr.lock())?;
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }

@@ -12,14 +12,47 @@
 //! old version.
 
 use super::local::{LocalClient, LocalOptions};
-use super::templates::CheckOptions;
-use super::view::{InstallRequest, RunQuery, RunRequest, RunRow};
+use super::templates::{self, CheckOptions};
+use super::view::{
+    InstallRequest, PostprocView, ResultCheck, RunDetail, RunQuery, RunRequest, RunRow,
+};
 use super::{Client, ClientError, InstallSource};
 use crate::config::Config;
+use crate::model::RunState;
 use crate::service::home::TMP_DIR;
 use crate::service::lock::RunLock;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a try run's log is read while it runs.
+const LOG_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A finished try run and what it tells the coordinator.
+#[derive(Debug, Clone)]
+pub struct TryOutcome {
+    pub run: RunDetail,
+    /// The schema check of the result file the run wrote (also after a run
+    /// that failed because of it); `None` without a schema or a result file.
+    pub result_check: Option<ResultCheck>,
+    /// The post-processing run over the try runs and its outputs, when asked
+    /// for and the template has a post-processing workflow.
+    pub postproc: Option<(RunDetail, Option<PostprocView>)>,
+}
+
+impl TryOutcome {
+    /// The run succeeded, its result file matches the schema and the
+    /// post-processing (if any) succeeded.
+    pub fn passes(&self) -> bool {
+        self.run.run.state == RunState::Success
+            && self.result_check.as_ref().is_none_or(|c| c.check.passes())
+            && self
+                .postproc
+                .as_ref()
+                .is_none_or(|(run, _)| run.run.state == RunState::Success)
+    }
+}
 
 /// Prefix of try-area folders in `<home>/tmp`.
 pub const WORKBENCH_PREFIX: &str = "workbench-";
@@ -35,9 +68,7 @@ struct Installed {
 
 /// A throwaway home for try runs; see the module comment.
 pub struct TryArea {
-    // Declared first so it is dropped (and its runs' threads stopped) before
-    // the folder goes.
-    client: LocalClient,
+    client: Arc<LocalClient>,
     dir: PathBuf,
     installed: Option<Installed>,
     _lock: RunLock,
@@ -77,7 +108,7 @@ impl TryArea {
             }
         };
         Ok(TryArea {
-            client,
+            client: Arc::new(client),
             dir,
             installed: None,
             _lock: lock,
@@ -85,9 +116,10 @@ impl TryArea {
     }
 
     /// The area's own backend: runs, logs, files and post-processing of the
-    /// try runs.
-    pub fn client(&self) -> &LocalClient {
-        &self.client
+    /// try runs (shared, so a try run can be canceled while another thread
+    /// waits for it).
+    pub fn client(&self) -> Arc<LocalClient> {
+        Arc::clone(&self.client)
     }
 
     /// The area's folder (a home folder of its own).
@@ -148,6 +180,71 @@ impl TryArea {
             submission: None,
             arguments,
             detach: false,
+        })
+    }
+}
+
+impl TryArea {
+    /// Try the folder to the end: start the run (`on_start` hears of it),
+    /// hand its log to `on_log` as it grows, then check the result file it
+    /// wrote against the schema and, with `postproc`, wait for the
+    /// post-processing over the try runs.
+    pub fn try_to_end(
+        &mut self,
+        folder: &Path,
+        options: &CheckOptions,
+        arguments: Map<String, Value>,
+        postproc: bool,
+        on_start: impl FnOnce(&RunRow),
+        mut on_log: impl FnMut(&[u8]),
+    ) -> Result<TryOutcome, ClientError> {
+        let template = templates::check(folder, options)?;
+        let started = self.start(folder, options, arguments)?;
+        on_start(&started);
+        let client = self.client();
+        let mut offset = 0u64;
+        let mut chunk = Vec::new();
+        loop {
+            let finished = client.run(&started.id)?.run.state.is_finished();
+            chunk.clear();
+            offset += client.copy_log(&started.id, offset, &mut chunk)?;
+            if !chunk.is_empty() {
+                on_log(&chunk);
+            }
+            if finished {
+                break;
+            }
+            std::thread::sleep(LOG_INTERVAL);
+        }
+        let run = client.wait(&started.id)?;
+        let result_check = match (&template.results, &run.folder) {
+            (Some(results), Some(run_folder)) if run_folder.join(&results.file).is_file() => {
+                let file = run_folder.join(&results.file);
+                let (_, mut checked) = templates::check_result(folder, options, &file)?;
+                // The area goes with this session; name the file as the
+                // template does.
+                checked.file = PathBuf::from(format!("the try run's {}", results.file));
+                Some(checked)
+            }
+            _ => None,
+        };
+        let postproc = match (postproc, &template.postproc) {
+            (true, Some(_)) if run.run.state == RunState::Success => {
+                match client.latest_postproc_run(&run.run.benchmark_id)? {
+                    Some(post) => {
+                        let post = client.wait(&post)?;
+                        let view = client.postproc(&run.run.benchmark_id)?;
+                        Some((post, view))
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        Ok(TryOutcome {
+            run,
+            result_check,
+            postproc,
         })
     }
 }

@@ -8,8 +8,9 @@ use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose};
 use super::state::{
     Action, AppState, FormRequest, Loading, NameClash, Persisted, Screen, ServerAction,
-    SettingsRequest, Tab, TemplateCheck,
+    SettingsRequest, Tab, TemplateCheck, TryView, WorkbenchAction,
 };
+use super::try_runner::WorkbenchResponse;
 use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, servers, settings, sign_in,
     submissions, template_check,
@@ -279,7 +280,37 @@ impl FlowdeskApp {
                     self.state.preview = Some(result);
                 }
             }
+            Response::Workbench(response) => {
+                let workbench = &mut state.workbench;
+                match response {
+                    WorkbenchResponse::TryStarted(run_id) => {
+                        if let Some(view) = &mut workbench.try_run {
+                            view.run_id = Some(run_id);
+                        }
+                    }
+                    WorkbenchResponse::TryLog(text) => {
+                        if let Some(view) = &mut workbench.try_run {
+                            view.append_log(&text);
+                        }
+                    }
+                    WorkbenchResponse::TryFinished(outcome) => {
+                        if let Some(view) = &mut workbench.try_run {
+                            view.outcome = Some(outcome);
+                        }
+                    }
+                    WorkbenchResponse::ResultChecked(result) => {
+                        workbench.result_check = Some(result)
+                    }
+                    WorkbenchResponse::Packed(result) => workbench.packed = Some(result),
+                }
+            }
             Response::TemplateChecked { path, result } => {
+                // A save re-checks: the try run no longer shows this version.
+                if let Some(view) = &mut state.workbench.try_run {
+                    if view.folder == path && !view.running() {
+                        view.stale = true;
+                    }
+                }
                 if state.watching.as_ref().is_none_or(|w| w == &path) {
                     state.template_check = Some(TemplateCheck {
                         path,
@@ -520,6 +551,27 @@ impl FlowdeskApp {
                 self.state.watching = Some(path.clone());
                 self.request(Request::WatchTemplate(Some(path)));
             }
+            Action::Workbench(action) => {
+                match &action {
+                    WorkbenchAction::Try { folder, arguments } => {
+                        // The coordinator's sample values, remembered per folder.
+                        self.state
+                            .persisted
+                            .workbench_values
+                            .insert(folder.clone(), arguments.clone());
+                        self.state.workbench.try_run = Some(TryView {
+                            folder: folder.clone(),
+                            ..Default::default()
+                        });
+                    }
+                    WorkbenchAction::CheckResult { .. } => {
+                        self.state.workbench.result_check = None;
+                    }
+                    WorkbenchAction::Pack { .. } => self.state.workbench.packed = None,
+                    WorkbenchAction::CancelTry => {}
+                }
+                self.request(Request::Workbench(action));
+            }
             Action::SaveSettings(settings) => self.request(Request::SaveSettings(settings)),
             Action::SetDarkMode(dark) => {
                 self.state.persisted.dark_mode = dark;
@@ -675,6 +727,12 @@ impl FlowdeskApp {
                 DialogPurpose::FileArgument(parameter) => {
                     self.state.form.push(FormRequest::File { parameter, path })
                 }
+                DialogPurpose::TryFileArgument(parameter) => self
+                    .state
+                    .form
+                    .push(FormRequest::TryFile { parameter, path }),
+                DialogPurpose::ResultFile => self.state.form.push(FormRequest::ResultFile(path)),
+                DialogPurpose::PackArchive => self.state.form.push(FormRequest::PackArchive(path)),
                 DialogPurpose::WorkerConfig => self
                     .state
                     .settings

@@ -8,7 +8,8 @@
 //! from a git URL, exports, template checks of big archives), each on its own
 //! thread, so a clone that takes a minute never holds up the runs table.
 
-use super::state::{Loading, ServerNotice};
+use super::state::{Loading, ServerNotice, WorkbenchAction};
+use super::try_runner::{TryRunner, WorkbenchResponse};
 use crate::client::local::LocalClient;
 use crate::client::servers::{ServerSummary, Servers};
 use crate::client::templates::{self, CheckOptions, TemplateWatcher};
@@ -64,6 +65,8 @@ pub enum Request {
     Environment(String),
     CreateEnvironment(String),
     RemoveEnvironment(String),
+    /// The coordinator's workbench: try runs, result checks, packing.
+    Workbench(WorkbenchAction),
     // ----- server mode ---------------------------------------------------------
     /// Work on this computer (`None`) or on a server from now on.
     UseBackend(Option<String>),
@@ -122,6 +125,7 @@ impl Request {
                 | Request::ExportLeaderboard { .. }
                 | Request::CheckTemplate(_)
                 | Request::WatchTemplate(_)
+                | Request::Workbench(_)
                 | Request::FetchRunFile { .. }
                 | Request::RemoveEnvironment(_)
                 | Request::Submit { .. }
@@ -179,6 +183,7 @@ pub enum Response {
         path: PathBuf,
         result: Result<TemplateReport, String>,
     },
+    Workbench(WorkbenchResponse),
     RunFile {
         run: String,
         file: String,
@@ -226,6 +231,15 @@ pub struct Backend {
     slow: Sender<Request>,
     responses: Receiver<Response>,
     events: Receiver<ClientEvent>,
+    try_runner: Arc<TryRunner>,
+}
+
+impl Drop for Backend {
+    /// The app is closing: the workbench's try area goes with it (its run
+    /// canceled first), rather than waiting for the next start to clean it.
+    fn drop(&mut self) {
+        self.try_runner.close();
+    }
 }
 
 impl Backend {
@@ -243,6 +257,8 @@ impl Backend {
         };
         let slow_tx = slow.clone();
         let failed = out.clone();
+        let try_runner = Arc::new(TryRunner::default());
+        let lane_try_runner = Arc::clone(&try_runner);
         let spawned = std::thread::Builder::new()
             .name("flowdesk-backend".into())
             .spawn(move || {
@@ -270,6 +286,7 @@ impl Backend {
                     wake,
                     watcher: None,
                     slow: slow_tx,
+                    try_runner: Arc::clone(&lane_try_runner),
                 };
                 ctx.send(Response::Ready {
                     config: Box::new(ctx.local.config().clone()),
@@ -286,6 +303,7 @@ impl Backend {
                     wake: Arc::clone(&ctx.wake),
                     watcher: None,
                     slow: ctx.slow.clone(),
+                    try_runner: Arc::clone(&ctx.try_runner),
                 };
                 let lane = std::thread::Builder::new()
                     .name("flowdesk-backend-slow".into())
@@ -308,6 +326,7 @@ impl Backend {
             slow,
             responses,
             events,
+            try_runner,
         }
     }
 
@@ -349,6 +368,9 @@ struct Context {
     watcher: Option<TemplateWatcher>,
     /// For the watcher, which asks for checks on the slow lane.
     slow: Sender<Request>,
+    /// The workbench's try area (shared with the app's handle, which closes
+    /// it on exit).
+    try_runner: Arc<TryRunner>,
 }
 
 impl Context {
@@ -531,7 +553,19 @@ fn handle(ctx: &mut Context, request: Request) {
                 result,
             });
         }
-        Request::CheckTemplate(path) => check_template(ctx, path),
+        Request::CheckTemplate(path) => {
+            ctx.try_runner.mark_stale();
+            check_template(ctx, path)
+        }
+        Request::Workbench(action) => {
+            let out = ctx.out.clone();
+            let wake = Arc::clone(&ctx.wake);
+            let send = Arc::new(move |response| {
+                let _ = out.send(Response::Workbench(response));
+                wake();
+            });
+            ctx.try_runner.handle(ctx.local.config(), action, send);
+        }
         Request::WatchTemplate(path) => {
             ctx.watcher = None;
             if let Some(path) = path {

@@ -14,6 +14,12 @@ pub enum DialogPurpose {
     ExportLeaderboard,
     /// A file argument of the New run form, by parameter name.
     FileArgument(String),
+    /// A file argument of the workbench's form, by parameter name.
+    TryFileArgument(String),
+    /// A result file to check against the workbench's schema.
+    ResultFile,
+    /// Where the workbench packs the archive for participants.
+    PackArchive,
     WorkerConfig,
 }
 
@@ -51,9 +57,17 @@ impl Dialog {
                         .set_file_name("leaderboard.csv")
                         .add_filter("CSV", &["csv"])
                         .save_file(),
-                    DialogPurpose::FileArgument(name) => {
+                    DialogPurpose::FileArgument(name) | DialogPurpose::TryFileArgument(name) => {
                         dialog.set_title(format!("File for '{name}'")).pick_file()
                     }
+                    DialogPurpose::ResultFile => dialog
+                        .set_title("Result file to check")
+                        .add_filter("JSON or YAML", &["json", "yaml", "yml"])
+                        .pick_file(),
+                    DialogPurpose::PackArchive => dialog
+                        .set_title("Pack for participants")
+                        .set_file_name("benchmark.tar.gz")
+                        .save_file(),
                     DialogPurpose::WorkerConfig => dialog
                         .set_title("Worker configuration file")
                         .add_filter("YAML or JSON", &["yaml", "yml", "json"])

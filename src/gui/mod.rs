@@ -18,6 +18,7 @@ mod sign_in;
 pub mod state;
 mod submissions;
 mod template_check;
+mod try_runner;
 pub mod widgets;
 
 pub use app::FlowdeskApp;

@@ -5,195 +5,10 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen};
+use super::widgets::parameter_form::{self, Field};
 use crate::client::{BenchmarkDetail, Preview, PreviewAction, RunRequest};
-use crate::template::{python_str, Parameter, ParameterType};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::path::Path;
-
-/// The value being edited for one parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Field {
-    /// int, float, string: what the user typed.
-    Text(String),
-    Bool(bool),
-    /// Index into the select's values.
-    Select(usize),
-    File {
-        path: String,
-        target: String,
-    },
-    List(Vec<Field>),
-    Record(Vec<(String, Field)>),
-    Actor {
-        image: String,
-        commands: String,
-    },
-}
-
-impl Field {
-    /// The form's starting value: the declared default, or empty.
-    fn initial(parameter: &Parameter) -> Field {
-        let default = parameter.effective_default();
-        Self::from_value(parameter, default.as_ref())
-    }
-
-    fn from_value(parameter: &Parameter, value: Option<&Value>) -> Field {
-        match &parameter.dtype {
-            ParameterType::Bool => Field::Bool(
-                value
-                    .and_then(|v| parameter.cast(v).ok())
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
-            ),
-            ParameterType::Select { values } => {
-                let index = value
-                    .and_then(|v| {
-                        let text = python_str(v);
-                        values.iter().position(|o| python_str(&o.value) == text)
-                    })
-                    .unwrap_or(0);
-                Field::Select(index)
-            }
-            ParameterType::File { target } => {
-                let (path, given_target) = match value {
-                    Some(Value::Object(map)) => (
-                        map.get("value").map(python_str).unwrap_or_default(),
-                        map.get("as").map(python_str),
-                    ),
-                    _ => (String::new(), None),
-                };
-                Field::File {
-                    path,
-                    target: given_target
-                        .or_else(|| target.clone())
-                        .or_else(|| parameter.default.as_ref().map(python_str))
-                        .unwrap_or_default(),
-                }
-            }
-            ParameterType::List { para } => {
-                let items = match value.and_then(|v| parameter.cast(v).ok()) {
-                    Some(Value::Array(items)) => items,
-                    _ => Vec::new(),
-                };
-                Field::List(
-                    items
-                        .iter()
-                        .map(|item| Field::from_value(para, Some(item)))
-                        .collect(),
-                )
-            }
-            ParameterType::Record { fields } => {
-                let values = value.and_then(|v| parameter.cast(v).ok());
-                Field::Record(
-                    fields
-                        .iter()
-                        .map(|f| {
-                            let v = values
-                                .as_ref()
-                                .and_then(|m| m.get(&f.name))
-                                .cloned()
-                                .or_else(|| f.effective_default());
-                            (f.name.clone(), Field::from_value(f, v.as_ref()))
-                        })
-                        .collect(),
-                )
-            }
-            ParameterType::Actor => {
-                let step = value
-                    .and_then(|v| parameter.cast(v).ok())
-                    .unwrap_or(Value::Null);
-                let image = step
-                    .get("environment")
-                    .or_else(|| step.get("image"))
-                    .map(python_str)
-                    .unwrap_or_default();
-                let commands = step
-                    .get("commands")
-                    .and_then(Value::as_array)
-                    .map(|c| c.iter().map(python_str).collect::<Vec<_>>().join("\n"))
-                    .unwrap_or_default();
-                Field::Actor { image, commands }
-            }
-            _ => Field::Text(value.map(python_str).unwrap_or_default()),
-        }
-    }
-
-    /// The argument value, or `None` for "not given".
-    fn to_value(&self, parameter: &Parameter) -> Option<Value> {
-        match (self, &parameter.dtype) {
-            (Field::Text(text), _) => {
-                if text.trim().is_empty() {
-                    None
-                } else {
-                    Some(Value::String(text.clone()))
-                }
-            }
-            (Field::Bool(b), _) => Some(Value::Bool(*b)),
-            (Field::Select(i), ParameterType::Select { values }) => {
-                values.get(*i).map(|o| o.value.clone())
-            }
-            (Field::File { path, target }, _) => {
-                if path.trim().is_empty() {
-                    None
-                } else if target.trim().is_empty() {
-                    Some(Value::String(path.clone()))
-                } else {
-                    Some(json!({"value": path, "as": target}))
-                }
-            }
-            (Field::List(items), ParameterType::List { para }) => Some(Value::Array(
-                items
-                    .iter()
-                    .map(|f| f.to_value(para).unwrap_or(Value::Null))
-                    .collect(),
-            )),
-            (Field::Record(fields), ParameterType::Record { fields: declared }) => {
-                let mut map = Map::new();
-                for (name, field) in fields {
-                    if let Some(p) = declared.iter().find(|p| &p.name == name) {
-                        if let Some(v) = field.to_value(p) {
-                            map.insert(name.clone(), v);
-                        }
-                    }
-                }
-                Some(Value::Object(map))
-            }
-            (Field::Actor { image, commands }, _) => {
-                let commands: Vec<&str> =
-                    commands.lines().filter(|l| !l.trim().is_empty()).collect();
-                if commands.is_empty() {
-                    None
-                } else {
-                    Some(json!({"environment": image, "commands": commands}))
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// The error for this value, if it is not valid.
-    fn error(&self, parameter: &Parameter) -> Option<String> {
-        match self.to_value(parameter) {
-            None => {
-                if parameter.required && parameter.effective_default().is_none() {
-                    Some("required".to_string())
-                } else {
-                    None
-                }
-            }
-            Some(value) => {
-                let result = match parameter.dtype {
-                    ParameterType::File { .. } => parameter.cast_file(&value).map(|_| Value::Null),
-                    _ => parameter.cast(&value),
-                };
-                result.err().map(|e| match e {
-                    crate::error::ArgumentError::Invalid { message, .. } => message,
-                    other => other.to_string(),
-                })
-            }
-        }
-    }
-}
 
 #[derive(Default)]
 pub struct NewRunScreen {
@@ -267,6 +82,9 @@ impl NewRunScreen {
                 FormRequest::Arguments { .. } => {}
                 FormRequest::Submission(id) => self.submission = Some(id),
                 FormRequest::File { parameter, path } => self.set_file(&parameter, &path),
+                FormRequest::TryFile { .. }
+                | FormRequest::ResultFile(_)
+                | FormRequest::PackArchive(_) => {}
             }
         }
         if self
@@ -382,50 +200,15 @@ impl NewRunScreen {
         detail: &BenchmarkDetail,
         actions: &mut Vec<Action>,
     ) -> usize {
-        let mut errors = 0;
-        let mut groups: Vec<(Option<&str>, String)> = detail
-            .groups
-            .iter()
-            .map(|g| (Some(g.name.as_str()), g.title.clone()))
-            .collect();
-        groups.insert(0, (None, String::new()));
-        for (group, title) in groups {
-            let members: Vec<&Parameter> = detail
-                .parameters
-                .iter()
-                .filter(|p| p.group.as_deref() == group)
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            let body = |ui: &mut egui::Ui| {
-                egui::Grid::new(("form", group.unwrap_or("")))
-                    .num_columns(3)
-                    .spacing([12.0, 8.0])
-                    .show(ui, |ui| {
-                        for parameter in members {
-                            if let Some((_, field)) =
-                                self.fields.iter_mut().find(|(n, _)| n == &parameter.name)
-                            {
-                                if !parameter_row_ui(ui, parameter, field, actions) {
-                                    errors += 1;
-                                }
-                                ui.end_row();
-                            }
-                        }
-                    });
-            };
-            match group {
-                None => body(ui),
-                Some(name) => {
-                    egui::CollapsingHeader::new(&title)
-                        .id_salt(("group", name))
-                        .default_open(true)
-                        .show(ui, body);
-                }
-            }
-        }
-        errors
+        parameter_form::form_ui(
+            ui,
+            "form",
+            &detail.parameters,
+            &detail.groups,
+            &mut self.fields,
+            &DialogPurpose::FileArgument,
+            actions,
+        )
     }
 
     fn buttons_ui(
@@ -476,166 +259,6 @@ impl NewRunScreen {
                 ui.spinner();
             }
         });
-    }
-}
-
-/// One parameter's label, field and error or hint; false when it is invalid.
-fn parameter_row_ui(
-    ui: &mut egui::Ui,
-    parameter: &Parameter,
-    field: &mut Field,
-    actions: &mut Vec<Action>,
-) -> bool {
-    let label = ui.label(&parameter.label);
-    if let Some(help) = &parameter.help {
-        label.clone().on_hover_text(help);
-    }
-    field_ui(ui, parameter, field, label.id, actions);
-    match field.error(parameter) {
-        Some(error) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-            false
-        }
-        None => {
-            ui.label(egui::RichText::new(hint(parameter)).weak());
-            true
-        }
-    }
-}
-
-fn hint(parameter: &Parameter) -> String {
-    let mut parts = vec![parameter.dtype.name().to_string()];
-    let constraints = parameter.constraints();
-    if !constraints.is_empty() {
-        parts.push(constraints);
-    }
-    if parameter.required {
-        parts.push("required".into());
-    }
-    parts.join(" · ")
-}
-
-fn field_ui(
-    ui: &mut egui::Ui,
-    parameter: &Parameter,
-    field: &mut Field,
-    label: egui::Id,
-    actions: &mut Vec<Action>,
-) {
-    match (&parameter.dtype, field) {
-        (ParameterType::Bool, Field::Bool(value)) => {
-            ui.checkbox(value, "").labelled_by(label);
-        }
-        (ParameterType::Select { values }, Field::Select(index)) => {
-            let selected = values
-                .get(*index)
-                .map(|o| o.name.clone())
-                .unwrap_or_default();
-            egui::ComboBox::from_id_salt(("select", &parameter.name))
-                .selected_text(selected)
-                .show_ui(ui, |ui| {
-                    for (i, option) in values.iter().enumerate() {
-                        ui.selectable_value(index, i, &option.name);
-                    }
-                })
-                .response
-                .labelled_by(label);
-        }
-        (ParameterType::File { .. }, Field::File { path, target }) => {
-            ui.vertical(|ui| {
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(path)
-                            .hint_text("default file of the template")
-                            .desired_width(220.0),
-                    )
-                    .labelled_by(label);
-                    if ui.button("Choose file…").clicked() {
-                        actions.push(Action::OpenDialog(DialogPurpose::FileArgument(
-                            parameter.name.clone(),
-                        )));
-                    }
-                });
-                ui.horizontal(|ui| {
-                    let t = ui.label("Target path");
-                    ui.add(egui::TextEdit::singleline(target).desired_width(160.0))
-                        .labelled_by(t.id);
-                });
-            });
-        }
-        (ParameterType::List { para }, Field::List(items)) => {
-            ui.vertical(|ui| {
-                let mut remove = None;
-                for (i, item) in items.iter_mut().enumerate() {
-                    ui.horizontal(|ui| {
-                        let l = ui.label(format!("{} {}", para.label, i + 1));
-                        field_ui(ui, para, item, l.id, actions);
-                        if let Some(error) = item.error(para) {
-                            ui.colored_label(ui.visuals().error_fg_color, error);
-                        }
-                        if ui.small_button("Remove").clicked() {
-                            remove = Some(i);
-                        }
-                    });
-                }
-                if let Some(i) = remove {
-                    items.remove(i);
-                }
-                if ui.small_button(format!("Add {}", para.label)).clicked() {
-                    items.push(Field::initial(para));
-                }
-            });
-        }
-        (ParameterType::Record { fields: declared }, Field::Record(fields)) => {
-            ui.vertical(|ui| {
-                for (name, value) in fields.iter_mut() {
-                    if let Some(p) = declared.iter().find(|p| &p.name == name) {
-                        ui.horizontal(|ui| {
-                            let l = ui.label(&p.label);
-                            field_ui(ui, p, value, l.id, actions);
-                            if let Some(error) = value.error(p) {
-                                ui.colored_label(ui.visuals().error_fg_color, error);
-                            }
-                        });
-                    }
-                }
-            });
-        }
-        (ParameterType::Actor, Field::Actor { image, commands }) => {
-            ui.vertical(|ui| {
-                ui.horizontal(|ui| {
-                    let l = ui.label("Image");
-                    ui.add(egui::TextEdit::singleline(image).desired_width(200.0))
-                        .labelled_by(l.id);
-                });
-                let l = ui.label("Commands (one per line)");
-                ui.add(
-                    egui::TextEdit::multiline(commands)
-                        .code_editor()
-                        .desired_rows(3)
-                        .desired_width(320.0),
-                )
-                .labelled_by(l.id);
-            });
-        }
-        (_, Field::Text(text)) => {
-            let range_hint = match &parameter.dtype {
-                ParameterType::Int { range: Some(r) } | ParameterType::Float { range: Some(r) } => {
-                    format!("{r}")
-                }
-                _ => String::new(),
-            };
-            ui.add(
-                egui::TextEdit::singleline(text)
-                    .hint_text(range_hint)
-                    .desired_width(220.0),
-            )
-            .labelled_by(label);
-        }
-        (_, other) => {
-            // The field does not match its declaration (template changed): reset it.
-            *other = Field::initial(parameter);
-        }
     }
 }
 

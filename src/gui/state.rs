@@ -5,6 +5,8 @@
 
 use super::dialogs::DialogPurpose;
 use crate::client::servers::ServerSummary;
+use crate::client::view::{PackedTemplate, ResultCheck};
+use crate::client::workbench::TryOutcome;
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, ConnectionStatus, InstallSource,
     LeaderboardView, PostprocView, Preview, RunDetail, RunRequest, RunRow, Submission,
@@ -110,6 +112,9 @@ pub struct Persisted {
     pub runs: RunsSort,
     pub dark_mode: bool,
     pub template_folder: Option<PathBuf>,
+    /// The workbench's form values, per template folder: a coordinator's
+    /// sample values survive a restart.
+    pub workbench_values: HashMap<PathBuf, Map<String, Value>>,
 }
 
 impl Default for Persisted {
@@ -121,6 +126,7 @@ impl Default for Persisted {
             runs: Default::default(),
             dark_mode: true,
             template_folder: None,
+            workbench_values: HashMap::new(),
         }
     }
 }
@@ -191,6 +197,12 @@ pub enum FormRequest {
     Submission(String),
     /// A file was chosen for a file parameter.
     File { parameter: String, path: PathBuf },
+    /// A file was chosen for a file parameter of the workbench's form.
+    TryFile { parameter: String, path: PathBuf },
+    /// A result file was chosen for the workbench's schema check.
+    ResultFile(PathBuf),
+    /// An archive path was chosen for packing.
+    PackArchive(PathBuf),
 }
 
 /// What the Settings screen is told from outside.
@@ -206,6 +218,68 @@ pub struct TemplateCheck {
     pub path: PathBuf,
     pub result: Result<TemplateReport, String>,
     pub checked_at: chrono::DateTime<chrono::Local>,
+}
+
+/// What the workbench (the Template check screen) asks the backend for.
+#[derive(Debug, Clone)]
+pub enum WorkbenchAction {
+    /// Try the folder with these arguments, without installing it.
+    Try {
+        folder: PathBuf,
+        arguments: Map<String, Value>,
+    },
+    CancelTry,
+    /// Check a result file against the folder's result schema.
+    CheckResult {
+        folder: PathBuf,
+        file: PathBuf,
+    },
+    /// Write the archive participants install.
+    Pack {
+        folder: PathBuf,
+        out: PathBuf,
+    },
+}
+
+/// The try run on the workbench.
+#[derive(Debug, Clone, Default)]
+pub struct TryView {
+    pub folder: PathBuf,
+    pub run_id: Option<String>,
+    /// The log so far (its last [`TryView::LOG_LIMIT`] bytes).
+    pub log: String,
+    pub outcome: Option<Result<Arc<TryOutcome>, String>>,
+    /// The template changed since this try run started.
+    pub stale: bool,
+}
+
+impl TryView {
+    /// How much of a try run's log the workbench keeps.
+    pub const LOG_LIMIT: usize = 512 * 1024;
+
+    pub fn running(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// Append to the log, keeping its tail within the limit.
+    pub fn append_log(&mut self, text: &str) {
+        self.log.push_str(text);
+        if self.log.len() > Self::LOG_LIMIT {
+            let mut cut = self.log.len() - Self::LOG_LIMIT;
+            while !self.log.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.log.drain(..cut);
+        }
+    }
+}
+
+/// The workbench's try run, checked result file and packed archive.
+#[derive(Debug, Default)]
+pub struct WorkbenchState {
+    pub try_run: Option<TryView>,
+    pub result_check: Option<Result<ResultCheck, String>>,
+    pub packed: Option<Result<PackedTemplate, String>>,
 }
 
 /// Data the screens show, filled from backend responses.
@@ -231,6 +305,7 @@ pub struct AppState {
     /// The folder the Template check watches, and its latest check.
     pub watching: Option<PathBuf>,
     pub template_check: Option<TemplateCheck>,
+    pub workbench: WorkbenchState,
     /// Requests in flight, by what the user waits for.
     pub loading: HashMap<Loading, Instant>,
     /// How often each run's log grew (screens compare with what they saw).
@@ -378,6 +453,7 @@ pub enum Action {
     CreateEnvironment(String),
     RemoveEnvironment(String),
     Server(ServerAction),
+    Workbench(WorkbenchAction),
 }
 
 #[cfg(test)]

@@ -1,19 +1,35 @@
-//! The Template check screen, for coordinators: open a template folder (or an
-//! archive of one) without installing it and see its form, its errors (with file
-//! and element) and its result schema; the check re-runs whenever a file in the
-//! folder (or the archive) changes.
+//! The Template check screen, the coordinator's workbench: open a template
+//! folder (or an archive of one) without installing it and see its errors
+//! (with file and element) and lint warnings, the form exactly as participants
+//! will see it, a try run of it with those values (live log, result values,
+//! the schema check of the result file it wrote, the post-processing outputs),
+//! the schema check of any result file, and "Pack for participants". Every
+//! save re-checks, re-renders the form and marks the try run stale.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, Screen};
+use super::state::{Action, AppState, FormRequest, Screen, TryView, WorkbenchAction};
+use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
+use super::widgets::state_badge::state_badge;
+use crate::client::format::{size_text, value_text};
+use crate::client::view::{PackedTemplate, ResultCheck};
 use crate::client::TemplateReport;
-use std::path::PathBuf;
+use crate::template::Parameter;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 #[derive(Default)]
 pub struct TemplateCheckScreen {
     path_text: String,
     /// The folder whose path is in the text field.
     shown: Option<PathBuf>,
+    /// The form: for which folder and parameter declarations, and its fields.
+    form_for: Option<(PathBuf, Vec<Parameter>)>,
+    fields: Vec<(String, Field)>,
+    result_text: String,
+    pack_text: String,
+    /// The last form request applied.
+    seen: u64,
 }
 
 impl Screen for TemplateCheckScreen {
@@ -22,10 +38,13 @@ impl Screen for TemplateCheckScreen {
             self.shown = state.watching.clone();
             if let Some(path) = &self.shown {
                 self.path_text = path.display().to_string();
+                self.pack_text = default_archive(path).display().to_string();
+                self.result_text.clear();
             }
         }
+        self.take_requests(state);
         ui.heading("Template check");
-        ui.label("Open a template folder you are writing, or a .zip / .tar.gz archive of one: flowdesk shows the form it generates and any error, and checks again whenever you save a file.");
+        ui.label("Open a template folder you are writing, or a .zip / .tar.gz archive of one: flowdesk shows the form participants will see and any error, tries it without installing it, and checks again whenever you save a file.");
         self.folder_ui(ui, actions);
         let Some(check) = &state.template_check else {
             return;
@@ -41,12 +60,81 @@ impl Screen for TemplateCheckScreen {
         ui.separator();
         match &check.result {
             Err(error) => error_ui(ui, error),
-            Ok(report) => report_ui(ui, report),
+            Ok(report) => {
+                let path = check.path.clone();
+                self.sync_form(&path, report, state);
+                egui::ScrollArea::vertical()
+                    .auto_shrink(false)
+                    .show(ui, |ui| self.report_ui(ui, &path, report, state, actions));
+            }
         }
     }
 }
 
+/// Where "Pack for participants" writes by default: next to the folder.
+fn default_archive(folder: &Path) -> PathBuf {
+    let name = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "benchmark".into());
+    folder
+        .parent()
+        .unwrap_or(folder)
+        .join(format!("{name}.tar.gz"))
+}
+
 impl TemplateCheckScreen {
+    fn take_requests(&mut self, state: &AppState) {
+        let requests: Vec<(u64, FormRequest)> = state
+            .form
+            .since(self.seen)
+            .map(|(n, r)| (n, r.clone()))
+            .collect();
+        for (n, request) in requests {
+            self.seen = n;
+            match request {
+                FormRequest::TryFile { parameter, path } => {
+                    if let Some((_, Field::File { path: p, .. })) =
+                        self.fields.iter_mut().find(|(n, _)| n == &parameter)
+                    {
+                        *p = path.to_string_lossy().into_owned();
+                    }
+                }
+                FormRequest::ResultFile(path) => {
+                    self.result_text = path.to_string_lossy().into_owned()
+                }
+                FormRequest::PackArchive(path) => {
+                    self.pack_text = path.to_string_lossy().into_owned()
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A new folder or new declarations: the form keeps what was typed for
+    /// parameters that are still there, else starts from the values last
+    /// tried with this folder, else from the declared defaults.
+    fn sync_form(&mut self, path: &Path, report: &TemplateReport, state: &AppState) {
+        let same = self
+            .form_for
+            .as_ref()
+            .is_some_and(|(p, params)| p == path && params == &report.parameters);
+        if same {
+            return;
+        }
+        let values = match &self.form_for {
+            Some((p, params)) if p == path => parameter_form::arguments(params, &self.fields),
+            _ => state
+                .persisted
+                .workbench_values
+                .get(path)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        self.fields = parameter_form::fields_with(&report.parameters, &values);
+        self.form_for = Some((path.to_path_buf(), report.parameters.clone()));
+    }
+
     fn folder_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
             let label = ui.label("Folder");
@@ -62,32 +150,55 @@ impl TemplateCheckScreen {
             }
         });
     }
-}
 
-fn error_ui(ui: &mut egui::Ui, error: &str) {
-    egui::Frame::group(ui.style()).show(ui, |ui| {
+    fn report_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        report: &TemplateReport,
+        state: &AppState,
+        actions: &mut Vec<Action>,
+    ) {
         ui.colored_label(
-            ui.visuals().error_fg_color,
-            egui::RichText::new("The template has an error").strong(),
+            egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
+            format!("'{}' is valid ({})", report.name, report.spec_file),
         );
-        ui.add(egui::Label::new(egui::RichText::new(error).monospace()).wrap());
-    });
-}
-
-fn report_ui(ui: &mut egui::Ui, report: &TemplateReport) {
-    ui.colored_label(
-        egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
-        format!("'{}' is valid ({})", report.name, report.spec_file),
-    );
-    // What flowServ accepts but is probably a mistake.
-    for warning in &report.warnings {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
-    }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.strong("Form");
-        parameter_table(ui, "check_form", &report.parameters, true);
+        // What flowServ accepts but is probably a mistake.
+        for warning in &report.warnings {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
+        }
+        for lint in &report.lints {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {lint}"));
+        }
+        ui.add_space(8.0);
+        ui.strong("Form (as participants will see it)");
+        let errors = parameter_form::form_ui(
+            ui,
+            "workbench_form",
+            &report.parameters,
+            &report.groups,
+            &mut self.fields,
+            &DialogPurpose::TryFileArgument,
+            actions,
+        );
+        self.try_buttons_ui(ui, path, report, state, errors, actions);
+        egui::CollapsingHeader::new("Declarations")
+            .id_salt("declarations")
+            .default_open(true)
+            .show(ui, |ui| {
+                parameter_table(ui, "check_form", &report.parameters, true);
+            });
+        if let Some(view) = state
+            .workbench
+            .try_run
+            .as_ref()
+            .filter(|v| v.folder == path)
+        {
+            ui.separator();
+            try_ui(ui, view);
+        }
         if let Some(schema) = &report.results {
-            ui.add_space(8.0);
+            ui.separator();
             ui.strong(format!("Result schema ({})", schema.file));
             for c in &schema.columns {
                 ui.label(format!(
@@ -98,12 +209,315 @@ fn report_ui(ui: &mut egui::Ui, report: &TemplateReport) {
                     if c.required { "" } else { ", optional" }
                 ));
             }
+            self.result_file_ui(ui, path, state, actions);
         }
+        ui.separator();
+        self.pack_ui(ui, path, state, actions);
         if let Some(instructions) = &report.instructions {
             ui.add_space(8.0);
             egui::CollapsingHeader::new("Instructions").show(ui, |ui| {
                 ui.label(instructions);
             });
         }
+    }
+
+    fn try_buttons_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        report: &TemplateReport,
+        state: &AppState,
+        errors: usize,
+        actions: &mut Vec<Action>,
+    ) {
+        let running = state
+            .workbench
+            .try_run
+            .as_ref()
+            .is_some_and(TryView::running);
+        ui.horizontal(|ui| {
+            let can_try = errors == 0 && !running;
+            let button = ui
+                .add_enabled(can_try, egui::Button::new("Try run"))
+                .on_hover_text(
+                    "Run the template with these values without installing it: \
+                     nothing reaches your benchmarks, runs or leaderboards",
+                )
+                .on_disabled_hover_text(if running {
+                    "A try run is running"
+                } else {
+                    "Fix the fields marked in red first"
+                });
+            if button.clicked() {
+                actions.push(Action::Workbench(WorkbenchAction::Try {
+                    folder: path.to_path_buf(),
+                    arguments: parameter_form::arguments(&report.parameters, &self.fields),
+                }));
+            }
+            if running {
+                ui.spinner();
+                if ui.button("Cancel try run").clicked() {
+                    actions.push(Action::Workbench(WorkbenchAction::CancelTry));
+                }
+            }
+            if ui.button("Reset to defaults").clicked() {
+                self.fields = parameter_form::initial_fields(&report.parameters);
+            }
+            if errors > 0 {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{errors} field(s) need attention"),
+                );
+            }
+        });
+    }
+
+    fn result_file_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        state: &AppState,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Result file");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.result_text)
+                    .hint_text("a JSON or YAML file your scorer wrote")
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+            if ui.button("Choose result file…").clicked() {
+                actions.push(Action::OpenDialog(DialogPurpose::ResultFile));
+            }
+            let text = self.result_text.trim();
+            if ui
+                .add_enabled(!text.is_empty(), egui::Button::new("Check result file"))
+                .clicked()
+            {
+                actions.push(Action::Workbench(WorkbenchAction::CheckResult {
+                    folder: path.to_path_buf(),
+                    file: PathBuf::from(text),
+                }));
+            }
+        });
+        match &state.workbench.result_check {
+            Some(Ok(checked)) => result_check_ui(ui, "result_file_check", checked),
+            Some(Err(error)) => {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            None => {}
+        }
+    }
+
+    fn pack_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        state: &AppState,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.strong("Ship it");
+        ui.horizontal(|ui| {
+            let label = ui.label("Archive");
+            ui.add(egui::TextEdit::singleline(&mut self.pack_text).desired_width(360.0))
+                .labelled_by(label.id);
+            if ui.button("Choose where…").clicked() {
+                actions.push(Action::OpenDialog(DialogPurpose::PackArchive));
+            }
+            let text = self.pack_text.trim();
+            if ui
+                .add_enabled(!text.is_empty(), egui::Button::new("Pack for participants"))
+                .on_hover_text(
+                    "Write the archive participants install: what the manifest copies, \
+                     the manifest, template, instructions and requirements.txt",
+                )
+                .clicked()
+            {
+                actions.push(Action::Workbench(WorkbenchAction::Pack {
+                    folder: path.to_path_buf(),
+                    out: PathBuf::from(text),
+                }));
+            }
+        });
+        match &state.workbench.packed {
+            Some(Ok(packed)) => packed_ui(ui, packed),
+            Some(Err(error)) => {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            None => {}
+        }
+    }
+}
+
+fn try_ui(ui: &mut egui::Ui, view: &TryView) {
+    ui.horizontal(|ui| {
+        ui.strong("Try run");
+        match &view.outcome {
+            None => {
+                ui.spinner();
+                ui.label("running…");
+            }
+            Some(Ok(outcome)) => {
+                state_badge(ui, outcome.run.run.state);
+            }
+            Some(Err(_)) => {
+                ui.colored_label(ui.visuals().error_fg_color, "could not run");
+            }
+        }
+        if view.stale {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "The template changed since this try run: try again",
+            );
+        }
+    });
+    ui.label(
+        egui::RichText::new("Not installed, not ranked: the try area goes when flowdesk closes.")
+            .weak(),
+    );
+    egui::CollapsingHeader::new("Log")
+        .id_salt("try_log")
+        .default_open(true)
+        .show(ui, |ui| log_ui(ui, &view.log));
+    let outcome = match &view.outcome {
+        Some(Ok(outcome)) => outcome,
+        Some(Err(error)) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+            return;
+        }
+        None => return,
+    };
+    let run = &outcome.run.run;
+    for message in &run.messages {
+        ui.colored_label(ui.visuals().error_fg_color, message);
+    }
+    if run.has_results() {
+        ui.strong("Result values");
+        egui::Grid::new("try_results")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                for (column, value) in run.results() {
+                    ui.label(&column.label);
+                    ui.monospace(value_text(value));
+                    ui.end_row();
+                }
+            });
+    }
+    if !outcome.run.files.is_empty() {
+        ui.strong("Files");
+        for file in &outcome.run.files {
+            ui.label(format!("{} ({})", file.name, size_text(file.size)));
+        }
+    }
+    if let Some(checked) = &outcome.result_check {
+        result_check_ui(ui, "try_result_check", checked);
+    }
+    if let Some((post, view)) = &outcome.postproc {
+        ui.horizontal(|ui| {
+            ui.strong("Post-processing over the try runs");
+            state_badge(ui, post.run.state);
+        });
+        for message in &post.run.messages {
+            ui.colored_label(ui.visuals().error_fg_color, message);
+        }
+        for output in view.iter().flat_map(|v| &v.outputs) {
+            let title = output.title.as_deref().unwrap_or(&output.file.name);
+            ui.label(format!(
+                "{title}: {} ({})",
+                output.file.name,
+                size_text(output.file.size)
+            ));
+        }
+    }
+}
+
+/// The log, virtualized: only the visible lines are laid out.
+fn log_ui(ui: &mut egui::Ui, log: &str) {
+    if log.is_empty() {
+        ui.label(egui::RichText::new("(nothing written yet)").weak());
+        return;
+    }
+    let lines: Vec<&str> = log.lines().collect();
+    let height = ui.text_style_height(&egui::TextStyle::Monospace);
+    egui::ScrollArea::vertical()
+        .id_salt("try_log_scroll")
+        .max_height(220.0)
+        .stick_to_bottom(true)
+        .auto_shrink([false, true])
+        .show_rows(ui, height, lines.len(), |ui, rows| {
+            for line in &lines[rows] {
+                ui.add(egui::Label::new(egui::RichText::new(*line).monospace()).extend());
+            }
+        });
+}
+
+fn result_check_ui(ui: &mut egui::Ui, id: &str, checked: &ResultCheck) {
+    ui.strong(format!("Schema check of {}", checked.file.display()));
+    egui::Grid::new(id)
+        .num_columns(5)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for heading in ["Column", "Path", "Found", "Cast", "Problem"] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for column in &checked.check.columns {
+                ui.label(format!("{} ({})", column.column, column.dtype));
+                ui.monospace(&column.path);
+                ui.monospace(
+                    column
+                        .found
+                        .as_ref()
+                        .map(Value::to_string)
+                        .unwrap_or_else(|| "–".into()),
+                );
+                ui.monospace(value_text(column.cast.as_ref()));
+                match &column.problem {
+                    Some(problem) => ui.colored_label(ui.visuals().error_fg_color, problem),
+                    None => ui.label("ok"),
+                };
+                ui.end_row();
+            }
+        });
+    for lint in &checked.lints {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {lint}"));
+    }
+    if checked.check.passes() {
+        ui.colored_label(
+            egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
+            "The result file matches the schema.",
+        );
+    }
+}
+
+fn packed_ui(ui: &mut egui::Ui, packed: &PackedTemplate) {
+    ui.colored_label(
+        egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
+        format!(
+            "Packed {} ({}, {} files)",
+            packed.file.display(),
+            size_text(packed.size),
+            packed.files.len()
+        ),
+    );
+    egui::CollapsingHeader::new("Files in the archive")
+        .id_salt("packed_files")
+        .show(ui, |ui| {
+            for file in &packed.files {
+                ui.monospace(file);
+            }
+        });
+}
+
+fn error_ui(ui: &mut egui::Ui, error: &str) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            egui::RichText::new("The template has an error").strong(),
+        );
+        ui.add(egui::Label::new(egui::RichText::new(error).monospace()).wrap());
     });
 }

@@ -3,6 +3,7 @@
 pub mod file_view;
 pub mod log_view;
 pub mod markdown;
+pub mod parameter_form;
 pub mod parameter_table;
 pub mod plot;
 pub mod state_badge;
