@@ -762,7 +762,7 @@ impl FlowdeskApp {
         ui.horizontal(|ui| {
             let activity = self.state.activity;
             if activity.running + activity.queued > 0 {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
             ui.label(format!(
                 "{} running, {} queued",
@@ -785,7 +785,7 @@ impl FlowdeskApp {
                     "Install one from a folder, an archive or a git URL with the buttons on the left.",
                 );
             } else {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
             return false;
         }

@@ -21,7 +21,7 @@ impl Screen for BenchmarksPanel {
         self.filter_ui(ui);
         ui.add_space(4.0);
         if state.is_loading(Loading::Benchmarks) {
-            ui.spinner();
+            crate::gui::widgets::spinner::spinner(ui);
         }
         self.list_ui(ui, state, actions);
         ui.separator();
@@ -91,7 +91,7 @@ impl BenchmarksPanel {
         });
         if state.is_loading(Loading::Install) {
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
                 ui.label("Installing…");
             });
         }

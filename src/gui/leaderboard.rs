@@ -55,7 +55,7 @@ impl Screen for LeaderboardScreen {
         let mut sort = state.persisted.leaderboard.clone();
         self.toolbar_ui(ui, state, &mut sort, actions);
         let Some(board) = state.leaderboard.clone() else {
-            ui.spinner();
+            crate::gui::widgets::spinner::spinner(ui);
             return;
         };
         ui.label(
@@ -152,7 +152,7 @@ impl LeaderboardScreen {
                 actions.push(Action::OpenDialog(DialogPurpose::ExportLeaderboard));
             }
             if state.is_loading(Loading::Leaderboard) {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
         });
     }

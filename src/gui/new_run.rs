@@ -42,7 +42,7 @@ impl Screen for NewRunScreen {
                     ui.heading("Preview");
                     match &state.preview {
                         None => {
-                            ui.spinner();
+                            crate::gui::widgets::spinner::spinner(ui);
                         }
                         Some(Err(error)) => {
                             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -256,7 +256,7 @@ impl NewRunScreen {
                 );
             }
             if starting {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
         });
     }

@@ -139,7 +139,7 @@ fn environment_ui(ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>
                     }
                     None => {
                         ui.horizontal(|ui| {
-                            ui.spinner();
+                            crate::gui::widgets::spinner::spinner(ui);
                             ui.label("Creating the environment…");
                         });
                     }

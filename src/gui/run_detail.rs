@@ -186,7 +186,7 @@ impl RunDetailScreen {
                     }
                 }
                 None => {
-                    ui.spinner();
+                    crate::gui::widgets::spinner::spinner(ui);
                 }
             }
         } else if let Some(log) = &mut self.log {
@@ -213,7 +213,7 @@ fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
         }
         ui.label(format!("submission {}", run.submission));
         if state.is_loading(Loading::Run) {
-            ui.spinner();
+            crate::gui::widgets::spinner::spinner(ui);
         }
     });
 }

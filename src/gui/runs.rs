@@ -196,7 +196,7 @@ impl RunsScreen {
                 self.comparing = true;
             }
             if state.is_loading(Loading::Runs) {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
         });
     }

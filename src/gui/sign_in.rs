@@ -123,7 +123,7 @@ impl SignInDialog {
                     actions.push(Action::Server(ServerAction::Add(url)));
                 }
                 if self.busy {
-                    ui.spinner();
+                    crate::gui::widgets::spinner::spinner(ui);
                 }
             });
         });

@@ -59,7 +59,7 @@ impl Screen for SubmissionsScreen {
         let list = match &state.submissions {
             Some((of, list)) if *of == benchmark => list,
             _ => {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
                 return;
             }
         };

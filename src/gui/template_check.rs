@@ -255,7 +255,7 @@ impl TemplateCheckScreen {
                 }));
             }
             if running {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
                 if ui.button("Cancel try run").clicked() {
                     actions.push(Action::Workbench(WorkbenchAction::CancelTry));
                 }
@@ -355,7 +355,7 @@ fn try_ui(ui: &mut egui::Ui, view: &TryView) {
         ui.strong("Try run");
         match &view.outcome {
             None => {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
                 ui.label("running…");
             }
             Some(Ok(outcome)) => {

@@ -663,7 +663,7 @@ impl FileView {
         match &mut self.load {
             Load::NotStarted | Load::Loading(_) => {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    crate::gui::widgets::spinner::spinner(ui);
                     ui.label(format!("Loading `{name}`…"));
                 });
             }

@@ -6,4 +6,5 @@ pub mod markdown;
 pub mod parameter_form;
 pub mod parameter_table;
 pub mod plot;
+pub mod spinner;
 pub mod state_badge;

@@ -753,7 +753,7 @@ impl LogView {
                 };
                 ui.label(text);
                 if self.search.running {
-                    ui.spinner();
+                    crate::gui::widgets::spinner::spinner(ui);
                 }
             }
             if let Some(error) = &self.search.error {
@@ -780,7 +780,7 @@ impl LogView {
             let lines = self.index.line_count();
             ui.weak(format!("{lines} line{}", if lines == 1 { "" } else { "s" }));
             if self.indexing && !self.missing {
-                ui.spinner();
+                crate::gui::widgets::spinner::spinner(ui);
             }
             if let Some(status) = &self.status {
                 ui.weak(status);
