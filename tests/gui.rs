@@ -263,6 +263,55 @@ fn a_long_run_can_be_canceled_from_the_runs_table() {
 }
 
 #[test]
+fn deleting_a_run_asks_first() {
+    let (_dir, config) = home();
+    let client_config = config.clone();
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Hello World (sample)");
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Sleep period")
+            .is_some()
+    });
+    set_text(&mut harness, "Sleep period", "0");
+    start_run(&mut harness);
+    step_until(&mut harness, "the run to succeed", |h| {
+        has_label(h, "SUCCESS")
+    });
+    let run_id = harness.state().state.runs[0].id.clone();
+    harness.get_by_label(&run_id).click();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::Button, "Delete run…")
+        .click();
+    step_until(&mut harness, "the confirmation", |h| {
+        has_label(h, &format!("Delete run {run_id}?"))
+    });
+    // Keeping it keeps it.
+    harness
+        .get_by_role_and_label(Role::Button, "Keep it")
+        .click();
+    step_until(&mut harness, "the confirmation to close", |h| {
+        !has_label(h, &format!("Delete run {run_id}?"))
+    });
+    let client = LocalClient::open(client_config).unwrap();
+    assert!(client.run(&run_id).is_ok());
+    harness
+        .get_by_role_and_label(Role::Button, "Delete run…")
+        .click();
+    step_until(&mut harness, "the confirmation", |h| {
+        has_label(h, &format!("Delete run {run_id}?"))
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Delete")
+        .click();
+    step_until(&mut harness, "the run to go", |h| {
+        h.state().state.runs.iter().all(|r| r.id != run_id)
+    });
+    assert!(client.run(&run_id).is_err());
+}
+
+#[test]
 fn template_check_shows_errors_and_reloads_on_change() {
     let (_dir, config) = home();
     let folder = tempfile::tempdir().unwrap();

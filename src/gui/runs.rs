@@ -30,6 +30,8 @@ pub struct RunsScreen {
     order_key: Option<OrderKey>,
     /// The benchmark the selection belongs to.
     benchmark: Option<String>,
+    /// A run the user asked to delete, waiting for the confirmation.
+    confirm_delete: Option<String>,
 }
 
 impl Screen for RunsScreen {
@@ -50,6 +52,7 @@ impl Screen for RunsScreen {
             .weak(),
         );
         self.table_ui(ui, state, detail.columns(), actions);
+        self.confirm_delete_ui(ui, actions);
     }
 
     fn persist(&self, persisted: &mut Persisted) {
@@ -58,6 +61,33 @@ impl Screen for RunsScreen {
 }
 
 impl RunsScreen {
+    /// Deleting a run removes its folder: ask first.
+    fn confirm_delete_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let Some(run) = self.confirm_delete.clone() else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::new("confirm_delete_run")).show(ui.ctx(), |ui| {
+            ui.heading(format!("Delete run {run}?"));
+            ui.label(
+                "Its log, output files and results are removed from this computer and it \
+                 leaves the leaderboard. This cannot be undone.",
+            );
+            ui.horizontal(|ui| {
+                if ui.button("Delete").clicked() {
+                    actions.push(Action::DeleteRun(run.clone()));
+                    self.selected.retain(|id| id != &run);
+                    self.confirm_delete = None;
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_delete = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_delete = None;
+        }
+    }
+
     pub fn new(sort: RunsSort) -> Self {
         RunsScreen {
             sort,
@@ -68,6 +98,7 @@ impl RunsScreen {
             order: Vec::new(),
             order_key: None,
             benchmark: None,
+            confirm_delete: None,
         }
     }
 
@@ -161,12 +192,11 @@ impl RunsScreen {
                 }
             }
             if ui
-                .add_enabled(one.is_some() && !active, egui::Button::new("Delete run"))
+                .add_enabled(one.is_some() && !active, egui::Button::new("Delete run…"))
                 .clicked()
             {
                 if let Some(r) = one {
-                    actions.push(Action::DeleteRun(r.id.clone()));
-                    self.selected.clear();
+                    self.confirm_delete = Some(r.id.clone());
                 }
             }
             if ui
