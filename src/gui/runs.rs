@@ -66,7 +66,7 @@ impl RunsScreen {
         let Some(run) = self.confirm_delete.clone() else {
             return;
         };
-        let modal = egui::Modal::new(egui::Id::new("confirm_delete_run")).show(ui.ctx(), |ui| {
+        let modal = egui::Modal::new(egui::Id::unique("confirm_delete_run")).show(ui.ctx(), |ui| {
             ui.heading(format!("Delete run {run}?"));
             ui.label(
                 "Its log, output files and results are removed from this computer and it \
