@@ -263,6 +263,63 @@ fn a_long_run_can_be_canceled_from_the_runs_table() {
 }
 
 #[test]
+fn runs_and_benchmarks_from_the_cli_show_up_by_themselves() {
+    let (dir, config) = home();
+    let mut harness = app(config);
+    select_benchmark(&mut harness, "Feature: slow run");
+    harness.get_by_label("Runs").click();
+    harness.step();
+    let cli = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowdesk"))
+            .arg("--home")
+            .arg(dir.path())
+            .args(args)
+            .env("FLOWDESK_PYTHON", "python3")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // A run started in a terminal: the table and the status bar follow it.
+    let started: serde_json::Value = serde_json::from_str(&cli(&[
+        "run",
+        "feature_slow_run",
+        "--arg",
+        "seconds=120",
+        "--json",
+    ]))
+    .unwrap();
+    let run_id = started["id"].as_str().unwrap().to_string();
+    step_until(&mut harness, "the CLI's run in the table", |h| {
+        has_label(h, &run_id) && has_label(h, "RUNNING")
+    });
+    step_until(&mut harness, "the status bar to count it", |h| {
+        has_label(h, "1 running, 0 queued")
+    });
+    cli(&["cancel", &run_id]);
+    step_until(&mut harness, "the cancel to show", |h| {
+        has_label(h, "CANCELED")
+    });
+    step_until(&mut harness, "the status bar to count nothing", |h| {
+        has_label(h, "0 running, 0 queued")
+    });
+    // A benchmark installed in a terminal appears in the list.
+    cli(&[
+        "install",
+        samples().join("features/failing").to_str().unwrap(),
+        "--name",
+        "Installed from the terminal",
+    ]);
+    step_until(&mut harness, "the new benchmark in the list", |h| {
+        has_label(h, "Installed from the terminal")
+    });
+}
+
+#[test]
 fn deleting_a_run_asks_first() {
     let (_dir, config) = home();
     let client_config = config.clone();

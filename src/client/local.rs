@@ -105,6 +105,12 @@ impl LocalClient {
             .map(|r| r.id))
     }
 
+    /// A number that changes whenever the home's database changes, from this
+    /// process or another (a CLI run, another window).
+    pub fn change_counter(&self) -> Option<i64> {
+        self.service.data_version().ok()
+    }
+
     /// Why the configured worker configuration cannot be used, if it cannot
     /// (runs are refused with this message).
     pub fn worker_config_error(&self) -> Option<String> {

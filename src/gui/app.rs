@@ -280,6 +280,25 @@ impl FlowdeskApp {
                     self.state.preview = Some(result);
                 }
             }
+            Response::StoreChanged => {
+                // Only this computer's database is watched.
+                if self.state.backend.is_none() {
+                    self.schedule_runs_refresh();
+                    self.request(Request::Benchmarks);
+                    if let Some(id) = self.selected() {
+                        self.request_leaderboard(&id);
+                    }
+                    let open_run = self
+                        .state
+                        .run_detail
+                        .as_ref()
+                        .filter(|d| !d.run.state.is_finished())
+                        .map(|d| d.run.id.clone());
+                    if let Some(run) = open_run {
+                        self.request(Request::Run(run));
+                    }
+                }
+            }
             Response::Workbench(response) => {
                 let workbench = &mut state.workbench;
                 match response {
@@ -647,13 +666,16 @@ impl FlowdeskApp {
     /// Tell a server what is on screen and whether the window is visible, so
     /// that it polls that; refresh the server line.
     fn server_logic(&mut self, ctx: &egui::Context) {
-        if self.state.backend.is_none() {
-            return;
-        }
         let visible = ctx.input(|i| !i.viewport().minimized.unwrap_or(false));
         if self.server_mode.visible != Some(visible) {
             self.server_mode.visible = Some(visible);
+            // The watch of this computer's database and a server's polling
+            // both rest while the window is minimized.
+            self.backend.set_visible(visible);
             self.request(Request::Visible(visible));
+        }
+        if self.state.backend.is_none() {
+            return;
         }
         let benchmark = self.selected();
         let focus = match (self.state.persisted.tab, benchmark) {

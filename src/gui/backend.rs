@@ -22,9 +22,11 @@ use crate::client::{
 use crate::config::{Config, Settings};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 /// Work for the backend.
 #[derive(Debug, Clone)]
@@ -184,6 +186,8 @@ pub enum Response {
         result: Result<TemplateReport, String>,
     },
     Workbench(WorkbenchResponse),
+    /// The database changed (maybe from another process): refresh what is shown.
+    StoreChanged,
     RunFile {
         run: String,
         file: String,
@@ -232,12 +236,14 @@ pub struct Backend {
     responses: Receiver<Response>,
     events: Receiver<ClientEvent>,
     try_runner: Arc<TryRunner>,
+    watch: Arc<StoreWatch>,
 }
 
 impl Drop for Backend {
     /// The app is closing: the workbench's try area goes with it (its run
     /// canceled first), rather than waiting for the next start to clean it.
     fn drop(&mut self) {
+        self.watch.stop.store(true, Ordering::SeqCst);
         self.try_runner.close();
     }
 }
@@ -259,6 +265,8 @@ impl Backend {
         let failed = out.clone();
         let try_runner = Arc::new(TryRunner::default());
         let lane_try_runner = Arc::clone(&try_runner);
+        let watch = Arc::new(StoreWatch::default());
+        let lane_watch = Arc::clone(&watch);
         let spawned = std::thread::Builder::new()
             .name("flowdesk-backend".into())
             .spawn(move || {
@@ -271,6 +279,12 @@ impl Backend {
                     }
                 };
                 client.subscribe(subscriber.clone());
+                watch_store(
+                    Arc::clone(&client),
+                    out.clone(),
+                    Arc::clone(&wake),
+                    Arc::clone(&lane_watch),
+                );
                 let servers = Servers::new(&client.config().home);
                 let current: Arc<dyn Client> = client.clone();
                 let ctx = Context {
@@ -327,7 +341,13 @@ impl Backend {
             responses,
             events,
             try_runner,
+            watch,
         }
+    }
+
+    /// Whether the window is visible: the store is watched only then.
+    pub fn set_visible(&self, visible: bool) {
+        self.watch.hidden.store(!visible, Ordering::SeqCst);
     }
 
     pub fn send(&self, request: Request) {
@@ -346,6 +366,53 @@ impl Backend {
     pub fn try_event(&self) -> Option<ClientEvent> {
         self.events.try_recv().ok()
     }
+}
+
+/// How often the watch looks for changes other processes made.
+const STORE_WATCH: Duration = Duration::from_secs(1);
+
+/// The watch of this computer's database for changes made outside this
+/// window (a CLI run, a benchmark installed from the terminal, another window).
+#[derive(Default)]
+struct StoreWatch {
+    hidden: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// Once a second while the window is visible, read the database's change
+/// counter (one cheap pragma); when it moved, send the fresh run counts and
+/// tell the app to refresh what it shows.
+fn watch_store(
+    client: Arc<LocalClient>,
+    out: Sender<Response>,
+    wake: Wake,
+    watch: Arc<StoreWatch>,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("flowdesk-store-watch".into())
+        .spawn(move || {
+            let mut last = client.change_counter();
+            while !watch.stop.load(Ordering::SeqCst) {
+                std::thread::sleep(STORE_WATCH);
+                if watch.hidden.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let now = client.change_counter();
+                if now == last {
+                    continue;
+                }
+                last = now;
+                if let Ok(activity) = client.activity() {
+                    let _ = out.send(Response::Activity(activity));
+                }
+                if out.send(Response::StoreChanged).is_err() {
+                    return;
+                }
+                wake();
+            }
+        });
+    // Without the watch the app still works; it only misses outside changes.
+    drop(spawned);
 }
 
 /// Which backend the screens show, shared by both lanes.

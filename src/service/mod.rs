@@ -380,8 +380,21 @@ impl Service {
     }
 
     /// Runs running and queued in this process's engine.
+    /// Runs running and queued in the home folder, whichever process owns
+    /// them (this process's engine when the store cannot be read).
     pub fn activity(&self) -> (usize, usize) {
-        (self.engine.running_count(), self.engine.queued_count())
+        let own = (self.engine.running_count(), self.engine.queued_count());
+        match self.shared.store.active_counts() {
+            // The engine knows of a run a moment before the store does.
+            Ok((running, pending)) => (running.max(own.0), pending.max(own.1)),
+            Err(_) => own,
+        }
+    }
+
+    /// Changes whenever the database changes, from any process (see
+    /// `Store::data_version`).
+    pub fn data_version(&self) -> Result<i64, ServiceError> {
+        Ok(self.shared.store.data_version()?)
     }
 
     // ----- lookups by id or name -------------------------------------------------

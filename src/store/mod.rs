@@ -128,6 +128,14 @@ impl Store {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A number that changes whenever a commit reaches the database file —
+    /// from this process or any other (SQLite's `PRAGMA data_version` on the
+    /// reading connection). Cheap: no table is read.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        let conn = self.read();
+        Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
     fn read(&self) -> MutexGuard<'_, Connection> {
         match &self.reader {
             Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),

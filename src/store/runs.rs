@@ -509,6 +509,29 @@ impl Store {
         self.query_runs(&sql, arguments)
     }
 
+    /// How many runs are RUNNING and how many PENDING, whichever process of
+    /// the home folder owns them.
+    pub fn active_counts(&self) -> Result<(usize, usize), StoreError> {
+        let conn = self.read();
+        let mut statement = conn.prepare_cached(
+            "SELECT state, COUNT(*) FROM runs WHERE state IN ('RUNNING', 'PENDING') \
+             AND submission_id IS NOT NULL GROUP BY state",
+        )?;
+        let mut rows = statement.query([])?;
+        let (mut running, mut pending) = (0, 0);
+        while let Some(row) = rows.next()? {
+            let state: String = row.get(0)?;
+            let count: i64 = row.get(1)?;
+            let count = usize::try_from(count).unwrap_or(0);
+            if state == "RUNNING" {
+                running = count;
+            } else {
+                pending = count;
+            }
+        }
+        Ok((running, pending))
+    }
+
     fn query_runs(&self, sql: &str, arguments: Vec<&str>) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.read();
         let mut statement = conn.prepare_cached(sql)?;
