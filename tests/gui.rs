@@ -320,6 +320,43 @@ fn runs_and_benchmarks_from_the_cli_show_up_by_themselves() {
 }
 
 #[test]
+fn without_a_portal_the_in_app_file_dialog_opens_and_its_choice_is_used() {
+    let (_dir, config) = home();
+    // egui_file marks folders with U+1F4C1, which egui's own fonts lack.
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .allow_missing_glyphs()
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
+    harness.state_mut().use_in_app_file_dialogs();
+    step_until(&mut harness, "the benchmark list", |h| {
+        has_label(h, "From folder…")
+    });
+    harness.get_by_label("From folder…").click();
+    // The dialog shows the folder it is in, with its buttons.
+    let cwd = std::env::current_dir().unwrap();
+    step_until(&mut harness, "the in-app dialog", |h| {
+        h.query_by_role_and_label(Role::Button, "New Folder")
+            .is_some()
+            && h.query_all_by_value(&cwd.display().to_string())
+                .next()
+                .is_some()
+    });
+    // It starts in the working folder (the crate, which is no template) and
+    // hands the chosen folder to the install, which names it.
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    step_until(&mut harness, "the install of the chosen folder", |h| {
+        has_label(h, "Installing the benchmark failed")
+    });
+    harness.get_by_label("Details").click();
+    step_until(&mut harness, "the reason, naming the folder", |h| {
+        has_label_containing(h, &format!("`{}` has no manifest", cwd.display()))
+    });
+    assert!(harness
+        .query_by_role_and_label(Role::Button, "New Folder")
+        .is_none());
+}
+
+#[test]
 fn deleting_a_run_asks_first() {
     let (_dir, config) = home();
     let client_config = config.clone();

@@ -44,6 +44,8 @@ pub struct FlowdeskApp {
     actions: Vec<Action>,
     toasts: Vec<Toast>,
     dialogs: Vec<Dialog>,
+    /// Use the in-app file dialog even where a native one may answer.
+    in_app_dialogs: bool,
     benchmarks: benchmarks::BenchmarksPanel,
     overview: overview::OverviewScreen,
     new_run: new_run::NewRunScreen,
@@ -103,6 +105,12 @@ impl FlowdeskApp {
     }
 
     /// Run ids selected in the Runs table.
+    /// Use the in-app file dialog even where a native one may answer (as
+    /// `FLOWDESK_FILE_DIALOG=builtin` does).
+    pub fn use_in_app_file_dialogs(&mut self) {
+        self.in_app_dialogs = true;
+    }
+
     pub fn selected_runs(&self) -> &[String] {
         self.runs.selected()
     }
@@ -119,6 +127,7 @@ impl FlowdeskApp {
             actions: Vec::new(),
             toasts: Vec::new(),
             dialogs: Vec::new(),
+            in_app_dialogs: false,
             benchmarks: Default::default(),
             overview: Default::default(),
             new_run: Default::default(),
@@ -545,7 +554,10 @@ impl FlowdeskApp {
                 });
                 self.state.persisted.tab = Tab::NewRun;
             }
-            Action::OpenDialog(purpose) => self.dialogs.push(Dialog::open(purpose, ctx.clone())),
+            Action::OpenDialog(purpose) => {
+                self.dialogs
+                    .push(Dialog::open(purpose, ctx.clone(), self.in_app_dialogs))
+            }
             Action::Install(source) => self.request(Request::Install(InstallRequest {
                 source: Some(source),
                 ..Default::default()
@@ -992,6 +1004,9 @@ impl eframe::App for FlowdeskApp {
         }
         if self.exit_after_first_frame && self.state.benchmarks_loaded {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        for dialog in &mut self.dialogs {
+            dialog.show(&ctx);
         }
         self.toasts_ui(&ctx);
         self.persist_screens();
