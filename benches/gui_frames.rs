@@ -124,6 +124,7 @@ fn state(dir: &tempfile::TempDir) -> AppState {
                 column: None,
                 descending: true,
                 all_runs: true,
+                reproduced_only: false,
             },
             ..Default::default()
         },

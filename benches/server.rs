@@ -128,6 +128,7 @@ fn main() {
                 column: None,
                 descending: true,
                 all_runs: true,
+                reproduced_only: false,
             },
             ..Default::default()
         },

@@ -332,6 +332,18 @@ pub enum ServiceError {
     MissingFileArgument { name: String, file: String },
     #[error("a benchmark named '{name}' is already installed; install this one as '{suggestion}' (`--name '{suggestion}'`)")]
     NameTaken { name: String, suggestion: String },
+    /// A run bundle made with another template of the benchmark of its name;
+    /// `differences` name the files that differ.
+    #[error(
+        "bundle `{}` was made with a different template of '{benchmark}': {}. Import it anyway with --force; it is then marked 'different template'",
+        bundle.display(),
+        differences.join("; ")
+    )]
+    DifferentTemplate {
+        bundle: PathBuf,
+        benchmark: String,
+        differences: Vec<String>,
+    },
     #[error(
         "the database `{}` is {state}, but the home folder holds {workflows} benchmark folder(s) and {runs} run folder(s): it was damaged or removed. {}",
         crate::display::shown(path),

@@ -5,7 +5,7 @@
 use super::{parse_assignment, print_json, table};
 use crate::client::format::{optional_duration, time_text, value_json, value_text};
 use crate::client::{
-    BenchmarkEdit, CleanupQuery, Client, ClientError, ColumnSpread, InstallRequest, InstallSource,
+    BenchmarkEdit, CleanupQuery, Client, ClientError, InstallRequest, InstallSource,
     LeaderboardQuery, LeaderboardRow, Operation, ReproductionOutcome, RunBadges, RunDetail,
     RunQuery, RunRequest,
 };
@@ -1035,7 +1035,7 @@ pub fn leaderboard(
                     .as_ref()
                     .and_then(|set| set.spreads.get(index).copied().flatten());
                 row.push(match spread {
-                    Some(spread) => spread_text(&spread),
+                    Some(spread) => spread.text(),
                     None => value_text(value.as_ref()),
                 });
             }
@@ -1048,34 +1048,8 @@ pub fn leaderboard(
     Ok(0)
 }
 
-/// `mean ± std (n=5)`.
-fn spread_text(spread: &ColumnSpread) -> String {
-    match spread.std {
-        Some(std) => format!(
-            "{} ± {} (n={})",
-            format_number(spread.mean),
-            format_number(std),
-            spread.n
-        ),
-        None => format!("{} (n={})", format_number(spread.mean), spread.n),
-    }
-}
-
-fn format_number(value: f64) -> String {
-    value_text(Some(&crate::template::ResultValue::Float(value)))
-}
-
 fn badge_text(badges: &RunBadges) -> String {
-    let mut marks = Vec::new();
-    if badges.different_template {
-        marks.push("imported (different template)".to_string());
-    } else if badges.imported {
-        marks.push("imported".to_string());
-    }
-    if let Some(outcome) = badges.reproduction {
-        marks.push(outcome.label().to_string());
-    }
-    marks.join(", ")
+    badges.marks().join(", ")
 }
 
 fn row_json(board: &crate::client::LeaderboardView, row: &LeaderboardRow) -> Value {

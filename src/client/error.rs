@@ -64,6 +64,18 @@ pub enum ClientError {
     /// next free name (flowServ's `name (1)`), which the caller can offer.
     #[error("a benchmark named '{name}' is already installed; install this one as '{suggestion}' (`--name '{suggestion}'`)")]
     NameTaken { name: String, suggestion: String },
+    /// A run bundle made with another template of the benchmark of its name:
+    /// importing it needs `force`; `differences` name the files that differ.
+    #[error(
+        "bundle `{}` was made with a different template of '{benchmark}': {}. Import it anyway with --force; it is then marked 'different template'",
+        bundle.display(),
+        differences.join("; ")
+    )]
+    DifferentTemplate {
+        bundle: PathBuf,
+        benchmark: String,
+        differences: Vec<String>,
+    },
     /// Any other failure of this computer's service (template, store, engine).
     #[error(transparent)]
     Local(ServiceError),
@@ -92,7 +104,8 @@ impl ClientError {
             | ClientError::Output(_)
             | ClientError::Forbidden(_)
             | ClientError::TooLarge(_)
-            | ClientError::NameTaken { .. } => ErrorKind::User,
+            | ClientError::NameTaken { .. }
+            | ClientError::DifferentTemplate { .. } => ErrorKind::User,
             ClientError::Unsupported { .. } => ErrorKind::Unsupported,
             ClientError::Unreachable { .. }
             | ClientError::SignedOut { .. }
@@ -144,6 +157,15 @@ impl From<ServiceError> for ClientError {
                 ClientError::NameTaken { name, suggestion }
             }
             ServiceError::Io { path, source } => ClientError::Io { path, source },
+            ServiceError::DifferentTemplate {
+                bundle,
+                benchmark,
+                differences,
+            } => ClientError::DifferentTemplate {
+                bundle,
+                benchmark,
+                differences,
+            },
             other => ClientError::Local(other),
         }
     }

@@ -108,6 +108,23 @@ pub fn time_text(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// A run set's column: `mean ± std (n=5)`; `mean (n=1)` without a standard
+/// deviation (a single value).
+pub fn spread_text(mean: f64, std: Option<f64>, n: usize) -> String {
+    match std {
+        Some(std) => format!("{} ± {} (n={n})", float_text(mean), float_text(std)),
+        None => format!("{} (n={n})", float_text(mean)),
+    }
+}
+
+/// A SHA-256 (or any hash) for a table cell: its first 12 characters.
+pub fn short_hash(hash: &str) -> &str {
+    match hash.char_indices().nth(12) {
+        Some((end, _)) => &hash[..end],
+        None => hash,
+    }
+}
+
 /// A result value as JSON, at full precision (a float that JSON cannot hold,
 /// such as infinity, as Python writes it).
 pub fn value_json(value: &ResultValue) -> Value {
@@ -146,6 +163,14 @@ mod tests {
         assert_eq!(float_text(f64::INFINITY), "inf");
         assert_eq!(value_text(None), NO_VALUE);
         assert_eq!(value_text(Some(&ResultValue::Int(16))), "16");
+    }
+
+    #[test]
+    fn run_set_spreads_read_as_mean_std_and_count() {
+        assert_eq!(spread_text(3.25, Some(0.01), 3), "3.25 ± 0.01 (n=3)");
+        assert_eq!(spread_text(2.0, None, 1), "2 (n=1)");
+        assert_eq!(short_hash("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short_hash("abc"), "abc");
     }
 
     #[test]

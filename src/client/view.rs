@@ -275,6 +275,13 @@ pub struct ColumnSpread {
     pub n: usize,
 }
 
+impl ColumnSpread {
+    /// `mean ± std (n=5)`, as both faces show it.
+    pub fn text(&self) -> String {
+        super::format::spread_text(self.mean, self.std, self.n)
+    }
+}
+
 /// What a row is marked with.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RunBadges {
@@ -286,6 +293,23 @@ pub struct RunBadges {
     pub reproduction: Option<ReproductionOutcome>,
     /// That reproduction's largest deviation of a value.
     pub max_deviation: Option<f64>,
+}
+
+impl RunBadges {
+    /// The marks in words, as both faces show them: `imported` or `imported
+    /// (different template)`, then the latest reproduction's outcome.
+    pub fn marks(&self) -> Vec<String> {
+        let mut marks = Vec::new();
+        if self.different_template {
+            marks.push("imported (different template)".to_string());
+        } else if self.imported {
+            marks.push("imported".to_string());
+        }
+        if let Some(outcome) = self.reproduction {
+            marks.push(outcome.label().to_string());
+        }
+        marks
+    }
 }
 
 /// How a reproduction came out.
@@ -784,4 +808,31 @@ pub struct EnvironmentProgressView {
     pub message: String,
     /// Set when it ended: the interpreter, or why it failed.
     pub finished: Option<Result<String, String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn badges_and_spreads_read_as_both_faces_show_them() {
+        let badges = RunBadges {
+            imported: true,
+            reproduction: Some(ReproductionOutcome::Reproduced),
+            ..Default::default()
+        };
+        assert_eq!(badges.marks(), ["imported", "reproduced"]);
+        let forced = RunBadges {
+            imported: true,
+            different_template: true,
+            ..Default::default()
+        };
+        assert_eq!(forced.marks(), ["imported (different template)"]);
+        let spread = ColumnSpread {
+            mean: 3.25,
+            std: Some(0.01),
+            n: 3,
+        };
+        assert_eq!(spread.text(), "3.25 ± 0.01 (n=3)");
+    }
 }

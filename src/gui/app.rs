@@ -5,10 +5,10 @@
 //! through the state.
 
 use super::backend::{Backend, Password, Request, Response};
-use super::dialogs::{Dialog, DialogPurpose};
+use super::dialogs::{Dialog, DialogPurpose, PathPrompt};
 use super::state::{
     Action, AppState, FormRequest, Loading, NameClash, Persisted, Screen, ServerAction,
-    SettingsRequest, Tab, TemplateCheck, TryView, WorkbenchAction,
+    SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView, WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
 use super::{
@@ -46,6 +46,8 @@ pub struct FlowdeskApp {
     dialogs: Vec<Dialog>,
     /// Use the in-app file dialog even where a native one may answer.
     in_app_dialogs: bool,
+    /// A path asked for as text, where no file dialog can be shown.
+    path_prompt: Option<PathPrompt>,
     benchmarks: benchmarks::BenchmarksPanel,
     overview: overview::OverviewScreen,
     new_run: new_run::NewRunScreen,
@@ -128,6 +130,7 @@ impl FlowdeskApp {
             toasts: Vec::new(),
             dialogs: Vec::new(),
             in_app_dialogs: false,
+            path_prompt: None,
             benchmarks: Default::default(),
             overview: Default::default(),
             new_run: Default::default(),
@@ -184,7 +187,7 @@ impl FlowdeskApp {
             benchmark: benchmark.to_string(),
             order: sort.order(),
             all_runs: sort.all_runs,
-            ..Default::default()
+            reproduced_only: sort.reproduced_only,
         };
         self.request(Request::Leaderboard(query));
     }
@@ -253,6 +256,54 @@ impl FlowdeskApp {
             Response::Run(detail) => {
                 state.loading.remove(&Loading::Run);
                 state.run_detail = Some(detail);
+            }
+            Response::RunRecords(records) => {
+                let shown = state
+                    .run_detail
+                    .as_ref()
+                    .is_some_and(|d| d.run.id == records.run_id);
+                if shown {
+                    state.run_records = Some(records);
+                }
+            }
+            Response::RunSetStarted(set) => {
+                state.loading.remove(&Loading::StartRun);
+                state.persisted.tab = Tab::Runs;
+                self.notify(
+                    format!("Run set {} started: {} runs", set.id, set.runs.len()),
+                    false,
+                    None,
+                );
+                if let Some(id) = self.selected() {
+                    self.request(Request::Runs(id));
+                }
+            }
+            Response::ReproduceStarted { original, run } => {
+                self.notify(
+                    format!("Reproducing run {original} as run {}", run.id),
+                    false,
+                    None,
+                );
+                self.state.reproducing.insert(run.id, original);
+                self.schedule_runs_refresh();
+            }
+            Response::Imported(imported) => {
+                state.loading.remove(&Loading::Import);
+                state.template_clash = None;
+                self.select_benchmark(imported.benchmark.id.clone());
+                self.state.persisted.tab = Tab::Leaderboard;
+            }
+            Response::DifferentTemplate {
+                file,
+                benchmark,
+                differences,
+            } => {
+                state.loading.remove(&Loading::Import);
+                state.template_clash = Some(TemplateClash {
+                    file,
+                    benchmark,
+                    differences,
+                });
             }
             Response::Installed(benchmark) => {
                 state.loading.remove(&Loading::Install);
@@ -406,6 +457,9 @@ impl FlowdeskApp {
                 state.submissions = None;
                 state.environment = None;
                 state.environment_progress = None;
+                state.run_records = None;
+                state.reproducing.clear();
+                state.template_clash = None;
                 self.server_mode.focus = None;
                 self.server_mode.visible = None;
                 if !state.persisted.tab.of_benchmark() {
@@ -448,6 +502,12 @@ impl FlowdeskApp {
                     _ => format!("Run {run_id} failed"),
                 };
                 self.notify(text, state == RunState::Error, None);
+                // A reproduction ended: its comparison is stored with the original.
+                if let Some(original) = self.state.reproducing.remove(&run_id) {
+                    if shown(&self.state, &original) {
+                        self.request(Request::Run(original));
+                    }
+                }
                 self.schedule_runs_refresh();
                 if let Some(id) = self.selected() {
                     self.request_leaderboard(&id);
@@ -555,8 +615,12 @@ impl FlowdeskApp {
                 self.state.persisted.tab = Tab::NewRun;
             }
             Action::OpenDialog(purpose) => {
-                self.dialogs
-                    .push(Dialog::open(purpose, ctx.clone(), self.in_app_dialogs))
+                if purpose.has_path_prompt() && !super::dialogs::can_show() {
+                    self.path_prompt = Some(PathPrompt::new(purpose));
+                } else {
+                    self.dialogs
+                        .push(Dialog::open(purpose, ctx.clone(), self.in_app_dialogs));
+                }
             }
             Action::Install(source) => self.request(Request::Install(InstallRequest {
                 source: Some(source),
@@ -567,6 +631,15 @@ impl FlowdeskApp {
                 self.request(Request::CreateSubmission { benchmark, name })
             }
             Action::StartRun(request) => self.request(Request::StartRun(request)),
+            Action::StartRunSet { request, count } => {
+                self.request(Request::StartRunSet { request, count })
+            }
+            Action::Reproduce(run) => self.request(Request::Reproduce(run)),
+            Action::ImportBundle { file, force } => {
+                self.state.template_clash = None;
+                self.request(Request::ImportBundle { file, force });
+            }
+            Action::DismissTemplateClash => self.state.template_clash = None,
             Action::Preview(request) => self.request(Request::Preview(request)),
             Action::CancelRun(run) => self.request(Request::Cancel(run)),
             Action::DeleteRun(run) => self.request(Request::DeleteRun(run)),
@@ -698,7 +771,7 @@ impl FlowdeskApp {
                     benchmark,
                     order: sort.order(),
                     all_runs: sort.all_runs,
-                    ..Default::default()
+                    reproduced_only: sort.reproduced_only,
                 })
             }
             (Tab::Runs, Some(benchmark)) => Focus::Runs(RunQuery {
@@ -739,7 +812,14 @@ impl FlowdeskApp {
             None => true,
         });
         for (purpose, path) in finished {
-            let Some(path) = path else { continue };
+            self.finish_dialog(purpose, path);
+        }
+    }
+
+    /// A dialog (or the path prompt standing in for one) was closed.
+    fn finish_dialog(&mut self, purpose: DialogPurpose, path: Option<PathBuf>) {
+        {
+            let Some(path) = path else { return };
             match purpose {
                 DialogPurpose::InstallFolder | DialogPurpose::InstallArchive => self.actions.push(
                     Action::Install(InstallSource::detect(&path.to_string_lossy())),
@@ -753,7 +833,7 @@ impl FlowdeskApp {
                             benchmark,
                             order: sort.order(),
                             all_runs: sort.all_runs,
-                            ..Default::default()
+                            reproduced_only: sort.reproduced_only,
                         };
                         self.request(Request::ExportLeaderboard { query, path });
                     }
@@ -771,6 +851,45 @@ impl FlowdeskApp {
                     .state
                     .settings
                     .push(SettingsRequest::WorkerConfig(path)),
+                DialogPurpose::ExportBundle(run) => {
+                    self.request(Request::ExportBundle { run, path })
+                }
+                DialogPurpose::ImportBundle => {
+                    self.actions.push(Action::ImportBundle {
+                        file: path,
+                        force: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A run bundle (`.tar.gz`) dropped onto the window is imported.
+    fn dropped_bundles(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        for file in dropped {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+                self.actions
+                    .push(Action::ImportBundle { file, force: false });
+            } else {
+                self.notify(
+                    format!(
+                        "`{}` is not a run bundle (a .tar.gz file)",
+                        crate::display::shown(&file)
+                    ),
+                    true,
+                    None,
+                );
             }
         }
     }
@@ -955,6 +1074,7 @@ impl eframe::App for FlowdeskApp {
             }
         }
         self.poll_dialogs();
+        self.dropped_bundles(ctx);
         for action in std::mem::take(&mut self.actions) {
             self.apply(action, ctx);
         }
@@ -992,6 +1112,13 @@ impl eframe::App for FlowdeskApp {
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         self.runs.compare_window(&ctx, &self.state);
         name_clash_ui(&ctx, &self.state, &mut self.actions);
+        template_clash_ui(&ctx, &self.state, &mut self.actions);
+        if let Some(prompt) = self.path_prompt.as_mut() {
+            if let Some((purpose, path)) = prompt.ui(&ctx) {
+                self.path_prompt = None;
+                self.finish_dialog(purpose, path);
+            }
+        }
         if let Some(dialog) = self.server_mode.sign_in.as_mut() {
             if !dialog.ui(&ctx, &self.state, &mut self.actions) {
                 self.server_mode.sign_in = None;
@@ -1050,4 +1177,38 @@ fn name_clash_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action
                 }
             });
         });
+}
+
+/// A bundle refused because the installed benchmark's template differs: the
+/// differing files listed, and importing it anyway one click away.
+fn template_clash_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Action>) {
+    let Some(clash) = &state.template_clash else {
+        return;
+    };
+    let modal = egui::Modal::new(egui::Id::unique("template_clash")).show(ctx, |ui| {
+        ui.heading("A different template");
+        ui.label(format!(
+            "The bundle `{}` was made with a different template of '{}':",
+            crate::display::shown(&clash.file),
+            clash.benchmark
+        ));
+        for difference in &clash.differences {
+            ui.label(format!("• {difference}"));
+        }
+        ui.label("Imported anyway, the run is marked 'different template' on the leaderboard.");
+        ui.horizontal(|ui| {
+            if ui.button("Import anyway").clicked() {
+                actions.push(Action::ImportBundle {
+                    file: clash.file.clone(),
+                    force: true,
+                });
+            }
+            if ui.button("Cancel").clicked() {
+                actions.push(Action::DismissTemplateClash);
+            }
+        });
+    });
+    if modal.should_close() {
+        actions.push(Action::DismissTemplateClash);
+    }
 }

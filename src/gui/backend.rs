@@ -8,16 +8,16 @@
 //! from a git URL, exports, template checks of big archives), each on its own
 //! thread, so a clone that takes a minute never holds up the runs table.
 
-use super::state::{Loading, ServerNotice, WorkbenchAction};
+use super::state::{Loading, RunRecords, ServerNotice, WorkbenchAction};
 use super::try_runner::{TryRunner, WorkbenchResponse};
 use crate::client::local::LocalClient;
 use crate::client::servers::{ServerSummary, Servers};
 use crate::client::templates::{self, CheckOptions, TemplateWatcher};
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, Client, ClientError, ClientEvent,
-    ConnectionStatus, EnvironmentView, Focus, InstallRequest, LeaderboardQuery, LeaderboardView,
-    PostprocView, Preview, RunDetail, RunQuery, RunRequest, RunRow, Submission, Subscriber,
-    TemplateReport,
+    ConnectionStatus, EnvironmentView, Focus, ImportedBundle, InstallRequest, LeaderboardQuery,
+    LeaderboardView, Operation, PostprocView, Preview, RunDetail, RunQuery, RunRequest, RunRow,
+    RunSetView, Submission, Subscriber, TemplateReport,
 };
 use crate::config::{Config, Settings};
 use std::collections::HashMap;
@@ -69,6 +69,19 @@ pub enum Request {
     RemoveEnvironment(String),
     /// The coordinator's workbench: try runs, result checks, packing.
     Workbench(WorkbenchAction),
+    StartRunSet {
+        request: RunRequest,
+        count: usize,
+    },
+    ExportBundle {
+        run: String,
+        path: PathBuf,
+    },
+    ImportBundle {
+        file: PathBuf,
+        force: bool,
+    },
+    Reproduce(String),
     // ----- server mode ---------------------------------------------------------
     /// Work on this computer (`None`) or on a server from now on.
     UseBackend(Option<String>),
@@ -125,6 +138,8 @@ impl Request {
                 | Request::Uninstall(_)
                 | Request::ExportRun { .. }
                 | Request::ExportLeaderboard { .. }
+                | Request::ExportBundle { .. }
+                | Request::ImportBundle { .. }
                 | Request::CheckTemplate(_)
                 | Request::WatchTemplate(_)
                 | Request::Workbench(_)
@@ -143,9 +158,12 @@ impl Request {
             Request::Leaderboard(_) => Loading::Leaderboard,
             Request::Run(_) => Loading::Run,
             Request::Install(_) => Loading::Install,
-            Request::StartRun(_) => Loading::StartRun,
+            Request::StartRun(_) | Request::StartRunSet { .. } => Loading::StartRun,
             Request::Preview(_) => Loading::Preview,
-            Request::ExportRun { .. } | Request::ExportLeaderboard { .. } => Loading::Export,
+            Request::ExportRun { .. }
+            | Request::ExportLeaderboard { .. }
+            | Request::ExportBundle { .. } => Loading::Export,
+            Request::ImportBundle { .. } => Loading::Import,
             _ => return None,
         })
     }
@@ -173,10 +191,25 @@ pub enum Response {
         postproc: Option<Arc<PostprocView>>,
     },
     Run(Arc<RunDetail>),
+    /// The provenance and reproductions of a run (after its [`Response::Run`]).
+    RunRecords(RunRecords),
     Installed(BenchmarkSummary),
     Uninstalled(String),
     SubmissionCreated(Submission),
     RunStarted(RunRow),
+    RunSetStarted(RunSetView),
+    /// A reproduction started: the original run's id and the new run.
+    ReproduceStarted {
+        original: String,
+        run: RunRow,
+    },
+    Imported(Box<ImportedBundle>),
+    /// A bundle refused because the installed template differs.
+    DifferentTemplate {
+        file: PathBuf,
+        benchmark: String,
+        differences: Vec<String>,
+    },
     Preview {
         benchmark: String,
         result: Result<Preview, String>,
@@ -545,7 +578,11 @@ fn handle(ctx: &mut Context, request: Request) {
             }
         }
         Request::Run(run) => match client.run(&run) {
-            Ok(detail) => ctx.send(Response::Run(Arc::new(detail))),
+            Ok(detail) => {
+                let id = detail.run.id.clone();
+                ctx.send(Response::Run(Arc::new(detail)));
+                run_records(ctx, client.as_ref(), id);
+            }
             Err(e) => ctx.fail("Loading the run", loading, e),
         },
         Request::Install(request) => match client.install(&request) {
@@ -675,9 +712,84 @@ fn handle(ctx: &mut Context, request: Request) {
             Ok(view) => ctx.send(Response::Environment(view)),
             Err(e) => ctx.fail("Removing the environment", None, e),
         },
+        Request::StartRunSet { mut request, count } => {
+            match upload_files(ctx, client.as_ref(), &mut request)
+                .and_then(|()| client.start_run_set(&request, count))
+            {
+                Ok(set) => {
+                    ctx.send(Response::RunSetStarted(set));
+                    ctx.activity();
+                }
+                Err(e) => ctx.fail("Starting the run set", loading, e),
+            }
+        }
+        Request::ExportBundle { run, path } => match client.export_bundle(&run, &path) {
+            Ok(info) => ctx.send(Response::Notice(format!(
+                "Wrote the bundle of run {run} to {} ({} files, {})",
+                info.file.display(),
+                info.files,
+                crate::client::format::size_text(info.bytes)
+            ))),
+            Err(e) => ctx.fail("Exporting the bundle", loading, e),
+        },
+        Request::ImportBundle { file, force } => match client.import_bundle(&file, force) {
+            Ok(imported) => {
+                ctx.send(Response::Notice(format!(
+                    "Imported run {} into '{}' (submission '{}')",
+                    imported.run.id, imported.benchmark.name, imported.submission.name
+                )));
+                ctx.send(Response::Imported(Box::new(imported)));
+            }
+            Err(ClientError::DifferentTemplate {
+                bundle,
+                benchmark,
+                differences,
+            }) => ctx.send(Response::DifferentTemplate {
+                file: bundle,
+                benchmark,
+                differences,
+            }),
+            Err(e) => ctx.fail("Importing the bundle", loading, e),
+        },
+        Request::Reproduce(run) => match client.reproduce(&run, None) {
+            Ok(again) => {
+                ctx.send(Response::ReproduceStarted {
+                    original: run,
+                    run: again,
+                });
+                ctx.activity();
+            }
+            Err(e) => ctx.fail("Reproducing the run", loading, e),
+        },
         server => handle_server(ctx, server),
     }
     ctx.connection();
+}
+
+/// The provenance and reproductions of a run, as far as the backend keeps them.
+fn run_records(ctx: &Context, client: &dyn Client, run_id: String) {
+    let capabilities = client.capabilities();
+    let provenance = if capabilities.supports(Operation::Provenance) {
+        match client.provenance(&run_id) {
+            Ok(provenance) => provenance.map(Arc::new),
+            Err(e) => return ctx.fail("Loading the run's provenance", None, e),
+        }
+    } else {
+        None
+    };
+    let reproductions = if capabilities.supports(Operation::Reproduce) {
+        match client.reproductions(&run_id) {
+            Ok(list) => list,
+            Err(e) => return ctx.fail("Loading the run's reproductions", None, e),
+        }
+    } else {
+        Vec::new()
+    };
+    ctx.send(Response::RunRecords(RunRecords {
+        run_id,
+        provenance,
+        reproductions,
+    }));
 }
 
 /// The server-mode requests: choosing the backend, the server list, signing

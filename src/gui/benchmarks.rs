@@ -1,6 +1,7 @@
 //! The benchmarks side panel: installed benchmarks with a filter, install from a
-//! folder, an archive or a git URL, and uninstall with confirmation. A backend
-//! that cannot install (a server) says why instead of offering the buttons.
+//! folder, an archive or a git URL, uninstall with confirmation, and import a
+//! run bundle (also by dropping it onto the window). A backend that cannot
+//! install (a server) says why instead of offering the buttons.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Screen};
@@ -28,6 +29,23 @@ impl Screen for BenchmarksPanel {
         if state.supports(Operation::ManageBenchmarks) {
             self.install_ui(ui, state, actions);
             self.uninstall_ui(ui, state, actions);
+        }
+        if state.supports(Operation::Bundles) {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Import bundle…")
+                    .on_hover_text(
+                        "Import a run bundle (.tar.gz) made by `flowdesk bundle` or Export bundle; dropping one onto the window does the same",
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::OpenDialog(DialogPurpose::ImportBundle));
+                }
+                if state.is_loading(Loading::Import) {
+                    ui.spinner();
+                }
+            });
         } else if let Some(reason) = state
             .capabilities
             .as_ref()

@@ -3,7 +3,9 @@
 //! the chosen path back over a channel, so the UI never blocks. Where there is
 //! no portal (XFCE, i3, many lab machines: no session bus, or a native dialog
 //! that "returns" before a person could have clicked), an in-app dialog
-//! (egui_file) opens instead, so choosing a file never fails silently.
+//! (egui_file) opens instead, so choosing a file never fails silently. For
+//! bundles, where no display server is found, a [`PathPrompt`] asks for the
+//! path as text.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -30,6 +32,86 @@ pub enum DialogPurpose {
     /// Where the workbench packs the archive for participants.
     PackArchive,
     WorkerConfig,
+    /// Where to write the bundle of a run, by run id.
+    ExportBundle(String),
+    ImportBundle,
+}
+
+impl DialogPurpose {
+    /// Whether a typed path stands in for this dialog where none can be shown.
+    pub fn has_path_prompt(&self) -> bool {
+        matches!(
+            self,
+            DialogPurpose::ExportBundle(_) | DialogPurpose::ImportBundle
+        )
+    }
+}
+
+/// Whether a native dialog can be shown: on Linux and the BSDs it needs a
+/// display server (the portal's dialogs open on it).
+pub fn can_show() -> bool {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
+/// A path typed in a small window, for a dialog that cannot be shown.
+pub struct PathPrompt {
+    purpose: DialogPurpose,
+    path: String,
+}
+
+impl PathPrompt {
+    pub fn new(purpose: DialogPurpose) -> PathPrompt {
+        let path = match &purpose {
+            DialogPurpose::ExportBundle(run) => format!("run-{run}.bundle.tar.gz"),
+            _ => String::new(),
+        };
+        PathPrompt { purpose, path }
+    }
+
+    /// Draw the window; once the user is done, what they chose: the purpose
+    /// and the path, or `None` when they cancelled.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<(DialogPurpose, Option<PathBuf>)> {
+        let (title, confirm) = match &self.purpose {
+            DialogPurpose::ExportBundle(_) => ("Export bundle", "Write bundle"),
+            DialogPurpose::ImportBundle => ("Import bundle", "Import"),
+            _ => ("Choose a file", "OK"),
+        };
+        let mut done = None;
+        let modal = egui::Modal::new(egui::Id::unique("path_prompt")).show(ctx, |ui| {
+            ui.heading(title);
+            ui.label("No file dialog can be shown here; type the path of the file.");
+            ui.horizontal(|ui| {
+                let label = ui.label("Bundle file");
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.path)
+                            .hint_text("/path/to/run.bundle.tar.gz")
+                            .desired_width(320.0),
+                    )
+                    .labelled_by(label.id);
+                let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let path = self.path.trim();
+                let ok = ui
+                    .add_enabled(!path.is_empty(), egui::Button::new(confirm))
+                    .clicked();
+                if (ok || enter) && !path.is_empty() {
+                    done = Some(Some(PathBuf::from(path)));
+                }
+            });
+            if ui.button("Cancel").clicked() {
+                done = Some(None);
+            }
+        });
+        if done.is_none() && modal.should_close() {
+            done = Some(None);
+        }
+        done.map(|path| (self.purpose.clone(), path))
+    }
 }
 
 /// An open dialog.
@@ -68,6 +150,8 @@ impl DialogPurpose {
             DialogPurpose::ResultFile => "Result file to check".into(),
             DialogPurpose::PackArchive => "Pack for participants".into(),
             DialogPurpose::WorkerConfig => "Worker configuration file".into(),
+            DialogPurpose::ExportBundle(_) => "Export a run bundle".into(),
+            DialogPurpose::ImportBundle => "Import a run bundle".into(),
         }
     }
 
@@ -77,6 +161,7 @@ impl DialogPurpose {
             DialogPurpose::ExportRun(run) => Some(format!("run-{run}.tar.gz")),
             DialogPurpose::ExportLeaderboard => Some("leaderboard.csv".into()),
             DialogPurpose::PackArchive => Some("benchmark.tar.gz".into()),
+            DialogPurpose::ExportBundle(run) => Some(format!("run-{run}.bundle.tar.gz")),
             _ => None,
         }
     }
@@ -123,6 +208,13 @@ impl Dialog {
                         .pick_file(),
                     DialogPurpose::FileArgument(_) | DialogPurpose::TryFileArgument(_) => {
                         dialog.pick_file()
+                    }
+                    DialogPurpose::ExportBundle(_) => dialog
+                        .set_file_name(kind.file_name().unwrap_or_default())
+                        .add_filter("Run bundle", &["gz", "tgz"])
+                        .save_file(),
+                    DialogPurpose::ImportBundle => {
+                        dialog.add_filter("Run bundle", &["gz", "tgz"]).pick_file()
                     }
                 };
                 let _ = tx.send((path, started.elapsed()));

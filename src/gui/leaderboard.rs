@@ -1,14 +1,17 @@
 //! The Leaderboard tab: ranked runs with the schema's column labels, best run per
 //! submission or all runs, sorting by clicking a header, the selected submission's
 //! rows highlighted, a chart of a chosen column over the ranking, CSV export, and
-//! the post-processing outputs below it.
+//! the post-processing outputs below it. A run set is one row with each
+//! column's mean ± std (n); badges mark imported runs and how a run's latest
+//! reproduction went, and a filter keeps only reproduced runs.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, LeaderboardSort, Loading, Screen};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
+use super::widgets::repro_badge::badges_ui;
 use crate::client::format::{duration_text, value_text};
-use crate::client::{order_text, LeaderboardView, PostprocView};
+use crate::client::{order_text, LeaderboardView, Operation, PostprocView};
 use crate::template::{ColumnType, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::sync::Arc;
@@ -133,6 +136,10 @@ impl LeaderboardScreen {
         ui.horizontal(|ui| {
             ui.radio_value(&mut sort.all_runs, false, "Best run per submission");
             ui.radio_value(&mut sort.all_runs, true, "All runs");
+            if state.supports(Operation::Reproduce) {
+                ui.checkbox(&mut sort.reproduced_only, "Reproduced only")
+                    .on_hover_text("Only runs whose latest reproduction reproduced them");
+            }
             if sort.column.is_some() && ui.button("Default order").clicked() {
                 sort.column = None;
             }
@@ -203,7 +210,9 @@ impl LeaderboardScreen {
                     header.col(|ui| {
                         ui.strong("Duration");
                     });
-                    header.col(|_| {});
+                    header.col(|ui| {
+                        ui.strong("Badges");
+                    });
                 })
                 .body(|body| {
                     body.rows(22.0, board.len(), |mut row| {
@@ -229,12 +238,27 @@ impl LeaderboardScreen {
                             });
                         };
                         cell(&mut row, egui::RichText::new(&entry.submission));
-                        cell(&mut row, egui::RichText::new(&entry.run_id).monospace());
-                        for value in &entry.values {
-                            cell(&mut row, egui::RichText::new(value_text(value.as_ref())));
+                        let run = match &entry.run_set {
+                            Some(set) => format!("set {} ({} runs)", set.id, set.runs.len()),
+                            None => entry.run_id.clone(),
+                        };
+                        cell(&mut row, egui::RichText::new(run).monospace());
+                        for (index, value) in entry.values.iter().enumerate() {
+                            let spread = entry
+                                .run_set
+                                .as_ref()
+                                .and_then(|set| set.spreads.get(index).copied().flatten());
+                            let text = match spread {
+                                Some(spread) => spread.text(),
+                                None => value_text(value.as_ref()),
+                            };
+                            cell(&mut row, egui::RichText::new(text));
                         }
                         cell(&mut row, egui::RichText::new(duration_text(entry.duration)));
-                        row.col(|ui| paint(ui));
+                        row.col(|ui| {
+                            paint(ui);
+                            badges_ui(ui, &entry.badges);
+                        });
                     });
                 });
         });

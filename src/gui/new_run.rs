@@ -17,8 +17,27 @@ pub struct NewRunScreen {
     submission: Option<String>,
     new_submission: String,
     show_preview: bool,
+    /// How many runs to start as one run set (1: a single run), as typed.
+    repeat: String,
     /// The last form request applied.
     seen: u64,
+}
+
+/// The most runs one run set may have.
+const MAX_REPEAT: usize = 100;
+
+/// The Repeat field: a count of runs from 1 to [`MAX_REPEAT`], or why not.
+fn repeat_count(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(1);
+    }
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_REPEAT).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "Repeat: '{text}' is not a whole number from 1 to {MAX_REPEAT}"
+        )),
+    }
 }
 
 impl Screen for NewRunScreen {
@@ -106,6 +125,7 @@ impl NewRunScreen {
             .collect();
         self.submission = detail.submissions.first().map(|s| s.id.clone());
         self.show_preview = false;
+        self.repeat = "1".into();
     }
 
     /// Fill the form with an earlier run's arguments (Re-run).
@@ -220,6 +240,32 @@ impl NewRunScreen {
         actions: &mut Vec<Action>,
     ) {
         let starting = state.is_loading(Loading::StartRun);
+        let run_sets = state.supports(crate::client::Operation::RunSets);
+        let repeat = if run_sets {
+            repeat_count(&self.repeat)
+        } else {
+            Ok(1)
+        };
+        if run_sets {
+            ui.horizontal(|ui| {
+                let label = ui.label("Repeat");
+                ui.add(egui::TextEdit::singleline(&mut self.repeat).desired_width(48.0))
+                    .labelled_by(label.id)
+                    .on_hover_text(format!(
+                        "Start this many runs with the same arguments as one run set (1 to {MAX_REPEAT}); the leaderboard shows their mean ± std"
+                    ));
+                match &repeat {
+                    Ok(1) => {}
+                    Ok(n) => {
+                        ui.label(egui::RichText::new(format!("{n} runs as one run set")).weak());
+                    }
+                    Err(error) => {
+                        ui.colored_label(ui.visuals().error_fg_color, error);
+                    }
+                }
+            });
+        }
+        let errors = errors + usize::from(repeat.is_err());
         let can_run = errors == 0 && self.submission.is_some() && !starting;
         let ctrl_enter =
             ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
@@ -229,7 +275,13 @@ impl NewRunScreen {
                 .on_hover_text("Start the run (Ctrl+Enter)")
                 .on_disabled_hover_text("Fix the fields marked in red first");
             if can_run && (run.clicked() || ctrl_enter) {
-                actions.push(Action::StartRun(self.request(detail)));
+                match repeat {
+                    Ok(count) if count > 1 => actions.push(Action::StartRunSet {
+                        request: self.request(detail),
+                        count,
+                    }),
+                    _ => actions.push(Action::StartRun(self.request(detail))),
+                }
             }
             let no_preview = state
                 .capabilities
@@ -282,5 +334,21 @@ fn preview_ui(ui: &mut egui::Ui, preview: &Preview) {
     }
     if !preview.outputs.is_empty() {
         ui.label(format!("Outputs: {}", preview.outputs.join(", ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeat_takes_one_to_a_hundred() {
+        assert_eq!(repeat_count("1"), Ok(1));
+        assert_eq!(repeat_count(" 3 "), Ok(3));
+        assert_eq!(repeat_count(""), Ok(1));
+        assert_eq!(repeat_count("100"), Ok(100));
+        assert!(repeat_count("0").is_err());
+        assert!(repeat_count("101").is_err());
+        assert!(repeat_count("2.5").is_err());
     }
 }

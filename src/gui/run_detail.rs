@@ -1,15 +1,19 @@
 //! The Run detail tab: arguments, state timeline, error messages in full, the live
 //! log (follows the tail while the run is active), result values and output files
-//! with viewers. A backend that keeps no logs (a server) shows the run's messages
-//! and files only.
+//! with viewers, the run's provenance, and its bundle and reproduction: export a
+//! portable bundle, run it again and see whether it reproduced. A backend that
+//! keeps no logs (a server) shows the run's messages and files only.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Screen, ServerAction};
 use super::widgets::file_view::FileView;
 use super::widgets::log_view::LogView;
+use super::widgets::provenance::provenance_ui;
+use super::widgets::repro_badge::outcome_badge;
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{optional_duration, value_text};
-use crate::client::{Operation, RunDetail, RunFileView};
+use crate::client::{Operation, Reproduction, RunDetail, RunFileView};
+use crate::model::RunState;
 use crate::template::spec::display_value;
 
 /// The file shown instead of the log.
@@ -43,12 +47,14 @@ impl Screen for RunDetailScreen {
         }
         header_ui(ui, state, &detail);
         actions_ui(ui, state, &detail, actions);
+        reproduction_ui(ui, state, &detail);
         ui.separator();
         egui::Panel::right("run_side")
             .resizable(true)
             .default_size(340.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.side_ui(ui, &detail, actions));
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| self.side_ui(ui, state, &detail, actions));
             });
         egui::CentralPanel::default().show(ui, |ui| self.content_ui(ui, &detail, actions));
     }
@@ -84,7 +90,13 @@ impl RunDetailScreen {
         }
     }
 
-    fn side_ui(&mut self, ui: &mut egui::Ui, detail: &RunDetail, actions: &mut Vec<Action>) {
+    fn side_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        detail: &RunDetail,
+        actions: &mut Vec<Action>,
+    ) {
         let run = &detail.run;
         ui.strong("Timeline");
         timeline_ui(ui, detail);
@@ -132,6 +144,13 @@ impl RunDetailScreen {
         ui.strong(format!("Output files ({})", detail.files.len()));
         for file in &detail.files {
             self.file_entry_ui(ui, &run.id, file, actions);
+        }
+        if let Some(provenance) = state
+            .records_of(&run.id)
+            .and_then(|r| r.provenance.as_deref())
+        {
+            ui.add_space(6.0);
+            provenance_ui(ui, provenance);
         }
     }
 
@@ -230,6 +249,31 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: 
         if run.state.is_finished() && ui.button("Export…").clicked() {
             actions.push(Action::OpenDialog(DialogPurpose::ExportRun(run.id.clone())));
         }
+        if run.state == RunState::Success
+            && state.supports(Operation::Bundles)
+            && ui
+                .button("Export bundle…")
+                .on_hover_text(
+                    "Write a portable bundle of this run (provenance, inputs, outputs) that another computer can import and reproduce",
+                )
+                .clicked()
+        {
+            actions.push(Action::OpenDialog(DialogPurpose::ExportBundle(
+                run.id.clone(),
+            )));
+        }
+        if run.state == RunState::Success && state.supports(Operation::Reproduce) {
+            let busy = state.reproduction_of(&run.id).is_some();
+            if ui
+                .add_enabled(!busy, egui::Button::new("Reproduce"))
+                .on_hover_text(
+                    "Run it again with the same arguments and input files, and compare the outputs",
+                )
+                .clicked()
+            {
+                actions.push(Action::Reproduce(run.id.clone()));
+            }
+        }
         if let Some(folder) = &detail.folder {
             if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
                 actions.push(Action::OpenPath(folder.clone()));
@@ -281,4 +325,42 @@ fn timeline_ui(ui: &mut egui::Ui, detail: &RunDetail) {
             ui.end_row();
         }
     });
+}
+
+/// How reproducing the run goes: the run doing it, or the latest outcome —
+/// reproduced, reproduced within tolerance (with the largest deviation), or
+/// differs, with the files and values that do.
+fn reproduction_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
+    let run = &detail.run;
+    if let Some(again) = state.reproduction_of(&run.id) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("Reproducing as run {again}…"));
+        });
+        return;
+    }
+    let latest: Option<&Reproduction> = state
+        .records_of(&run.id)
+        .and_then(|r| r.reproductions.iter().rev().find(|r| r.outcome.is_some()));
+    let Some(reproduction) = latest else {
+        return;
+    };
+    let Some(outcome) = reproduction.outcome else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Reproduction");
+        outcome_badge(ui, outcome);
+        if let Some(by) = &reproduction.reproduction_id {
+            ui.label(format!("by run {by}"));
+        }
+        if outcome != crate::client::ReproductionOutcome::Reproduced {
+            if let Some(deviation) = reproduction.max_deviation {
+                ui.label(format!("largest deviation {deviation}"));
+            }
+        }
+    });
+    for difference in &reproduction.differences {
+        ui.add(egui::Label::new(format!("• {}", difference.text())).wrap());
+    }
 }

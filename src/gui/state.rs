@@ -9,8 +9,8 @@ use crate::client::view::{PackedTemplate, ResultCheck};
 use crate::client::workbench::TryOutcome;
 use crate::client::{
     Activity, BenchmarkDetail, BenchmarkSummary, Capabilities, ConnectionStatus, InstallSource,
-    LeaderboardView, PostprocView, Preview, RunDetail, RunRequest, RunRow, Submission,
-    TemplateReport,
+    LeaderboardView, PostprocView, Preview, Provenance, Reproduction, RunDetail, RunRequest,
+    RunRow, Submission, TemplateReport,
 };
 use crate::config::{Config, Settings};
 use crate::template::SortColumn;
@@ -83,10 +83,13 @@ impl Default for RunsSort {
 
 /// Sort order and mode of the leaderboard. No column: the template's order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LeaderboardSort {
     pub column: Option<String>,
     pub descending: bool,
     pub all_runs: bool,
+    /// Only runs whose latest reproduction reproduced them.
+    pub reproduced_only: bool,
 }
 
 impl LeaderboardSort {
@@ -143,6 +146,8 @@ pub enum Loading {
     StartRun,
     Preview,
     Export,
+    /// A run bundle being imported.
+    Import,
 }
 
 /// A one-way message to a screen that it picks up in its next frame. Items
@@ -331,6 +336,31 @@ pub struct AppState {
     /// Bytes sent and total of the upload in flight.
     pub upload: Option<(u64, u64)>,
     pub server_notices: Inbox<ServerNotice>,
+    /// The provenance and reproductions of the run on the Run detail tab.
+    pub run_records: Option<RunRecords>,
+    /// Reproductions under way: the new run's id, and the original's.
+    pub reproducing: HashMap<String, String>,
+    /// A bundle refused because its template differs, waiting for the user
+    /// to import it anyway (or not).
+    pub template_clash: Option<TemplateClash>,
+}
+
+/// What a run was made from, and its reproductions (oldest first).
+#[derive(Debug, Clone)]
+pub struct RunRecords {
+    pub run_id: String,
+    /// `None` when nothing was recorded (or the backend keeps none).
+    pub provenance: Option<Arc<Provenance>>,
+    pub reproductions: Vec<Reproduction>,
+}
+
+/// A bundle import refused because the installed template differs.
+#[derive(Debug, Clone)]
+pub struct TemplateClash {
+    pub file: PathBuf,
+    pub benchmark: String,
+    /// The files that differ, one line each.
+    pub differences: Vec<String>,
 }
 
 /// An install refused because its name is taken.
@@ -407,6 +437,19 @@ impl AppState {
             .is_none_or(|c| c.supports(operation))
     }
 
+    /// The records of the run `run_id`, once loaded.
+    pub fn records_of(&self, run_id: &str) -> Option<&RunRecords> {
+        self.run_records.as_ref().filter(|r| r.run_id == run_id)
+    }
+
+    /// The run reproducing `run_id` right now, if one does.
+    pub fn reproduction_of(&self, run_id: &str) -> Option<&str> {
+        self.reproducing
+            .iter()
+            .find(|(_, original)| original.as_str() == run_id)
+            .map(|(reproduction, _)| reproduction.as_str())
+    }
+
     /// How often the log of `run_id` grew so far.
     pub fn log_signal(&self, run_id: &str) -> u64 {
         self.log_signals.get(run_id).copied().unwrap_or(0)
@@ -429,6 +472,11 @@ pub enum Action {
         name: String,
     },
     StartRun(RunRequest),
+    /// Start `count` runs with the same arguments as one run set.
+    StartRunSet {
+        request: RunRequest,
+        count: usize,
+    },
     Preview(RunRequest),
     CancelRun(String),
     DeleteRun(String),
@@ -452,6 +500,15 @@ pub enum Action {
     /// Create (or create again) a benchmark's Python environment.
     CreateEnvironment(String),
     RemoveEnvironment(String),
+    /// Run a successful run again and compare.
+    Reproduce(String),
+    /// Import a run bundle; `force` also when its template differs.
+    ImportBundle {
+        file: PathBuf,
+        force: bool,
+    },
+    /// Forget the refused bundle without importing it.
+    DismissTemplateClash,
     Server(ServerAction),
     Workbench(WorkbenchAction),
 }

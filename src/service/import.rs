@@ -153,11 +153,11 @@ impl Service {
         let (workflow, differences) = self.benchmark_for(&document, file)?;
         let different_template = !differences.is_empty();
         if different_template && !force {
-            return Err(refused(format!(
-                "was made with a different template of '{}': {}. Import it anyway with --force; it is then marked 'different template'",
-                workflow.name,
-                differences.join("; ")
-            )));
+            return Err(ServiceError::DifferentTemplate {
+                bundle: file.to_path_buf(),
+                benchmark: workflow.name.clone(),
+                differences,
+            });
         }
         let store = &self.shared.store;
         if let Some(existing) = store.run_from(&workflow.id, &document.run.id)? {

@@ -6,5 +6,7 @@ pub mod markdown;
 pub mod parameter_form;
 pub mod parameter_table;
 pub mod plot;
+pub mod provenance;
+pub mod repro_badge;
 pub mod spinner;
 pub mod state_badge;
