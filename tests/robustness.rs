@@ -76,8 +76,8 @@ fn a_killed_run_wait_takes_its_step_processes_along() {
     }
     kill9(owner.id() as i32);
     let _ = owner.wait();
-    // The step and its child die with their owner (its sentinel kills their
-    // group); nothing waits for the next start.
+    // The step and its child die with their owner (parent-death signal, the
+    // sentinel); nothing waits for the next start.
     wait_until_gone("the step after its owner died", &pids[..2], PATIENCE);
     // The next command finds the run abandoned, kills what escaped the group
     // and marks the run interrupted.

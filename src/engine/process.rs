@@ -238,10 +238,7 @@ where
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // No `pre_exec` (a parent-death signal was set there once): it makes the
-    // standard library fork flowdesk's whole address space instead of using
-    // posix_spawn, which cost 2 ms per step. The sentinel kills the group when
-    // flowdesk dies, and recovery kills what carries the run's tag.
+    die_with_parent(&mut command);
     let mut child = command.spawn()?;
     let pid = child
         .id()
@@ -585,6 +582,33 @@ impl Drop for ProcessGroup {
             self.signal(libc::SIGKILL);
             reaper::sweep(&self.tag, TERMINATE_GRACE);
             reaper::unregister(self.pgid);
+        }
+    }
+}
+
+/// Make the command's first process die (SIGKILL) when the thread that started
+/// it dies — with flowdesk, however it dies. The processes it starts in turn are
+/// covered by the sentinel and by recovery (see [`reaper`](super::reaper)).
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getpid is async-signal-safe and takes no arguments.
+        let parent = unsafe { libc::getpid() };
+        // SAFETY: only async-signal-safe calls (prctl, getppid) run between fork
+        // and exec; no memory is allocated.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The parent died between fork and prctl: the signal was missed.
+                if libc::getppid() != parent {
+                    return Err(io::Error::other(
+                        "flowdesk exited while starting the command",
+                    ));
+                }
+                Ok(())
+            });
         }
     }
 }

@@ -3,7 +3,7 @@
 //! A command runs in its own process group, but a group kill is not the end of
 //! the story: a descendant can leave the group (`setsid`, `setpgid`), and when
 //! flowdesk itself dies (kill -9, a crash, the OOM killer) nobody is left to
-//! kill the group at all. Two mechanisms close those holes:
+//! kill the group at all. Three mechanisms close those holes:
 //!
 //! - **Tags.** Every process a command starts carries [`RUN_TAG_VAR`] in its
 //!   environment (children inherit it, whatever group or session they move to):
@@ -12,19 +12,15 @@
 //!   subreaper, so escaped descendants land here when their parents die). After
 //!   an owner died, [`find_tagged`] finds a run's leftovers anywhere on the
 //!   machine, so recovery and `flowdesk doctor` can kill them.
+//! - **Parent-death signal.** Each command's leader gets `PR_SET_PDEATHSIG`
+//!   (SIGKILL) before it executes (see `process`), so it dies with the thread that
+//!   started it.
 //! - **The sentinel.** One small `sh` process per flowdesk process, started with
 //!   the first command, in its own process group and deaf to terminal signals. It
 //!   is told each command's process group as it starts and ends; when flowdesk's
 //!   end of its pipe closes — however flowdesk died — it kills the groups still
 //!   registered. So the members of a dead owner's groups die at once, not at the
 //!   next start-up.
-//!
-//! (A parent-death signal on each leader was a third mechanism once; setting it
-//! between fork and exec made every step start with a fork of flowdesk's whole
-//! address space — 2 ms a run — where posix_spawn needs none, and it fired
-//! when the *thread* that started the step ended, not the process. What it
-//! covered, an owner and its sentinel killed at the same moment, recovery
-//! covers by the tags at the next start.)
 
 use std::collections::HashSet;
 use std::ffi::OsStr;

@@ -1,8 +1,8 @@
 //! What a process that died leaves behind, and how the next one cleans it up.
 //!
 //! A run is owned by the process holding its lock (see `lock`). When that
-//! process dies, the kernel frees the lock and its sentinel kills the run's
-//! process groups; what may still be
+//! process dies, the kernel frees the lock, the run's step leaders die with it
+//! (parent-death signal) and its sentinel kills their groups; what may still be
 //! left are descendants that left their group and a store that still says
 //! PENDING or RUNNING. Whoever opens the home folder next finds such runs by
 //! their free lock, kills every process still tagged with their run folder,
