@@ -368,6 +368,27 @@ fn template_try_runs_a_draft_with_post_processing_and_leaves_nothing_in_the_home
     assert_eq!(tried["run"]["results"], run["results"]);
     assert!(run["results"]["max_len"].as_i64().unwrap() > 0, "{run}");
 
+    // A try on a home that did not exist yet leaves it private.
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_home = fresh.path().join("home");
+    let output = Command::new(env!("CARGO_BIN_EXE_flowdesk"))
+        .arg("--home")
+        .arg(&fresh_home)
+        .args([
+            "template",
+            "try",
+            folder.to_str().unwrap(),
+            "--arg",
+            "sleeptime=0",
+        ])
+        .env("FLOWDESK_PYTHON", "python3")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&fresh_home).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+
     // Nothing reached the home: same benchmarks, no runs, no try area left.
     assert_eq!(home.json(&["workflows"]), benchmarks_before);
     assert_eq!(home.json(&["runs"]), json!([]));

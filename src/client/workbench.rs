@@ -81,6 +81,9 @@ impl TryArea {
             .home
             .join(TMP_DIR)
             .join(format!("{WORKBENCH_PREFIX}{}", crate::service::new_id(12)));
+        // A home created here is private like any other (`template try` may
+        // be the first command to touch it).
+        crate::service::home::create_private_dir(&home.home.join(TMP_DIR))?;
         let lock = RunLock::try_acquire(&dir)
             .map_err(|source| ClientError::Io {
                 path: dir.clone(),
