@@ -214,6 +214,19 @@ fn a_server_that_goes_away_leaves_its_leaderboard_on_screen_marked_offline() {
     step_until(&mut harness, "the server line", |h| {
         has_label_containing(h, "updated")
     });
+    // Right after a new run the server's ranking sometimes comes back empty
+    // once (seen in 1 of 4 runs; cause on the server side not found yet):
+    // stop it only after a later poll showed the run again, so that what is
+    // cached, and shown offline, is the ranking with the run.
+    let first = harness.state().state.leaderboard.clone().unwrap();
+    step_until(&mut harness, "a later poll of the leaderboard", |h| {
+        h.state()
+            .state
+            .leaderboard
+            .as_ref()
+            .is_some_and(|b| !std::sync::Arc::ptr_eq(b, &first))
+            && has_label(h, "team olga")
+    });
 
     server.stop();
     step_until(&mut harness, "the offline mark", |h| {
@@ -221,7 +234,15 @@ fn a_server_that_goes_away_leaves_its_leaderboard_on_screen_marked_offline() {
     });
     assert!(
         has_label(&harness, "team olga"),
-        "the last leaderboard is still shown"
+        "the last leaderboard is still shown; leaderboard {:?} detail {:?} tab {:?}",
+        harness.state().state.leaderboard.as_ref().map(|b| b.len()),
+        harness
+            .state()
+            .state
+            .detail
+            .as_ref()
+            .map(|d| d.benchmark.name.clone()),
+        harness.state().state.persisted.tab
     );
 }
 
