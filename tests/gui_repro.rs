@@ -4,6 +4,8 @@
 //! repeated run as one leaderboard row with mean ± std. Real templates run in
 //! real subprocesses against a real SQLite file in temporary home folders.
 
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
@@ -12,9 +14,9 @@ use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient, RunRe
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use flowdesk::model::RunState;
+use gui_support::{has_label, has_label_containing, select_benchmark, set_text, step_until};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 const HELLO: &str = "Hello World (sample)";
 const NOISY: &str = "Noisy Estimate (sample)";
@@ -70,56 +72,6 @@ fn app(config: Config) -> Harness<'static, FlowdeskApp> {
     Harness::builder()
         .with_size([1400.0, 900.0])
         .build_eframe(move |cc| FlowdeskApp::new(cc, config, None))
-}
-
-/// Step the app until `done` holds; the backend works on other threads meanwhile.
-fn step_until(
-    harness: &mut Harness<'_, FlowdeskApp>,
-    what: &str,
-    mut done: impl FnMut(&Harness<'_, FlowdeskApp>) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            return;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            panic!("timed out waiting for {what}\n{:#?}", harness.root());
-        }
-        // Give the backend threads the processor between frames.
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn has_label(harness: &Harness<'_, FlowdeskApp>, label: &str) -> bool {
-    harness.query_all_by_label(label).next().is_some()
-}
-
-fn has_label_containing(harness: &Harness<'_, FlowdeskApp>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
-fn select_benchmark(harness: &mut Harness<'_, FlowdeskApp>, name: &str) {
-    step_until(harness, "the benchmark list", |h| has_label(h, name));
-    harness.get_all_by_label(name).next().unwrap().click();
-    harness.step();
-    step_until(harness, "the benchmark to load", |h| {
-        h.state()
-            .state
-            .detail
-            .as_ref()
-            .is_some_and(|d| d.benchmark.name == name)
-            && has_label(h, "New run")
-    });
-}
-
-fn set_text(harness: &mut Harness<'_, FlowdeskApp>, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .set_text_value_accesskit(text);
-    harness.step();
-    harness.step();
 }
 
 /// Open the Run detail of `run_id` from the Runs table.

@@ -12,53 +12,12 @@ use flowdesk::client::{Client, LeaderboardQuery, LocalClient, RunQuery};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+
+mod gui_support;
+use gui_support::{copy_dir, has_label_containing, set_text, step_until};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn step_until(
-    harness: &mut Harness<'_, FlowdeskApp>,
-    what: &str,
-    mut done: impl FnMut(&Harness<'_, FlowdeskApp>) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        harness.step();
-        if done(harness) {
-            return;
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            panic!("timed out waiting for {what}\n{:#?}", harness.root());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn has_label_containing(harness: &Harness<'_, FlowdeskApp>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
-fn set_text(harness: &mut Harness<'_, FlowdeskApp>, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .set_text_value_accesskit(text);
-    harness.step();
-    harness.step();
 }
 
 fn try_finished(harness: &Harness<'_, FlowdeskApp>) -> bool {

@@ -1,0 +1,75 @@
+//! Helpers for driving the app through egui_kittest, shared by the GUI test
+//! files: step until a condition holds, find widgets by label, type into a
+//! labelled field, pick a benchmark.
+
+#![allow(dead_code)]
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use flowdesk::gui::FlowdeskApp;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Step the app until `done` holds; the backend works on other threads meanwhile.
+pub fn step_until(
+    harness: &mut Harness<'_, FlowdeskApp>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'_, FlowdeskApp>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            panic!("timed out waiting for {what}\n{:#?}", harness.root());
+        }
+        // Give the backend threads the processor between frames.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn has_label(harness: &Harness<'_, FlowdeskApp>, label: &str) -> bool {
+    harness.query_all_by_label(label).next().is_some()
+}
+
+pub fn has_label_containing(harness: &Harness<'_, FlowdeskApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+pub fn set_text(harness: &mut Harness<'_, FlowdeskApp>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .set_text_value_accesskit(text);
+    harness.step();
+    harness.step();
+}
+
+pub fn select_benchmark(harness: &mut Harness<'_, FlowdeskApp>, name: &str) {
+    step_until(harness, "the benchmark list", |h| has_label(h, name));
+    harness.get_all_by_label(name).next().unwrap().click();
+    harness.step();
+    step_until(harness, "the benchmark to load", |h| {
+        h.state()
+            .state
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.benchmark.name == name)
+            && has_label(h, "New run")
+    });
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
