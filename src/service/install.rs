@@ -271,6 +271,7 @@ impl Service {
             }
         }
         self.shared.store.delete_workflow(&workflow.id)?;
+        super::provenance::forget_template(&self.shared, &workflow.id);
         for run in &runs {
             let _ = std::fs::remove_dir_all(self.shared.run_dir(&run.id));
         }

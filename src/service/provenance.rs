@@ -33,7 +33,18 @@ pub(crate) struct Recorder {
     steps: Mutex<HashMap<String, Vec<StepRecord>>>,
     /// Interpreter answers by program file (path, size, modification time).
     interpreters: Mutex<HashMap<String, Option<Probe>>>,
+    /// The provenance recorded at the start of the runs this process prepared,
+    /// so that completing it at the end need not read and parse it back. At
+    /// most [`MAX_OPEN_DOCUMENTS`]; a run missing here is read from the store.
+    open: Mutex<HashMap<String, Provenance>>,
+    /// Template hash and files by benchmark id: recorded once at install and
+    /// never changed after, so every run need not read them again.
+    templates: Mutex<HashMap<String, (String, Vec<TemplateFile>)>>,
 }
+
+/// Bounds what [`Recorder::open`] keeps for runs prepared here but executed
+/// elsewhere (a detached process) or never.
+const MAX_OPEN_DOCUMENTS: usize = 256;
 
 /// What one question to an interpreter tells.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -147,6 +158,9 @@ pub(crate) fn record_template(
     shared
         .store
         .set_template_files(&workflow.id, &hash, &files)?;
+    if let Ok(mut templates) = shared.recorder.templates.lock() {
+        templates.insert(workflow.id.clone(), (hash.clone(), files.clone()));
+    }
     Ok((hash, files))
 }
 
@@ -156,9 +170,30 @@ pub(crate) fn template_files(
     shared: &Shared,
     workflow: &WorkflowRecord,
 ) -> Result<(String, Vec<TemplateFile>), ServiceError> {
+    let remembered = shared
+        .recorder
+        .templates
+        .lock()
+        .ok()
+        .and_then(|templates| templates.get(&workflow.id).cloned());
+    if let Some(found) = remembered {
+        return Ok(found);
+    }
     match shared.store.template_files(&workflow.id)? {
-        Some(found) => Ok(found),
+        Some(found) => {
+            if let Ok(mut templates) = shared.recorder.templates.lock() {
+                templates.insert(workflow.id.clone(), found.clone());
+            }
+            Ok(found)
+        }
         None => record_template(shared, workflow),
+    }
+}
+
+/// Forget what was remembered of an uninstalled benchmark's template.
+pub(crate) fn forget_template(shared: &Shared, workflow_id: &str) {
+    if let Ok(mut templates) = shared.recorder.templates.lock() {
+        templates.remove(workflow_id);
     }
 }
 
@@ -260,6 +295,12 @@ pub(crate) fn record_start(
     let value = serde_json::to_value(&document)
         .map_err(|e| ServiceError::Invalid(format!("provenance of run '{run_id}': {e}")))?;
     shared.store.set_provenance(run_id, &value)?;
+    if let Ok(mut open) = shared.recorder.open.lock() {
+        if open.len() >= MAX_OPEN_DOCUMENTS {
+            open.clear();
+        }
+        open.insert(run_id.to_string(), document);
+    }
     Ok(())
 }
 
@@ -281,13 +322,24 @@ pub(crate) fn record_end(shared: &Shared, run_id: &str) {
         .ok()
         .and_then(|mut steps| steps.remove(run_id))
         .unwrap_or_default();
+    let kept = shared
+        .recorder
+        .open
+        .lock()
+        .ok()
+        .and_then(|mut open| open.remove(run_id));
     let result = (|| -> Result<(), ServiceError> {
-        let Some(value) = shared.store.provenance(run_id)? else {
-            return Ok(());
+        let mut document = match kept {
+            Some(document) => document,
+            None => {
+                let Some(value) = shared.store.provenance(run_id)? else {
+                    return Ok(());
+                };
+                serde_json::from_value(value).map_err(|e| {
+                    ServiceError::Invalid(format!("the recorded provenance is damaged: {e}"))
+                })?
+            }
         };
-        let mut document: Provenance = serde_json::from_value(value).map_err(|e| {
-            ServiceError::Invalid(format!("the recorded provenance is damaged: {e}"))
-        })?;
         document.outputs = shared
             .store
             .run_files(run_id)?
