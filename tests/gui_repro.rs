@@ -275,6 +275,81 @@ fn repeat_three_is_one_leaderboard_row_with_mean_and_std() {
     assert!(text.contains(" ± "), "{text}");
     assert!(has_label(&harness, &text), "{text} on the leaderboard");
     assert!(has_label_containing(&harness, "(3 runs)"));
+    // The chart draws the set's mean with its spread as an error bar.
+    assert!(
+        has_label_containing(&harness, "1 point, 1 error bar"),
+        "the chart shows one error bar"
+    );
+
+    // Compare two runs of the set: each value comes with the set's spread.
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the runs table", |h| {
+        set.runs.iter().all(|id| has_label(h, id))
+    });
+    harness.run();
+    harness.step();
+    harness.get_by_label(&set.runs[0]).click();
+    harness.run();
+    harness
+        .get_by_label(&set.runs[1])
+        .click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Compare")
+        .click();
+    step_until(&mut harness, "the comparison with the spread", |h| {
+        h.query_all_by_label_contains(&format!("· set {text}"))
+            .count()
+            == 2
+    });
+    assert!(has_label(&harness, "3 runs"), "the run set's size");
+}
+
+#[test]
+fn reproducing_with_a_tolerance_typed_in_the_run_detail() {
+    let (_dir, config) = home();
+    let client = LocalClient::open(config.clone()).unwrap();
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("samples".into(), 100.into());
+    let run = client
+        .start_run(&RunRequest {
+            benchmark: "noisy_estimate_sample".into(),
+            arguments,
+            ..Default::default()
+        })
+        .unwrap();
+    let done = client.wait(&run.id).unwrap();
+    assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
+    drop(client);
+    let mut harness = app(config);
+    open_run(&mut harness, NOISY, &run.id);
+
+    // A tolerance that is not one is named at once, and cannot start anything.
+    set_text(&mut harness, "within", "a lot");
+    step_until(&mut harness, "the error naming the tolerance", |h| {
+        has_label_containing(h, "tolerance 'a lot' is not a number")
+    });
+    assert!(harness
+        .get_by_role_and_label(Role::Button, "Reproduce")
+        .accesskit_node()
+        .is_disabled());
+
+    // The noise of 100 samples (a standard deviation of about 0.09) stays
+    // well within 1 of the estimate.
+    set_text(&mut harness, "within", "1");
+    harness
+        .get_by_role_and_label(Role::Button, "Reproduce")
+        .click();
+    step_until(&mut harness, "the outcome", |h| {
+        has_label(h, "reproduced within tolerance")
+    });
+    let records = harness.state().state.run_records.clone().unwrap();
+    let latest = records.reproductions.last().unwrap();
+    assert_eq!(latest.tolerance.as_deref(), Some("1"));
+    assert_eq!(
+        latest.outcome,
+        Some(flowdesk::client::ReproductionOutcome::WithinTolerance)
+    );
 }
 
 #[test]

@@ -293,3 +293,11 @@ pub trait Client: Send + Sync {
         export::leaderboard_csv(&board, out)
     }
 }
+
+/// Whether `text` is a tolerance a reproduction accepts (`0.01` or `1%`), so
+/// a form can say so before anything starts; the message says what is wrong.
+pub fn check_tolerance(text: &str) -> Result<(), String> {
+    crate::service::Tolerance::parse(text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}

@@ -389,11 +389,16 @@ impl Difference {
             "file" => match (&self.original, &self.reproduced) {
                 (Value::Null, _) => format!("output `{}` is new", self.name),
                 (_, Value::Null) => format!("output `{}` is missing", self.name),
-                (a, b) => format!("output `{}` differs ({} → {})", self.name, show(a), show(b)),
+                (a, b) => format!(
+                    "output `{}` differs (original {}, reproduced {})",
+                    self.name,
+                    show(a),
+                    show(b)
+                ),
             },
             "value" => {
                 let mut text = format!(
-                    "{}: {} → {}",
+                    "{}: original {}, reproduced {}",
                     self.name,
                     show(&self.original),
                     show(&self.reproduced)

@@ -81,7 +81,10 @@ pub enum Request {
         file: PathBuf,
         force: bool,
     },
-    Reproduce(String),
+    Reproduce {
+        run: String,
+        tolerance: Option<String>,
+    },
     // ----- server mode ---------------------------------------------------------
     /// Work on this computer (`None`) or on a server from now on.
     UseBackend(Option<String>),
@@ -636,7 +639,8 @@ fn handle(ctx: &mut Context, request: Request) {
         },
         Request::ExportRun { run, path } => match client.export_run(&run, &path) {
             Ok(count) => ctx.send(Response::Notice(format!(
-                "Exported {count} file(s) to {}",
+                "Exported {} to {}",
+                crate::client::format::count(count, "file", "files"),
                 path.display()
             ))),
             Err(e) => ctx.fail("Exporting the run", loading, e),
@@ -644,7 +648,8 @@ fn handle(ctx: &mut Context, request: Request) {
         Request::ExportLeaderboard { query, path } => {
             match client.export_leaderboard(&query, &path) {
                 Ok(rows) => ctx.send(Response::Notice(format!(
-                    "Wrote {rows} row(s) to {}",
+                    "Wrote {} to {}",
+                    crate::client::format::count(rows, "row", "rows"),
                     path.display()
                 ))),
                 Err(e) => ctx.fail("Exporting the leaderboard", loading, e),
@@ -751,7 +756,8 @@ fn handle(ctx: &mut Context, request: Request) {
             }),
             Err(e) => ctx.fail("Importing the bundle", loading, e),
         },
-        Request::Reproduce(run) => match client.reproduce(&run, None) {
+        Request::Reproduce { run, tolerance } => match client.reproduce(&run, tolerance.as_deref())
+        {
             Ok(again) => {
                 ctx.send(Response::ReproduceStarted {
                     original: run,
@@ -887,9 +893,9 @@ fn handle_server(ctx: &mut Context, request: Request) {
         } => match client.set_members(&submission, &members) {
             Ok(s) => {
                 ctx.send(Response::Notice(format!(
-                    "Submission '{}' has {} member(s)",
+                    "Submission '{}' has {}",
                     s.name,
-                    s.members.len()
+                    crate::client::format::count(s.members.len(), "member", "members")
                 )));
                 reload_submissions(ctx, &s.benchmark_id);
             }

@@ -28,7 +28,7 @@ pub struct LeaderboardScreen {
     chart: ColumnChart,
     /// Chart points for (leaderboard, column): building them visits thousands of
     /// entries, far too many to redo every frame.
-    chart_points: Option<(usize, String, Vec<[f64; 2]>)>,
+    chart_points: Option<(usize, String, ChartData)>,
     postproc: Option<PostprocViewers>,
     highlight: Option<String>,
 }
@@ -321,12 +321,13 @@ impl LeaderboardScreen {
                 if !fresh {
                     self.chart_points = Some((key, chosen.clone(), chart_points(board, index)));
                 }
-                let points = self
+                let (points, bars) = self
                     .chart_points
                     .as_ref()
-                    .map(|(_, _, p)| p.as_slice())
+                    .map(|(_, _, c)| (c.points.as_slice(), c.error_bars.as_slice()))
                     .unwrap_or_default();
-                self.chart.ui(ui, "Value by rank", points, label);
+                self.chart
+                    .ui_with_labels(ui, "Value by rank", points, &[], bars, label);
             });
     }
 
@@ -357,17 +358,35 @@ impl LeaderboardScreen {
     }
 }
 
+/// What the chart of one column draws.
+#[derive(Default)]
+struct ChartData {
+    /// (rank, value); a run set's mean.
+    points: Vec<[f64; 2]>,
+    /// (rank, mean - std, mean + std) of run sets with more than one value.
+    error_bars: Vec<[f64; 3]>,
+}
+
 /// Points (rank, value) of column `index`; a chart over 100,000 ranks is a
 /// blur, so at most about 2,000 are drawn.
-fn chart_points(board: &LeaderboardView, index: usize) -> Vec<[f64; 2]> {
+fn chart_points(board: &LeaderboardView, index: usize) -> ChartData {
     let step = (board.len() / 2000).max(1);
-    (0..board.len())
-        .step_by(step)
-        .filter_map(|i| board.row(i))
-        .filter_map(|row| match row.values.get(index)? {
-            Some(ResultValue::Float(f)) => Some([row.rank as f64, *f]),
-            Some(ResultValue::Int(n)) => Some([row.rank as f64, *n as f64]),
-            _ => None,
-        })
-        .collect()
+    let mut data = ChartData::default();
+    for row in (0..board.len()).step_by(step).filter_map(|i| board.row(i)) {
+        let rank = row.rank as f64;
+        let value = match row.values.get(index) {
+            Some(Some(ResultValue::Float(f))) => *f,
+            Some(Some(ResultValue::Int(n))) => *n as f64,
+            _ => continue,
+        };
+        data.points.push([rank, value]);
+        let spread = row
+            .run_set
+            .as_ref()
+            .and_then(|set| set.spreads.get(index).copied().flatten());
+        if let Some((mean, std)) = spread.and_then(|s| Some((s.mean, s.std?))) {
+            data.error_bars.push([rank, mean - std, mean + std]);
+        }
+    }
+    data
 }

@@ -31,6 +31,8 @@ pub struct RunDetailScreen {
     /// The log signal last passed to the log view.
     log_signal: u64,
     file: Option<OpenFile>,
+    /// What the user typed as the tolerance of the next reproduction.
+    tolerance: String,
 }
 
 impl Screen for RunDetailScreen {
@@ -46,7 +48,7 @@ impl Screen for RunDetailScreen {
             }
         }
         header_ui(ui, state, &detail);
-        actions_ui(ui, state, &detail, actions);
+        actions_ui(ui, state, &detail, &mut self.tolerance, actions);
         reproduction_ui(ui, state, &detail);
         ui.separator();
         egui::Panel::right("run_side")
@@ -237,9 +239,15 @@ fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
     });
 }
 
-fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: &mut Vec<Action>) {
+fn actions_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    detail: &RunDetail,
+    tolerance: &mut String,
+    actions: &mut Vec<Action>,
+) {
     let run = &detail.run;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if run.state.is_active() && ui.button("Cancel run").clicked() {
             actions.push(Action::CancelRun(run.id.clone()));
         }
@@ -264,14 +272,34 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail, actions: 
         }
         if run.state == RunState::Success && state.supports(Operation::Reproduce) {
             let busy = state.reproduction_of(&run.id).is_some();
+            let typed = tolerance.trim().to_string();
+            let invalid = (!typed.is_empty())
+                .then(|| crate::client::check_tolerance(&typed).err())
+                .flatten();
             if ui
-                .add_enabled(!busy, egui::Button::new("Reproduce"))
+                .add_enabled(!busy && invalid.is_none(), egui::Button::new("Reproduce"))
                 .on_hover_text(
                     "Run it again with the same arguments and input files, and compare the outputs",
                 )
                 .clicked()
             {
-                actions.push(Action::Reproduce(run.id.clone()));
+                actions.push(Action::Reproduce {
+                    run: run.id.clone(),
+                    tolerance: (!typed.is_empty()).then_some(typed),
+                });
+            }
+            let label = ui.label("within");
+            ui.add(
+                egui::TextEdit::singleline(tolerance)
+                    .hint_text("exact")
+                    .desired_width(64.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(
+                "How far a reproduced result value may be from this run's: an amount (0.01) or a percentage (1%). Empty: the benchmark's reproduce_tolerance setting, else exact.",
+            );
+            if let Some(problem) = invalid {
+                ui.colored_label(ui.visuals().error_fg_color, problem);
             }
         }
         if let Some(folder) = &detail.folder {
@@ -334,7 +362,7 @@ fn reproduction_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
     let run = &detail.run;
     if let Some(again) = state.reproduction_of(&run.id) {
         ui.horizontal(|ui| {
-            ui.spinner();
+            crate::gui::widgets::spinner::spinner(ui);
             ui.label(format!("Reproducing as run {again}…"));
         });
         return;

@@ -500,8 +500,12 @@ pub enum Action {
     /// Create (or create again) a benchmark's Python environment.
     CreateEnvironment(String),
     RemoveEnvironment(String),
-    /// Run a successful run again and compare.
-    Reproduce(String),
+    /// Run a successful run again and compare; `tolerance` (`0.01`, `1%`)
+    /// overrides the benchmark's setting.
+    Reproduce {
+        run: String,
+        tolerance: Option<String>,
+    },
     /// Import a run bundle; `force` also when its template differs.
     ImportBundle {
         file: PathBuf,
