@@ -91,6 +91,11 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
+/// `1 run`, `3 runs`: a count with its noun, never "run(s)".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `1st`, `2nd`, `3rd`, `4th`, … `11th`, `12th`, `13th`, `21st`.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {

@@ -414,7 +414,15 @@ impl FlowdeskApp {
                 if let Some(what) = loading {
                     state.loading.remove(&what);
                 }
-                self.notify(format!("{action} failed"), true, Some(message));
+                // The first line says what went wrong; the rest (if any)
+                // stays under Details.
+                let first = message.lines().next().unwrap_or_default().trim();
+                let more = message.trim() != first;
+                self.notify(
+                    format!("{action} failed: {first}"),
+                    true,
+                    more.then_some(message),
+                );
             }
             Response::Activity(activity) => state.activity = activity,
             Response::Environment(view) => {
@@ -634,7 +642,9 @@ impl FlowdeskApp {
             Action::StartRunSet { request, count } => {
                 self.request(Request::StartRunSet { request, count })
             }
-            Action::Reproduce(run) => self.request(Request::Reproduce(run)),
+            Action::Reproduce { run, tolerance } => {
+                self.request(Request::Reproduce { run, tolerance })
+            }
             Action::ImportBundle { file, force } => {
                 self.state.template_clash = None;
                 self.request(Request::ImportBundle { file, force });
@@ -1009,11 +1019,12 @@ impl FlowdeskApp {
                             ui.set_max_width(360.0);
                             let text = egui::RichText::new(&toast.text);
                             ui.horizontal(|ui| {
-                                if toast.error {
-                                    ui.colored_label(ui.visuals().error_fg_color, text.strong());
+                                let color = if toast.error {
+                                    ui.visuals().error_fg_color
                                 } else {
-                                    ui.label(text);
-                                }
+                                    ui.visuals().text_color()
+                                };
+                                ui.add(egui::Label::new(text.color(color)).wrap());
                                 if ui.small_button("Dismiss").clicked() {
                                     dismiss = Some(i);
                                 }

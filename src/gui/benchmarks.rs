@@ -43,7 +43,7 @@ impl Screen for BenchmarksPanel {
                     actions.push(Action::OpenDialog(DialogPurpose::ImportBundle));
                 }
                 if state.is_loading(Loading::Import) {
-                    ui.spinner();
+                    super::widgets::spinner::spinner(ui);
                 }
             });
         } else if let Some(reason) = state

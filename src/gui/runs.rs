@@ -6,12 +6,13 @@ use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Persisted, RunsSort, Screen};
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{optional_duration, ordinal, time_text, value_text};
-use crate::client::RunRow;
+use crate::client::{LeaderboardView, RunRow, RunSetLine};
 use crate::model::RunState;
 use crate::template::spec::display_value;
 use crate::template::{ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// What the cached row order depends on: row count and buffer, sort, filters.
 type OrderKey = (usize, usize, RunsSort, Option<RunState>, Option<String>);
@@ -22,16 +23,49 @@ pub struct RunsScreen {
     sort: RunsSort,
     state_filter: Option<RunState>,
     submission_filter: Option<String>,
-    /// Selected run ids (at most two are compared).
+    /// Selected run ids, in the order they were selected (two are compared).
     selected: Vec<String>,
+    /// Where a Shift-click extends the selection from.
+    anchor: Option<String>,
     comparing: bool,
     /// Row order after filtering and sorting, recomputed when inputs change.
     order: Vec<usize>,
     order_key: Option<OrderKey>,
     /// The benchmark the selection belongs to.
     benchmark: Option<String>,
-    /// A run the user asked to delete, waiting for the confirmation.
-    confirm_delete: Option<String>,
+    /// Runs the user asked to delete, waiting for the confirmation.
+    confirm_delete: Vec<String>,
+    /// The run sets of the two compared runs, looked up once per leaderboard.
+    compare_sets: Option<CompareSets>,
+}
+
+/// How a click on a row changes the selection (the desktop convention).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Click {
+    /// A plain click: this row only.
+    Select,
+    /// Ctrl-click (Cmd on macOS): add or remove this row.
+    Toggle,
+    /// Shift-click: every row from the last clicked one to this one.
+    Extend,
+}
+
+/// What was chosen in a row's context menu.
+enum MenuChoice {
+    Open(String),
+    Rerun(String),
+    Compare(String, String),
+    Export(String),
+    Delete(Vec<String>),
+}
+
+/// The leaderboard's run-set lines holding the compared runs.
+struct CompareSets {
+    /// The leaderboard (by address) and the runs they were looked up for.
+    key: (usize, Vec<String>),
+    sets: [Option<RunSetLine>; 2],
+    /// The leaderboard's column names, in the order of the spreads.
+    columns: Vec<String>,
 }
 
 impl Screen for RunsScreen {
@@ -46,8 +80,8 @@ impl Screen for RunsScreen {
         self.toolbar_ui(ui, state, actions);
         ui.label(
             egui::RichText::new(format!(
-                "{} run(s); select a row to act on it, two to compare, double-click to open",
-                state.runs.len()
+                "{}; click a row to select it, Ctrl-click or Shift-click for more, right-click for actions, double-click to open",
+                crate::client::format::count(state.runs.len(), "run", "runs")
             ))
             .weak(),
         );
@@ -63,28 +97,43 @@ impl Screen for RunsScreen {
 impl RunsScreen {
     /// Deleting a run removes its folder: ask first.
     fn confirm_delete_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let Some(run) = self.confirm_delete.clone() else {
+        if self.confirm_delete.is_empty() {
             return;
-        };
+        }
+        let runs = self.confirm_delete.clone();
         let modal = egui::Modal::new(egui::Id::unique("confirm_delete_run")).show(ui.ctx(), |ui| {
-            ui.heading(format!("Delete run {run}?"));
-            ui.label(
-                "Its log, output files and results are removed from this computer and it \
-                 leaves the leaderboard. This cannot be undone.",
-            );
+            match runs.as_slice() {
+                [one] => {
+                    ui.heading(format!("Delete run {one}?"));
+                    ui.label(
+                        "Its log, output files and results are removed from this computer \
+                         and it leaves the leaderboard. This cannot be undone.",
+                    );
+                }
+                many => {
+                    ui.heading(format!("Delete {} runs?", many.len()));
+                    ui.label(format!(
+                        "Runs {}: their logs, output files and results are removed from this \
+                         computer and they leave the leaderboard. This cannot be undone.",
+                        many.join(", ")
+                    ));
+                }
+            }
             ui.horizontal(|ui| {
                 if ui.button("Delete").clicked() {
-                    actions.push(Action::DeleteRun(run.clone()));
-                    self.selected.retain(|id| id != &run);
-                    self.confirm_delete = None;
+                    for run in &runs {
+                        actions.push(Action::DeleteRun(run.clone()));
+                    }
+                    self.selected.retain(|id| !runs.contains(id));
+                    self.confirm_delete.clear();
                 }
                 if ui.button("Keep it").clicked() {
-                    self.confirm_delete = None;
+                    self.confirm_delete.clear();
                 }
             });
         });
         if modal.should_close() {
-            self.confirm_delete = None;
+            self.confirm_delete.clear();
         }
     }
 
@@ -94,11 +143,13 @@ impl RunsScreen {
             state_filter: None,
             submission_filter: None,
             selected: Vec::new(),
+            anchor: None,
             comparing: false,
+            compare_sets: None,
             order: Vec::new(),
             order_key: None,
             benchmark: None,
-            confirm_delete: None,
+            confirm_delete: Vec::new(),
         }
     }
 
@@ -109,6 +160,7 @@ impl RunsScreen {
 
     fn clear_selection(&mut self) {
         self.selected.clear();
+        self.anchor = None;
         self.comparing = false;
     }
 
@@ -191,13 +243,17 @@ impl RunsScreen {
                     actions.push(Action::CancelRun(r.id.clone()));
                 }
             }
+            let deletable = self.deletable(state);
+            let delete_label = match self.selected.len() {
+                0 | 1 => "Delete run…".to_string(),
+                n => format!("Delete {n} runs…"),
+            };
             if ui
-                .add_enabled(one.is_some() && !active, egui::Button::new("Delete run…"))
+                .add_enabled(!deletable.is_empty(), egui::Button::new(delete_label))
+                .on_disabled_hover_text("Select finished runs to delete them")
                 .clicked()
             {
-                if let Some(r) = one {
-                    self.confirm_delete = Some(r.id.clone());
-                }
+                self.confirm_delete = deletable;
             }
             if ui
                 .add_enabled(one.is_some(), egui::Button::new("Re-run"))
@@ -220,7 +276,7 @@ impl RunsScreen {
             }
             if ui
                 .add_enabled(self.selected.len() == 2, egui::Button::new("Compare"))
-                .on_hover_text("Select two runs to compare them")
+                .on_hover_text("Select two runs (Ctrl-click the second) to compare them")
                 .clicked()
             {
                 self.comparing = true;
@@ -269,7 +325,9 @@ impl RunsScreen {
     ) {
         let order = self.visible_rows(state).to_vec();
         let rows = &state.runs;
-        let mut clicked: Option<(String, bool)> = None;
+        let mut clicked: Option<(String, Click)> = None;
+        let mut menu_for: Option<String> = None;
+        let mut choice: Option<MenuChoice> = None;
         let mut opened: Option<String> = None;
         let mut sort_by: Option<String> = None;
         let mut table = TableBuilder::new(ui)
@@ -327,13 +385,56 @@ impl RunsScreen {
                     if response.double_clicked() {
                         opened = Some(r.id.clone());
                     } else if response.clicked() {
-                        let additive = response
-                            .ctx
-                            .input(|i| i.modifiers.command || i.modifiers.shift);
-                        clicked = Some((r.id.clone(), additive));
+                        let modifiers = response.ctx.input(|i| i.modifiers);
+                        let click = if modifiers.shift {
+                            Click::Extend
+                        } else if modifiers.command {
+                            Click::Toggle
+                        } else {
+                            Click::Select
+                        };
+                        clicked = Some((r.id.clone(), click));
                     }
+                    if response.secondary_clicked() {
+                        menu_for = Some(r.id.clone());
+                    }
+                    response.context_menu(|ui| {
+                        if let Some(chosen) = row_menu(ui, r, &self.selected, rows, &order) {
+                            choice = Some(chosen);
+                            ui.close();
+                        }
+                    });
                 });
             });
+        // A right-click on a row outside the selection acts on that row alone.
+        if let Some(id) = menu_for {
+            if !self.selected.contains(&id) {
+                self.click(id, Click::Select, &order, rows);
+            }
+        }
+        match choice {
+            Some(MenuChoice::Open(id)) => actions.push(Action::OpenRun(id)),
+            Some(MenuChoice::Rerun(id)) => {
+                if let Some(r) = rows.iter().find(|r| r.id == id) {
+                    actions.push(Action::Rerun(Box::new(r.clone())));
+                }
+            }
+            Some(MenuChoice::Compare(a, b)) => {
+                self.selected = vec![a, b];
+                self.comparing = true;
+            }
+            Some(MenuChoice::Export(id)) => {
+                actions.push(Action::OpenDialog(DialogPurpose::ExportRun(id)))
+            }
+            Some(MenuChoice::Delete(ids)) => self.confirm_delete = ids,
+            None => {}
+        }
+        if !self.selected.is_empty()
+            && self.confirm_delete.is_empty()
+            && ui.input(|i| i.key_pressed(egui::Key::Delete))
+        {
+            self.confirm_delete = self.deletable(state);
+        }
         if let Some(key) = sort_by {
             if self.sort.column == key {
                 self.sort.descending = !self.sort.descending;
@@ -344,8 +445,8 @@ impl RunsScreen {
                 };
             }
         }
-        if let Some((id, additive)) = clicked {
-            self.click(id, additive);
+        if let Some((id, click)) = clicked {
+            self.click(id, click, &order, rows);
         }
         if let Some(id) = opened {
             actions.push(Action::OpenRun(id));
@@ -356,18 +457,53 @@ impl RunsScreen {
         }
     }
 
-    fn click(&mut self, id: String, additive: bool) {
-        if let Some(pos) = self.selected.iter().position(|s| s == &id) {
-            self.selected.remove(pos);
-            return;
+    /// Change the selection as desktop tables do; `order` is the visible rows.
+    fn click(&mut self, id: String, click: Click, order: &[usize], rows: &[RunRow]) {
+        let position = |run: &str| order.iter().position(|&i| rows[i].id == run);
+        match click {
+            Click::Select => {
+                self.selected = vec![id.clone()];
+                self.anchor = Some(id);
+            }
+            Click::Toggle => {
+                match self.selected.iter().position(|s| s == &id) {
+                    Some(at) => {
+                        self.selected.remove(at);
+                    }
+                    None => self.selected.push(id.clone()),
+                }
+                self.anchor = Some(id);
+            }
+            Click::Extend => {
+                let from = self.anchor.as_deref().and_then(position);
+                match (from, position(&id)) {
+                    (Some(from), Some(to)) => {
+                        let (low, high) = (from.min(to), from.max(to));
+                        self.selected = order[low..=high]
+                            .iter()
+                            .map(|&i| rows[i].id.clone())
+                            .collect();
+                    }
+                    _ => {
+                        self.selected = vec![id.clone()];
+                        self.anchor = Some(id);
+                    }
+                }
+            }
         }
-        if !additive && self.selected.len() >= 2 {
-            self.selected.clear();
+    }
+
+    /// The selected runs that can be deleted (none of them still active).
+    fn deletable(&self, state: &AppState) -> Vec<String> {
+        let runs: Vec<&RunRow> = self
+            .selected
+            .iter()
+            .filter_map(|id| state.runs.iter().find(|r| &r.id == id))
+            .collect();
+        if runs.is_empty() || runs.iter().any(|r| r.state.is_active()) {
+            return Vec::new();
         }
-        self.selected.push(id);
-        if self.selected.len() > 2 {
-            self.selected.remove(0);
-        }
+        runs.iter().map(|r| r.id.clone()).collect()
     }
 
     /// The comparison window for two selected runs (Esc closes it).
@@ -386,18 +522,112 @@ impl RunsScreen {
             self.comparing = false;
             return;
         }
+        let board = state
+            .leaderboard
+            .as_ref()
+            .filter(|board| board.benchmark_id == a.benchmark_id);
+        let key = (
+            board
+                .map(|b| Arc::as_ptr(b) as *const () as usize)
+                .unwrap_or(0),
+            self.selected.clone(),
+        );
+        if self.compare_sets.as_ref().map(|c| &c.key) != Some(&key) {
+            let sets = [
+                board.and_then(|board| run_set_of(board, &a.id)),
+                board.and_then(|board| run_set_of(board, &b.id)),
+            ];
+            let columns = board
+                .map(|b| b.columns.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default();
+            self.compare_sets = Some(CompareSets { key, sets, columns });
+        }
+        let sets = self.compare_sets.as_ref();
         let mut open = true;
         egui::Window::new("Compare runs")
             .open(&mut open)
             .default_width(560.0)
             .show(ctx, |ui| {
-                compare_ui(ui, a, b);
+                compare_ui(ui, a, b, sets);
                 ui.label(egui::RichText::new("Differences are highlighted.").weak());
             });
         if !open {
             self.comparing = false;
         }
     }
+}
+
+/// The context menu of row `r`: it acts on the selection when `r` is in it.
+fn row_menu(
+    ui: &mut egui::Ui,
+    r: &RunRow,
+    selected: &[String],
+    rows: &[RunRow],
+    order: &[usize],
+) -> Option<MenuChoice> {
+    let targets: Vec<&RunRow> = if selected.contains(&r.id) {
+        selected
+            .iter()
+            .filter_map(|id| rows.iter().find(|row| &row.id == id))
+            .collect()
+    } else {
+        vec![r]
+    };
+    let mut choice = None;
+    if ui.button("Open").clicked() {
+        choice = Some(MenuChoice::Open(r.id.clone()));
+    }
+    if ui
+        .add_enabled(targets.len() == 1, egui::Button::new("Re-run"))
+        .clicked()
+    {
+        choice = Some(MenuChoice::Rerun(r.id.clone()));
+    }
+    if let [a, b] = targets.as_slice() {
+        if ui.button("Compare").clicked() {
+            choice = Some(MenuChoice::Compare(a.id.clone(), b.id.clone()));
+        }
+    }
+    ui.menu_button("Compare with…", |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(320.0)
+            .show(ui, |ui| {
+                for other in order.iter().map(|&i| &rows[i]).filter(|o| o.id != r.id) {
+                    let text = format!(
+                        "{} · {} · {}",
+                        other.id,
+                        other.submission,
+                        other.state.as_str()
+                    );
+                    if ui.button(text).clicked() {
+                        choice = Some(MenuChoice::Compare(r.id.clone(), other.id.clone()));
+                    }
+                }
+            });
+    });
+    if ui
+        .add_enabled(
+            targets.len() == 1 && r.state.is_finished(),
+            egui::Button::new("Export…"),
+        )
+        .clicked()
+    {
+        choice = Some(MenuChoice::Export(r.id.clone()));
+    }
+    let deletable = !targets.iter().any(|t| t.state.is_active());
+    let label = match targets.len() {
+        1 => "Delete…".to_string(),
+        n => format!("Delete {n} runs…"),
+    };
+    if ui
+        .add_enabled(deletable, egui::Button::new(label))
+        .clicked()
+    {
+        choice = Some(MenuChoice::Delete(
+            targets.iter().map(|t| t.id.clone()).collect(),
+        ));
+    }
+    choice
 }
 
 fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, values: usize) {
@@ -444,7 +674,35 @@ fn progress_text(r: &RunRow) -> String {
     }
 }
 
-fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow) {
+/// The run-set line of the leaderboard that holds `run`.
+fn run_set_of(board: &LeaderboardView, run: &str) -> Option<RunSetLine> {
+    board
+        .rows()
+        .filter_map(|row| row.run_set)
+        .find(|set| set.runs.iter().any(|r| r == run))
+}
+
+/// A run's value of column `index`, followed by its run set's spread (found by
+/// column name: the leaderboard's columns need not be the runs table's).
+fn value_with_spread(
+    run: &RunRow,
+    set: Option<&RunSetLine>,
+    columns: &[String],
+    index: usize,
+) -> String {
+    let value = value_text(run.values.get(index).and_then(Option::as_ref));
+    let spread = set.and_then(|set| {
+        let name = &run.columns.get(index)?.name;
+        let position = columns.iter().position(|c| c == name)?;
+        set.spreads.get(position).copied().flatten()
+    });
+    match spread {
+        Some(spread) => format!("{value} · set {}", spread.text()),
+        None => value,
+    }
+}
+
+fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSets>) {
     let highlight = ui.visuals().warn_fg_color;
     egui::Grid::new("compare")
         .striped(true)
@@ -489,13 +747,25 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow) {
                     b.arguments.get(name).map(display_value).unwrap_or_default(),
                 );
             }
+            let (set_a, set_b) = match sets {
+                Some(c) => (c.sets[0].as_ref(), c.sets[1].as_ref()),
+                None => (None, None),
+            };
+            let columns = sets.map(|c| c.columns.as_slice()).unwrap_or_default();
             for (i, column) in a.columns.iter().enumerate() {
                 line(
                     ui,
                     &column.label,
-                    value_text(a.values.get(i).and_then(Option::as_ref)),
-                    value_text(b.values.get(i).and_then(Option::as_ref)),
+                    value_with_spread(a, set_a, columns, i),
+                    value_with_spread(b, set_b, columns, i),
                 );
+            }
+            if set_a.is_some() || set_b.is_some() {
+                let size = |set: Option<&RunSetLine>| {
+                    set.map(|s| format!("{} runs", s.runs.len()))
+                        .unwrap_or_else(|| "—".into())
+                };
+                line(ui, "Run set", size(set_a), size(set_b));
             }
         });
 }

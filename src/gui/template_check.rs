@@ -266,7 +266,10 @@ impl TemplateCheckScreen {
             if errors > 0 {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    format!("{errors} field(s) need attention"),
+                    format!(
+                        "{} need attention",
+                        crate::client::format::count(errors, "field", "fields")
+                    ),
                 );
             }
         });
