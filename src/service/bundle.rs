@@ -11,6 +11,7 @@
 //! whether it is the same one.
 
 use super::files::{hex, io_error};
+use super::gzip::{self, GzWriter};
 use super::provenance::{provenance_of, template_files};
 use super::run_folder::{LOG_FILE, META_DIR};
 use super::{new_id, Service};
@@ -19,6 +20,7 @@ use crate::model::provenance::Provenance;
 use crate::model::RunState;
 use crate::store::TemplateFile;
 use chrono::{DateTime, Utc};
+use flate2::Compression;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -322,12 +324,14 @@ fn write_bundle(
     let tmp = out.with_file_name(format!(".{name}.{}.partial", new_id(6)));
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(|e| io_error(out, e))?;
-        // Level 1: outputs are often large and already compressed (images,
-        // models); the bundle is for carrying, not for archiving.
-        let encoder = flate2::write::GzEncoder::new(
+        // Fast deflate for what compresses, stored as it is for what does
+        // not (images, models, random data): the bundle is for carrying, not
+        // for archiving.
+        let encoder = GzWriter::new(
             std::io::BufWriter::with_capacity(256 * 1024, file),
-            flate2::Compression::fast(),
-        );
+            Compression::fast(),
+        )
+        .map_err(|e| io_error(out, e))?;
         let mut builder = tar::Builder::new(encoder);
         let json = serde_json::to_vec_pretty(document)
             .map_err(|e| ServiceError::Invalid(format!("bundle.json: {e}")))?;
@@ -336,7 +340,7 @@ fn write_bundle(
             .append_data(&mut header, BUNDLE_FILE, json.as_slice())
             .map_err(|e| io_error(out, e))?;
         for file in packed {
-            let source =
+            let mut source =
                 std::fs::File::open(&file.source).map_err(|e| io_error(&file.source, e))?;
             let size = source
                 .metadata()
@@ -345,7 +349,21 @@ fn write_bundle(
             if size != file.entry.size {
                 return Err(changed(&file.entry, &file.source));
             }
-            let mut reader = HashingReader::new(source);
+            let mut sample = Vec::with_capacity(gzip::SAMPLE);
+            (&mut source)
+                .take(gzip::SAMPLE as u64)
+                .read_to_end(&mut sample)
+                .map_err(|e| io_error(&file.source, e))?;
+            let level = if gzip::compresses(&sample) {
+                Compression::fast()
+            } else {
+                Compression::none()
+            };
+            builder
+                .get_mut()
+                .set_level(level)
+                .map_err(|e| io_error(out, e))?;
+            let mut reader = HashingReader::new(std::io::Cursor::new(sample).chain(source));
             let mut header = entry_header(size);
             builder
                 .append_data(&mut header, &file.entry.name, &mut reader)

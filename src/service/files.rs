@@ -184,7 +184,7 @@ pub fn extract_archive(
         }
         ArchiveKind::TarGz | ArchiveKind::Tar => {
             let reader: Box<dyn Read> = if kind == ArchiveKind::TarGz {
-                Box::new(flate2::read::GzDecoder::new(file))
+                Box::new(flate2::read::MultiGzDecoder::new(file))
             } else {
                 Box::new(file)
             };

@@ -393,7 +393,7 @@ fn unpack(archive: &Path, target: &Path) -> Result<Unpacked, ServiceError> {
     let mut whole = HashingReader::new(std::io::BufReader::with_capacity(256 * 1024, file));
     let mut files = HashMap::new();
     {
-        let gz = flate2::read::GzDecoder::new(&mut whole);
+        let gz = flate2::read::MultiGzDecoder::new(&mut whole);
         let mut tar = tar::Archive::new(gz);
         let entries = tar
             .entries()

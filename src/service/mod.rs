@@ -18,6 +18,7 @@ mod detach;
 pub mod doctor;
 mod environments;
 pub mod files;
+mod gzip;
 pub mod home;
 mod import;
 mod install;
