@@ -90,6 +90,8 @@ impl FlowdeskApp {
             .storage
             .and_then(|storage| eframe::get_value(storage, PERSIST_KEY))
             .unwrap_or_default();
+        // Before the first frame, so no name is ever drawn as boxes.
+        super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let mut app = FlowdeskApp::with_backend(
             Backend::start(config, move || ctx.request_repaint()),

@@ -7,6 +7,7 @@ pub mod app;
 pub mod backend;
 mod benchmarks;
 mod dialogs;
+pub mod fonts;
 pub mod leaderboard;
 pub mod new_run;
 mod overview;
@@ -58,6 +59,9 @@ pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
     }
     let options = eframe::NativeOptions {
         viewport,
+        // The app adds the system fonts itself (`fonts.rs`); eframe's own
+        // provider is behind a feature that is off and would only log.
+        system_font_fallback: false,
         ..Default::default()
     };
     eframe::run_native(
