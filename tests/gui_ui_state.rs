@@ -5,14 +5,16 @@
 
 mod gui_support;
 
+use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
-use flowdesk::client::RunRequest;
-use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient};
+use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient, RunRequest};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use flowdesk::model::RunState;
-use gui_support::{font_for, has_label, has_label_containing, select_benchmark, step_until};
+use gui_support::{
+    font_for, has_label, has_label_containing, select_benchmark, set_text, step_until,
+};
 use std::path::{Path, PathBuf};
 
 const HELLO: &str = "Hello World (sample)";
@@ -189,4 +191,60 @@ fn sorts_stay_with_their_benchmark() {
     let query = harness.state().state.persisted.leaderboard.order();
     assert_eq!(query.len(), 1);
     assert_eq!(query[0].name, "max_len");
+}
+
+#[test]
+fn the_preview_follows_the_form_and_a_rerun() {
+    let (_dir, config) = home();
+    // A run with its own greeting, to load with Re-run later.
+    let run = {
+        let client = LocalClient::open(config.clone()).unwrap();
+        let mut arguments = serde_json::Map::new();
+        arguments.insert("sleeptime".into(), 0.into());
+        arguments.insert("greeting".into(), "Salut".into());
+        let run = client
+            .start_run(&RunRequest {
+                benchmark: "hello_world_sample".into(),
+                arguments,
+                ..Default::default()
+            })
+            .unwrap();
+        client.wait(&run.id).unwrap();
+        run.id
+    };
+    let mut harness = app(config);
+    select_benchmark(&mut harness, HELLO);
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Preview")
+        .click();
+    step_until(&mut harness, "the preview of the defaults", |h| {
+        has_label_containing(h, "--greeting \"Hello\"")
+    });
+
+    // An edit: the preview follows without another click on Preview.
+    set_text(&mut harness, "Greeting", "Bonjour");
+    step_until(&mut harness, "the preview of the edited greeting", |h| {
+        has_label_containing(h, "--greeting \"Bonjour\"")
+    });
+    assert!(!has_label_containing(&harness, "--greeting \"Hello\""));
+
+    // A Re-run loads the run's arguments, and the preview shows them.
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the run in the table", |h| has_label(h, &run));
+    harness.get_by_label(&run).click();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::Button, "Re-run")
+        .click();
+    step_until(&mut harness, "the preview of the re-run's arguments", |h| {
+        has_label_containing(h, "--greeting \"Salut\"")
+    });
+    assert!(!has_label_containing(&harness, "--greeting \"Bonjour\""));
+    // Once it shows the form, nothing keeps repainting.
+    assert!(harness.try_run().is_ok(), "the preview keeps repainting");
 }
