@@ -2,6 +2,8 @@
 //! found by their labels, the backend runs real templates in real subprocesses
 //! against a real SQLite file in a temporary home folder.
 
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
@@ -326,11 +328,14 @@ fn runs_and_benchmarks_from_the_cli_show_up_by_themselves() {
 #[test]
 fn without_a_portal_the_in_app_file_dialog_opens_and_its_choice_is_used() {
     let (_dir, config) = home();
-    // egui_file marks folders with U+1F4C1, which egui's own fonts lack.
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .allow_missing_glyphs()
-        .build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
+    // egui_file marks folders with U+1F4C1, which egui's own fonts lack: an
+    // installed system font draws it (CI installs fonts-symbola); without
+    // one the test still checks the dialog, with a box for the glyph.
+    let mut builder = Harness::builder().with_size([1400.0, 900.0]);
+    if !gui_support::font_for('\u{1F4C1}', "in-app file dialog") {
+        builder = builder.allow_missing_glyphs();
+    }
+    let mut harness = builder.build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
     harness.state_mut().use_in_app_file_dialogs();
     step_until(&mut harness, "the benchmark list", |h| {
         has_label(h, "From folder…")
@@ -455,12 +460,13 @@ fn template_check_shows_errors_and_reloads_on_change() {
 #[test]
 fn an_idle_app_stops_repainting() {
     let (_dir, config) = home();
-    // egui_commonmark draws its code-block copy button with a glyph (U+1F5D0) that
-    // egui's default fonts lack; the real app shows a box there, the test must not panic.
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .allow_missing_glyphs()
-        .build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
+    // egui_commonmark draws its code-block copy button with a glyph (U+1F5D0)
+    // that egui's default fonts lack: an installed system font draws it.
+    let mut builder = Harness::builder().with_size([1400.0, 900.0]);
+    if !gui_support::font_for('\u{1F5D0}', "idle app") {
+        builder = builder.allow_missing_glyphs();
+    }
+    let mut harness = builder.build_eframe(move |cc| FlowdeskApp::new(cc, config, None));
     select_benchmark(&mut harness, "Hello World (sample)");
     harness.get_by_label("Leaderboard").click();
     step_until(&mut harness, "the leaderboard", |h| {

@@ -7,8 +7,8 @@
 use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose, PathPrompt};
 use super::state::{
-    Action, AppState, FormRequest, Loading, NameClash, Persisted, Screen, ServerAction,
-    SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView, WorkbenchAction,
+    Action, AppState, BenchmarkUi, FormRequest, Loading, NameClash, Persisted, Screen,
+    ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView, WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
 use super::{
@@ -90,6 +90,8 @@ impl FlowdeskApp {
             .storage
             .and_then(|storage| eframe::get_value(storage, PERSIST_KEY))
             .unwrap_or_default();
+        // Before the first frame, so no name is ever drawn as boxes.
+        super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let mut app = FlowdeskApp::with_backend(
             Backend::start(config, move || ctx.request_repaint()),
@@ -172,11 +174,78 @@ impl FlowdeskApp {
 
     fn reload_selected(&mut self) {
         if let Some(id) = self.selected() {
+            // The run this benchmark had open comes back on its Run detail tab.
+            if self.state.run_detail.is_none() {
+                if let Some(run) = self.benchmark_ui(&id).and_then(|ui| ui.open_run.clone()) {
+                    self.request(Request::Run(run));
+                }
+            }
             self.request(Request::Benchmark(id.clone()));
             self.request(Request::Runs(id.clone()));
             self.request_leaderboard(&id);
             if self.state.supports(Operation::Environments) {
                 self.request(Request::Environment(id));
+            }
+        }
+    }
+
+    /// What benchmark `id`'s screens were left showing, when it was not selected.
+    fn benchmark_ui(&self, id: &str) -> Option<&BenchmarkUi> {
+        let key = Persisted::ui_key(self.state.backend.as_deref(), id);
+        self.state.persisted.benchmarks.get(&key)
+    }
+
+    /// Keep the selected benchmark's screen state (sorts, selection, open run)
+    /// under its key.
+    fn stash_benchmark_ui(&mut self) {
+        self.persist_screens();
+        let Some(id) = self.selected() else {
+            return;
+        };
+        let open_run = self
+            .state
+            .run_detail
+            .as_ref()
+            .filter(|d| d.run.benchmark_id == id)
+            .map(|d| d.run.id.clone());
+        let ui = self
+            .state
+            .persisted
+            .current_ui(open_run, self.runs.selected().to_vec());
+        let key = Persisted::ui_key(self.state.backend.as_deref(), &id);
+        self.state.persisted.benchmarks.insert(key, ui);
+    }
+
+    /// Leave the selected benchmark for `id` (`None`: none). Its screen state is
+    /// kept and `id`'s own comes back, so a sort, a selection or an open run of
+    /// one benchmark never shows on another.
+    fn switch_benchmark(&mut self, id: Option<String>) {
+        if self.state.persisted.selected_workflow == id {
+            return;
+        }
+        self.stash_benchmark_ui();
+        let ui = id
+            .as_deref()
+            .and_then(|id| self.benchmark_ui(id))
+            .cloned()
+            .unwrap_or_default();
+        self.state.persisted.use_ui(&ui);
+        self.runs = runs::RunsScreen::restore(ui.runs, id.clone(), ui.selected_runs);
+        self.state.persisted.selected_workflow = id;
+        self.state.run_detail = None;
+        self.state.run_records = None;
+    }
+
+    /// The selected benchmark's detail arrived: a sort on a column it does not
+    /// have (its template changed since) is forgotten rather than applied.
+    fn check_sorts(&mut self, columns: &[&str]) {
+        let mut ui = self.state.persisted.current_ui(None, Vec::new());
+        if ui.keep_known_columns(columns) {
+            self.state.persisted.use_ui(&ui);
+            self.runs =
+                runs::RunsScreen::restore(ui.runs, self.selected(), self.runs.selected().to_vec());
+            if let Some(id) = self.selected() {
+                self.request_leaderboard(&id);
             }
         }
     }
@@ -220,17 +289,20 @@ impl FlowdeskApp {
                     .as_ref()
                     .is_some_and(|id| state.benchmarks.iter().any(|w| &w.id == id));
                 if !still_there {
-                    state.persisted.selected_workflow =
-                        state.benchmarks.first().map(|w| w.id.clone());
+                    let first = state.benchmarks.first().map(|w| w.id.clone());
                     state.detail = None;
+                    self.switch_benchmark(first);
                 }
-                if state.detail.is_none() {
+                if self.state.detail.is_none() {
                     self.reload_selected();
                 }
             }
             Response::Benchmark(detail) => {
                 state.loading.remove(&Loading::Benchmark);
                 if self.is_selected(&detail.benchmark.id) {
+                    let columns: Vec<&str> =
+                        detail.columns().iter().map(|c| c.name.as_str()).collect();
+                    self.check_sorts(&columns);
                     self.state.detail = Some(detail);
                 }
             }
@@ -255,7 +327,11 @@ impl FlowdeskApp {
             }
             Response::Run(detail) => {
                 state.loading.remove(&Loading::Run);
-                state.run_detail = Some(detail);
+                // A run asked for before the user chose another benchmark
+                // belongs to that one, not to what is on screen now.
+                if self.is_selected(&detail.run.benchmark_id) {
+                    self.state.run_detail = Some(detail);
+                }
             }
             Response::RunRecords(records) => {
                 let shown = state
@@ -311,9 +387,11 @@ impl FlowdeskApp {
             }
             Response::Uninstalled(id) => {
                 if self.is_selected(&id) {
-                    self.state.persisted.selected_workflow = None;
+                    self.switch_benchmark(None);
                     self.state.detail = None;
                 }
+                let key = Persisted::ui_key(self.state.backend.as_deref(), &id);
+                self.state.persisted.benchmarks.remove(&key);
             }
             Response::SubmissionCreated(submission) => {
                 state
@@ -447,6 +525,9 @@ impl FlowdeskApp {
                 backend,
                 capabilities,
             } => {
+                // Kept under the old backend's key before it changes.
+                self.switch_benchmark(None);
+                let state = &mut self.state;
                 state.backend = backend;
                 state.capabilities = Some(capabilities);
                 state.connection = None;
@@ -576,6 +657,7 @@ impl FlowdeskApp {
 
     fn select_benchmark(&mut self, id: String) {
         if !self.is_selected(&id) {
+            self.switch_benchmark(Some(id.clone()));
             let state = &mut self.state;
             state.detail = None;
             state.runs = Default::default();
@@ -587,7 +669,6 @@ impl FlowdeskApp {
             state.environment = None;
             state.environment_progress = None;
         }
-        self.state.persisted.selected_workflow = Some(id);
         if matches!(
             self.state.persisted.tab,
             Tab::TemplateCheck | Tab::Settings | Tab::RunDetail
@@ -652,7 +733,15 @@ impl FlowdeskApp {
             Action::DismissTemplateClash => self.state.template_clash = None,
             Action::Preview(request) => self.request(Request::Preview(request)),
             Action::CancelRun(run) => self.request(Request::Cancel(run)),
-            Action::DeleteRun(run) => self.request(Request::DeleteRun(run)),
+            Action::DeleteRun(run) => {
+                // A deleted run is no benchmark's open run any more.
+                for ui in self.state.persisted.benchmarks.values_mut() {
+                    if ui.open_run.as_ref() == Some(&run) {
+                        ui.open_run = None;
+                    }
+                }
+                self.request(Request::DeleteRun(run));
+            }
             Action::SortLeaderboard(sort) => {
                 self.state.persisted.leaderboard = sort;
                 if let Some(id) = self.selected() {
@@ -1151,6 +1240,8 @@ impl eframe::App for FlowdeskApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // The selected benchmark's open run and selection are kept with it.
+        self.stash_benchmark_ui();
         eframe::set_value(storage, PERSIST_KEY, &self.state.persisted);
     }
 }

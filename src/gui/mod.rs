@@ -7,6 +7,7 @@ pub mod app;
 pub mod backend;
 mod benchmarks;
 mod dialogs;
+pub mod fonts;
 pub mod leaderboard;
 pub mod new_run;
 mod overview;
@@ -24,7 +25,7 @@ pub mod widgets;
 pub use app::FlowdeskApp;
 
 use crate::config::Config;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The window icon, compiled in so the binary needs no file at run time (the
 /// installed hicolor icons serve the desktop's menus; this one the title bar and
@@ -43,6 +44,14 @@ pub fn window_icon() -> Option<egui::IconData> {
     })
 }
 
+/// The file eframe keeps the UI state in (window size, tabs, sorts): inside
+/// the home folder, so two homes (`--home`) never share or overwrite each
+/// other's. For the default home this is the very file eframe used before
+/// (`~/.local/share/flowdesk/app.ron`), so nothing is lost on upgrade.
+pub fn ui_state_file(home: &Path) -> PathBuf {
+    home.join("app.ron")
+}
+
 /// Open the window. `open` is a template folder or archive to check at once
 /// (`flowdesk <path>`).
 pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
@@ -58,6 +67,10 @@ pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
     }
     let options = eframe::NativeOptions {
         viewport,
+        // The app adds the system fonts itself (`fonts.rs`); eframe's own
+        // provider is behind a feature that is off and would only log.
+        system_font_fallback: false,
+        persistence_path: Some(ui_state_file(&config.home)),
         ..Default::default()
     };
     eframe::run_native(
@@ -69,6 +82,20 @@ pub fn run(config: Config, open: Option<PathBuf>) -> Result<(), eframe::Error> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_home_keeps_its_own_ui_state_file() {
+        let a = super::ui_state_file(std::path::Path::new("/data/a"));
+        let b = super::ui_state_file(std::path::Path::new("/data/b"));
+        assert_ne!(a, b);
+        assert!(a.starts_with("/data/a") && b.starts_with("/data/b"));
+        // The default home keeps the file eframe wrote there before.
+        let default = directories::ProjectDirs::from("org", "flowdesk", "flowdesk")
+            .map(|dirs| dirs.data_dir().to_path_buf());
+        if let (Some(default), Some(eframe)) = (default, eframe::storage_dir("flowdesk")) {
+            assert_eq!(super::ui_state_file(&default), eframe.join("app.ron"));
+        }
+    }
+
     #[test]
     fn the_window_icon_decodes() {
         let icon = super::window_icon().expect("the embedded icon is a valid PNG");

@@ -1,7 +1,9 @@
 //! The New run tab: a form generated from the template's parameter declarations
 //! (ordered by `index`, grouped by `parameterGroups`), validated as the user types
 //! with the same casting the engine uses, a submission chooser, a preview of the
-//! expanded steps, and Run (also Ctrl+Enter) once the form is valid.
+//! expanded steps, and Run (also Ctrl+Enter) once the form is valid. The preview
+//! follows the form: the backend expands it again a moment after the last edit
+//! (or a Re-run's arguments), so it shows what Run would start.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen};
@@ -9,6 +11,11 @@ use super::widgets::parameter_form::{self, Field};
 use crate::client::{BenchmarkDetail, Preview, PreviewAction, RunRequest};
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long the form must stay unchanged before the preview is asked for
+/// again: typing a value asks once, not once per key.
+const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(300);
 
 #[derive(Default)]
 pub struct NewRunScreen {
@@ -17,6 +24,10 @@ pub struct NewRunScreen {
     submission: Option<String>,
     new_submission: String,
     show_preview: bool,
+    /// The request the shown preview was asked for.
+    previewed: Option<RunRequest>,
+    /// The form as last seen, and since when, while it differs from `previewed`.
+    edited: Option<(RunRequest, Instant)>,
     /// How many runs to start as one run set (1: a single run), as typed.
     repeat: String,
     /// The last form request applied.
@@ -57,8 +68,14 @@ impl Screen for NewRunScreen {
                 ui.separator();
                 self.buttons_ui(ui, state, detail, errors, actions);
                 if self.show_preview {
+                    let current = self.follow_form(ui.ctx(), detail, actions);
                     ui.separator();
-                    ui.heading("Preview");
+                    ui.horizontal(|ui| {
+                        ui.heading("Preview");
+                        if !current || state.is_loading(Loading::Preview) {
+                            ui.label(egui::RichText::new("updating…").weak());
+                        }
+                    });
                     match &state.preview {
                         None => {
                             crate::gui::widgets::spinner::spinner(ui);
@@ -115,6 +132,45 @@ impl NewRunScreen {
         }
     }
 
+    /// Ask for the preview again once the form has stayed unchanged for
+    /// [`PREVIEW_DEBOUNCE`]; until then one repaint is requested for the moment
+    /// it is due (nothing repaints while waiting). True if the preview asked
+    /// for is the form's.
+    fn follow_form(
+        &mut self,
+        ctx: &egui::Context,
+        detail: &BenchmarkDetail,
+        actions: &mut Vec<Action>,
+    ) -> bool {
+        let request = self.request(detail);
+        if self.previewed.as_ref() == Some(&request) {
+            self.edited = None;
+            return true;
+        }
+        let since = match &self.edited {
+            Some((seen, since)) if *seen == request => *since,
+            _ => {
+                let now = Instant::now();
+                self.edited = Some((request.clone(), now));
+                now
+            }
+        };
+        let waited = since.elapsed();
+        if waited >= PREVIEW_DEBOUNCE {
+            self.ask_preview(request, actions);
+            true
+        } else {
+            ctx.request_repaint_after(PREVIEW_DEBOUNCE - waited);
+            false
+        }
+    }
+
+    fn ask_preview(&mut self, request: RunRequest, actions: &mut Vec<Action>) {
+        self.previewed = Some(request.clone());
+        self.edited = None;
+        actions.push(Action::Preview(request));
+    }
+
     /// The form with the declared defaults.
     fn reset(&mut self, detail: &BenchmarkDetail) {
         self.workflow_id = Some(detail.benchmark.id.clone());
@@ -125,11 +181,15 @@ impl NewRunScreen {
             .collect();
         self.submission = detail.submissions.first().map(|s| s.id.clone());
         self.show_preview = false;
+        self.previewed = None;
+        self.edited = None;
         self.repeat = "1".into();
     }
 
-    /// Fill the form with an earlier run's arguments (Re-run).
+    /// Fill the form with an earlier run's arguments (Re-run), and show what
+    /// they expand to (the preview follows, see [`Self::follow_form`]).
     fn load_arguments(&mut self, detail: &BenchmarkDetail, arguments: &Map<String, Value>) {
+        self.show_preview = true;
         self.fields = detail
             .parameters
             .iter()
@@ -296,7 +356,7 @@ impl NewRunScreen {
                 .clicked()
             {
                 self.show_preview = true;
-                actions.push(Action::Preview(self.request(detail)));
+                self.ask_preview(self.request(detail), actions);
             }
             if ui.button("Reset to defaults").clicked() {
                 self.reset(detail);

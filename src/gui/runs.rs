@@ -153,6 +153,20 @@ impl RunsScreen {
         }
     }
 
+    /// The screen of `benchmark` as it was left there: its order and selection
+    /// (the app keeps them per benchmark).
+    pub fn restore(sort: RunsSort, benchmark: Option<String>, selected: Vec<String>) -> Self {
+        RunsScreen {
+            selected: if benchmark.is_some() {
+                selected
+            } else {
+                Vec::new()
+            },
+            benchmark,
+            ..RunsScreen::new(sort)
+        }
+    }
+
     /// The selected run ids, oldest selection first.
     pub fn selected(&self) -> &[String] {
         &self.selected

@@ -105,14 +105,55 @@ impl LeaderboardSort {
     }
 }
 
-/// What survives a restart (eframe persistence).
+/// What one benchmark's screens were left showing: it comes back when the
+/// benchmark is selected again, and never shows on another benchmark (whose
+/// result columns and runs differ).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BenchmarkUi {
+    pub runs: RunsSort,
+    pub leaderboard: LeaderboardSort,
+    /// The run on the Run detail tab.
+    pub open_run: Option<String>,
+    /// The runs selected in the Runs table.
+    pub selected_runs: Vec<String>,
+}
+
+/// Runs sort keys every benchmark has; the others are result column names.
+const RUN_COLUMNS: [&str; 4] = ["state", "submission", "created", "duration"];
+
+impl BenchmarkUi {
+    /// Forget sorts on columns `columns` (the benchmark's result columns) do not
+    /// have, as after its template changed; true if something was forgotten.
+    pub fn keep_known_columns(&mut self, columns: &[&str]) -> bool {
+        let mut changed = false;
+        let runs = self.runs.column.as_str();
+        if !RUN_COLUMNS.contains(&runs) && !columns.contains(&runs) {
+            self.runs = RunsSort::default();
+            changed = true;
+        }
+        if let Some(column) = &self.leaderboard.column {
+            if !columns.contains(&column.as_str()) {
+                self.leaderboard.column = None;
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// What survives a restart (eframe persistence, one file per home folder).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Persisted {
     pub selected_workflow: Option<String>,
     pub tab: Tab,
+    /// The selected benchmark's leaderboard and runs order (the screens use
+    /// these; [`Persisted::benchmarks`] keeps the other benchmarks').
     pub leaderboard: LeaderboardSort,
     pub runs: RunsSort,
+    /// Every other benchmark's screen state, by [`Persisted::ui_key`].
+    pub benchmarks: HashMap<String, BenchmarkUi>,
     pub dark_mode: bool,
     pub template_folder: Option<PathBuf>,
     /// The workbench's form values, per template folder: a coordinator's
@@ -127,10 +168,38 @@ impl Default for Persisted {
             tab: Tab::Overview,
             leaderboard: Default::default(),
             runs: Default::default(),
+            benchmarks: HashMap::new(),
             dark_mode: true,
             template_folder: None,
             workbench_values: HashMap::new(),
         }
+    }
+}
+
+impl Persisted {
+    /// The key of benchmark `id` of `backend` (`None`: this computer) in
+    /// [`Persisted::benchmarks`]: a server's benchmark may have a local one's id.
+    pub fn ui_key(backend: Option<&str>, id: &str) -> String {
+        match backend {
+            None => id.to_string(),
+            Some(server) => format!("{server}#{id}"),
+        }
+    }
+
+    /// The selected benchmark's screen state, as the screens use it.
+    pub fn current_ui(&self, open_run: Option<String>, selected_runs: Vec<String>) -> BenchmarkUi {
+        BenchmarkUi {
+            runs: self.runs.clone(),
+            leaderboard: self.leaderboard.clone(),
+            open_run,
+            selected_runs,
+        }
+    }
+
+    /// Make `ui` the selected benchmark's screen state.
+    pub fn use_ui(&mut self, ui: &BenchmarkUi) {
+        self.runs = ui.runs.clone();
+        self.leaderboard = ui.leaderboard.clone();
     }
 }
 
@@ -520,6 +589,37 @@ pub enum Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sort_on_a_column_the_benchmark_lacks_is_forgotten() {
+        let mut ui = BenchmarkUi {
+            runs: RunsSort {
+                column: "accuracy".into(),
+                descending: false,
+            },
+            leaderboard: LeaderboardSort {
+                column: Some("accuracy".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(!ui.keep_known_columns(&["accuracy", "f1"]));
+        assert_eq!(ui.runs.column, "accuracy");
+        assert!(ui.keep_known_columns(&["avg_count"]));
+        assert_eq!(ui.runs, RunsSort::default());
+        assert_eq!(ui.leaderboard.column, None);
+        // The columns every run has are always there.
+        ui.runs.column = "duration".into();
+        assert!(!ui.keep_known_columns(&[]));
+    }
+
+    #[test]
+    fn a_servers_benchmark_is_kept_apart_from_a_local_one_with_its_id() {
+        assert_ne!(
+            Persisted::ui_key(None, "hello"),
+            Persisted::ui_key(Some("https://rob.example.org"), "hello")
+        );
+    }
 
     #[test]
     fn an_inbox_hands_out_each_item_once_per_reader() {

@@ -73,3 +73,20 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Whether an installed font draws `c` (flowdesk adds the system fonts as
+/// fallbacks). Under CI, which installs them, a missing font fails the test
+/// that needs it; elsewhere the caller skips or tolerates boxes.
+pub fn font_for(c: char, test: &str) -> bool {
+    let found = flowdesk::gui::fonts::SystemFonts::default()
+        .font_for_char(c)
+        .is_some();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: no installed font draws {c:?} (install fonts-droid-fallback and fonts-symbola)"
+        );
+        eprintln!("{test}: no installed font draws {c:?}");
+    }
+    found
+}
