@@ -178,3 +178,29 @@ fn the_context_menu_acts_on_the_selection_and_delete_asks_once() {
     assert!(client.run(&ids[1]).is_err());
     assert!(client.run(&ids[2]).is_ok());
 }
+
+#[test]
+fn ctrl_and_a_number_open_the_benchmarks_tabs() {
+    let (_dir, config, ids) = home_with_runs(1);
+    let mut harness = app(config);
+    select_benchmark(&mut harness, HELLO);
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Num3);
+    step_until(&mut harness, "the Runs tab", |h| {
+        has_label(h, "Open selected run") && has_label(h, &ids[0])
+    });
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Num5);
+    step_until(&mut harness, "the Leaderboard tab", |h| {
+        h.state().state.persisted.tab == flowdesk::gui::state::Tab::Leaderboard
+    });
+    // No run is open: Ctrl+4 (Run detail) has nothing to show and does nothing.
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Num4);
+    harness.run();
+    assert_eq!(
+        harness.state().state.persisted.tab,
+        flowdesk::gui::state::Tab::Leaderboard
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Comma);
+    step_until(&mut harness, "the settings", |h| {
+        h.state().state.persisted.tab == flowdesk::gui::state::Tab::Settings
+    });
+}

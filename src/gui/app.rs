@@ -1028,6 +1028,29 @@ impl FlowdeskApp {
         });
     }
 
+    /// Ctrl+1…6 open the benchmark's tabs in the order they are shown, Ctrl+,
+    /// the settings (Cmd on macOS), as in other desktop apps.
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let chosen = ctx.input_mut(|i| {
+            TAB_KEYS
+                .iter()
+                .find(|(key, _)| i.consume_key(egui::Modifiers::COMMAND, *key))
+                .map(|(_, tab)| *tab)
+                .or_else(|| {
+                    i.consume_key(egui::Modifiers::COMMAND, egui::Key::Comma)
+                        .then_some(Tab::Settings)
+                })
+        });
+        let Some(tab) = chosen else {
+            return;
+        };
+        let unavailable = (tab.of_benchmark() && self.state.detail.is_none())
+            || (tab == Tab::RunDetail && self.state.run_detail.is_none());
+        if !unavailable {
+            self.actions.push(Action::ShowTab(tab));
+        }
+    }
+
     /// The tabs of the selected benchmark; false when there is none to show.
     fn benchmark_tabs_ui(&mut self, ui: &mut egui::Ui) -> bool {
         if self.state.detail.is_none() {
@@ -1054,7 +1077,16 @@ impl FlowdeskApp {
                 if tab == Tab::RunDetail && self.state.run_detail.is_none() {
                     continue;
                 }
-                if ui.selectable_label(current == tab, tab.title()).clicked() {
+                let key = TAB_KEYS
+                    .iter()
+                    .find(|(_, t)| *t == tab)
+                    .map(|(key, _)| key.name())
+                    .unwrap_or_default();
+                if ui
+                    .selectable_label(current == tab, tab.title())
+                    .on_hover_text(format!("{}+{key}", shortcut_modifier(ui.ctx())))
+                    .clicked()
+                {
                     self.actions.push(Action::ShowTab(tab));
                 }
             }
@@ -1198,6 +1230,7 @@ impl eframe::App for FlowdeskApp {
             });
             return;
         }
+        self.shortcuts(&ctx);
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         egui::Panel::left("benchmarks")
@@ -1243,6 +1276,25 @@ impl eframe::App for FlowdeskApp {
         // The selected benchmark's open run and selection are kept with it.
         self.stash_benchmark_ui();
         eframe::set_value(storage, PERSIST_KEY, &self.state.persisted);
+    }
+}
+
+/// The keys (with Ctrl, Cmd on macOS) of the benchmark's tabs.
+const TAB_KEYS: [(egui::Key, Tab); 6] = [
+    (egui::Key::Num1, Tab::Overview),
+    (egui::Key::Num2, Tab::NewRun),
+    (egui::Key::Num3, Tab::Runs),
+    (egui::Key::Num4, Tab::RunDetail),
+    (egui::Key::Num5, Tab::Leaderboard),
+    (egui::Key::Num6, Tab::Submissions),
+];
+
+/// How the platform names the command modifier.
+fn shortcut_modifier(ctx: &egui::Context) -> &'static str {
+    if ctx.os() == egui::os::OperatingSystem::Mac {
+        "Cmd"
+    } else {
+        "Ctrl"
     }
 }
 

@@ -40,6 +40,11 @@ pub(crate) struct Recorder {
     /// Template hash and files by benchmark id: recorded once at install and
     /// never changed after, so every run need not read them again.
     templates: Mutex<HashMap<String, (String, Vec<TemplateFile>)>>,
+    /// Where a command name was found on `PATH`, checked again by each use.
+    programs: Mutex<HashMap<String, PathBuf>>,
+    /// `pip freeze` of a `site-packages` folder, with the folder's
+    /// modification time (installing or removing a package changes it).
+    packages: Mutex<HashMap<PathBuf, (std::time::SystemTime, Vec<String>)>>,
 }
 
 /// Bounds what [`Recorder::open`] keeps for runs prepared here but executed
@@ -292,9 +297,9 @@ pub(crate) fn record_start(
         steps: Vec::new(),
         imported: None,
     };
-    let value = serde_json::to_value(&document)
+    let text = serde_json::to_string(&document)
         .map_err(|e| ServiceError::Invalid(format!("provenance of run '{run_id}': {e}")))?;
-    shared.store.set_provenance(run_id, &value)?;
+    shared.store.set_provenance_json(run_id, &text)?;
     if let Ok(mut open) = shared.recorder.open.lock() {
         if open.len() >= MAX_OPEN_DOCUMENTS {
             open.clear();
@@ -359,9 +364,9 @@ pub(crate) fn record_end(shared: &Shared, run_id: &str) {
             })
             .collect();
         document.steps = steps.iter().map(step_info).collect();
-        let value = serde_json::to_value(&document)
+        let text = serde_json::to_string(&document)
             .map_err(|e| ServiceError::Invalid(format!("provenance: {e}")))?;
-        shared.store.set_provenance(run_id, &value)?;
+        shared.store.set_provenance_json(run_id, &text)?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -415,7 +420,20 @@ fn step_info(step: &StepRecord) -> StepInfo {
 /// The interpreter `python` stands for and, for a virtual environment, its
 /// packages. `None` for what cannot be found out (no such interpreter).
 fn environment(shared: &Shared, python: &str) -> (Option<Interpreter>, Option<Vec<String>>) {
-    let Some(program) = find_program(python) else {
+    let remembered = shared
+        .recorder
+        .programs
+        .lock()
+        .ok()
+        .and_then(|programs| programs.get(python).cloned())
+        .filter(|path| path.is_file());
+    let Some(program) = remembered.or_else(|| {
+        let found = find_program(python)?;
+        if let Ok(mut programs) = shared.recorder.programs.lock() {
+            programs.insert(python.to_string(), found.clone());
+        }
+        Some(found)
+    }) else {
         return (None, None);
     };
     let key = match std::fs::metadata(&program) {
@@ -440,8 +458,28 @@ fn environment(shared: &Shared, python: &str) -> (Option<Interpreter>, Option<Ve
     });
     let packages = probe
         .filter(|p| p.virtual_env)
-        .map(|p| installed_packages(Path::new(&p.purelib)));
+        .map(|p| packages_of(shared, Path::new(&p.purelib)));
     (interpreter, packages)
+}
+
+/// [`installed_packages`], read again only when the folder changed.
+fn packages_of(shared: &Shared, site_packages: &Path) -> Vec<String> {
+    let Ok(modified) = std::fs::metadata(site_packages).and_then(|m| m.modified()) else {
+        return installed_packages(site_packages);
+    };
+    let remembered = shared.recorder.packages.lock().ok().and_then(|memo| {
+        memo.get(site_packages)
+            .filter(|(time, _)| *time == modified)
+            .map(|(_, list)| list.clone())
+    });
+    if let Some(list) = remembered {
+        return list;
+    }
+    let list = installed_packages(site_packages);
+    if let Ok(mut memo) = shared.recorder.packages.lock() {
+        memo.insert(site_packages.to_path_buf(), (modified, list.clone()));
+    }
+    list
 }
 
 /// Ask the interpreter about itself, once per program file: remembered in

@@ -231,12 +231,17 @@ impl Store {
 
     /// Write a run's provenance document (replacing an earlier one).
     pub fn set_provenance(&self, run_id: &str, document: &Value) -> Result<(), StoreError> {
+        self.set_provenance_json(run_id, &document.to_string())
+    }
+
+    /// [`Self::set_provenance`] of a document already written as JSON.
+    pub fn set_provenance_json(&self, run_id: &str, document: &str) -> Result<(), StoreError> {
         let conn = self.write();
         conn.prepare_cached(
             "INSERT INTO run_provenance (run_id, document) VALUES (?1, ?2)
              ON CONFLICT (run_id) DO UPDATE SET document = excluded.document",
         )?
-        .execute(params![run_id, document.to_string()])
+        .execute(params![run_id, document])
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _)
                 if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
