@@ -1,8 +1,9 @@
 //! The layout at 1024×700, driven through egui_kittest by widget labels: every
 //! toolbar button of Runs is inside the window and works, wide tables scroll
 //! sideways, columns can be hidden (and stay hidden for their benchmark only),
-//! the empty Progress column takes no room. Real runs of the Hello World
-//! sample in a temporary home folder.
+//! the empty Progress column takes no room, and Run detail's side panel stays
+//! bounded when Provenance opens, with the log toolbar on one line. Real runs
+//! of the Hello World sample in a temporary home folder.
 
 mod gui_support;
 
@@ -14,7 +15,7 @@ use flowdesk::client::{Client, LocalClient, RunRequest};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use flowdesk::model::RunState;
-use gui_support::{has_label, select_benchmark, set_text, step_until};
+use gui_support::{has_label, has_label_containing, select_benchmark, set_text, step_until};
 
 const HELLO: &str = "Hello World (sample)";
 const PREDICTOR: &str = "Predictor (sample)";
@@ -262,4 +263,63 @@ fn the_progress_column_takes_room_only_while_a_run_is_active() {
     step_until(&mut harness, "the Progress column to go", |h| {
         !h.state().state.runs.iter().any(|r| r.state.is_active()) && !has_label(h, "Progress")
     });
+}
+
+#[test]
+fn provenance_keeps_the_side_panel_bounded_and_the_log_toolbar_on_one_line() {
+    let (_dir, config, ids) = home_with_runs(1);
+    let mut harness = app(config);
+    runs_table(&mut harness, &ids);
+    harness.get_by_label(&ids[0]).click();
+    harness.run();
+    harness.get_by_label("Open selected run").click();
+    step_until(&mut harness, "the provenance section", |h| {
+        has_label(h, "Provenance") && has_label(h, "Search log")
+    });
+    harness.get_by_label("Provenance").click();
+    step_until(&mut harness, "the provenance", |h| {
+        has_label(h, "Template hash")
+    });
+    settle(&mut harness);
+
+    // The side panel starts at its Timeline heading: at most 45 % of the
+    // window, and clear of the log toolbar.
+    let panel_left = harness.get_by_label("Timeline").rect().min.x;
+    assert!(
+        WIDTH - panel_left <= 0.45 * WIDTH,
+        "the side panel is {} wide",
+        WIDTH - panel_left
+    );
+    let search = harness.get_by_label("Search log").rect();
+    let follow = harness.get_by_label("Follow").rect();
+    let next = harness.get_by_label("Next match").rect();
+    // One line: "Search log" is not broken, and the last control sits on
+    // the row of the first.
+    let line = harness.get_by_label("Follow").rect().height() + 4.0;
+    assert!(search.height() <= line, "Search log is {search:?}");
+    // The menu that holds the rest (timestamps, step filter, copy).
+    let options = harness
+        .query_by_label("Log options")
+        .map(|n| n.rect())
+        .unwrap_or(egui::Rect::NOTHING);
+    for (name, rect) in [("Next match", next), ("Log options", options)] {
+        assert!(
+            (rect.center().y - follow.center().y).abs() < 4.0,
+            "{name} at {rect:?}, Follow at {follow:?}"
+        );
+        assert!(
+            rect.max.x <= panel_left,
+            "{name} at {rect:?} under the panel"
+        );
+    }
+    // A provenance file name is one line: cut short, whole on hover.
+    let names: Vec<egui::Rect> = harness
+        .query_all_by_label("data/names.txt")
+        .map(|n| n.rect())
+        .collect();
+    assert!(
+        names.iter().all(|r| r.height() <= line),
+        "file names broken over lines: {names:?}"
+    );
+    assert!(has_label_containing(&harness, "Steps (2)"));
 }
