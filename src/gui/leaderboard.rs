@@ -65,14 +65,18 @@ impl BoardColumn {
         self != BoardColumn::Rank
     }
 
-    fn sizing(self) -> Column {
+    /// How the table sizes it, given how wide its header is. Fixed first
+    /// widths, not `Column::auto`, whose sizing pass draws the first frame's
+    /// rows elsewhere (see the Runs table).
+    fn sizing(self, header: f32) -> Column {
+        let width = |least: f32| Column::initial(least.max(header)).at_least(48.0).clip(true);
         match self {
             BoardColumn::Rank => Column::exact(48.0),
-            BoardColumn::Submission => Column::auto().at_least(120.0).clip(true),
-            BoardColumn::Run => Column::auto().at_least(110.0).clip(true),
-            BoardColumn::Value(_) => Column::auto().at_least(90.0).clip(true),
-            BoardColumn::Duration => Column::auto().at_least(70.0).clip(true),
-            BoardColumn::Badges => Column::auto().at_least(70.0),
+            BoardColumn::Submission => width(120.0),
+            BoardColumn::Run => width(120.0),
+            BoardColumn::Value(_) => width(100.0),
+            BoardColumn::Duration => width(80.0),
+            BoardColumn::Badges => width(90.0),
         }
     }
 }
@@ -251,13 +255,17 @@ impl LeaderboardScreen {
                 .id_salt("leaderboard_table_scroll")
                 .show(ui, |ui| {
                     // Widths are kept per set of shown columns.
+                    let widths: Vec<f32> = shown
+                        .iter()
+                        .map(|c| super::runs::header_width(ui, c.label(columns)))
+                        .collect();
                     let mut table = TableBuilder::new(ui)
                         .id_salt(("leaderboard_table", &keys))
                         .striped(true)
                         .resizable(true)
                         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-                    for column in &shown {
-                        table = table.column(column.sizing());
+                    for (column, width) in shown.iter().zip(&widths) {
+                        table = table.column(column.sizing(*width));
                     }
                     table
                         .column(Column::remainder())

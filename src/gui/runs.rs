@@ -73,16 +73,21 @@ impl RunsColumn {
         !matches!(self, RunsColumn::State | RunsColumn::Run)
     }
 
-    /// How the table sizes it; all but the badge can be resized by the user.
-    fn sizing(self) -> Column {
+    /// How the table sizes it, given how wide its header is; all but the badge
+    /// can be resized by the user. Fixed first widths, not `Column::auto`: an
+    /// auto column makes the table's first frame a sizing pass whose rows sit
+    /// elsewhere than in the next frame (a click then misses its row), and the
+    /// widths are kept once the user resizes anyway.
+    fn sizing(self, header: f32) -> Column {
+        let width = |least: f32| Column::initial(least.max(header)).at_least(60.0).clip(true);
         match self {
             RunsColumn::State => Column::exact(96.0),
-            RunsColumn::Run => Column::auto().at_least(110.0),
-            RunsColumn::Submission => Column::auto().at_least(90.0).clip(true),
-            RunsColumn::Created => Column::auto().at_least(140.0).clip(true),
-            RunsColumn::Duration => Column::auto().at_least(70.0).clip(true),
-            RunsColumn::Progress => Column::auto().at_least(120.0).clip(true),
-            RunsColumn::Value(_) => Column::auto().at_least(80.0).clip(true),
+            RunsColumn::Run => width(120.0),
+            RunsColumn::Submission => width(110.0),
+            RunsColumn::Created => width(160.0),
+            RunsColumn::Duration => width(90.0),
+            RunsColumn::Progress => width(200.0),
+            RunsColumn::Value(_) => width(90.0),
         }
     }
 
@@ -489,14 +494,18 @@ impl RunsScreen {
             .show(ui, |ui| {
                 // Widths are kept per set of shown columns, so hiding one does not hand
                 // its width to its neighbour.
+                let widths: Vec<f32> = headers
+                    .iter()
+                    .map(|(_, label)| header_width(ui, label))
+                    .collect();
                 let mut table = TableBuilder::new(ui)
                     .id_salt(("runs_table", &headers))
                     .striped(true)
                     .resizable(true)
                     .sense(egui::Sense::click())
                     .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-                for column in &shown {
-                    table = table.column(column.sizing());
+                for (column, width) in shown.iter().zip(&widths) {
+                    table = table.column(column.sizing(*width));
                 }
                 table = table.column(Column::remainder());
                 table
@@ -808,6 +817,18 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, shown: &[RunsC
         }
     }
     row.col(|_| {});
+}
+
+/// How wide the header button of a column labelled `label` is, with room for
+/// a sort arrow.
+pub(super) fn header_width(ui: &egui::Ui, label: &str) -> f32 {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let text = ui.fonts_mut(|f| {
+        f.layout_no_wrap(format!("{label} (desc)"), font, egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    });
+    text + 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x
 }
 
 fn progress_text(r: &RunRow) -> String {
