@@ -742,6 +742,7 @@ impl FlowdeskApp {
                 }
                 self.request(Request::DeleteRun(run));
             }
+            Action::HideColumns(hidden) => self.state.persisted.hidden_columns = hidden,
             Action::SortLeaderboard(sort) => {
                 self.state.persisted.leaderboard = sort;
                 if let Some(id) = self.selected() {

@@ -6,15 +6,80 @@
 //! reproduction went, and a filter keeps only reproduced runs.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, LeaderboardSort, Loading, Screen};
+use super::state::{Action, AppState, HiddenColumns, LeaderboardSort, Loading, Screen};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
 use super::widgets::repro_badge::badges_ui;
 use crate::client::format::{duration_text, value_text};
 use crate::client::{order_text, LeaderboardView, Operation, PostprocView};
-use crate::template::{ColumnType, ResultValue};
+use crate::template::{ColumnType, ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::sync::Arc;
+
+/// A column of the leaderboard table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum BoardColumn {
+    Rank,
+    Submission,
+    Run,
+    /// Result column `index` of the leaderboard.
+    Value(usize),
+    Duration,
+    Badges,
+}
+
+impl BoardColumn {
+    /// Every column of a leaderboard with `values` result columns, in order.
+    fn all(values: usize) -> impl Iterator<Item = BoardColumn> {
+        [BoardColumn::Rank, BoardColumn::Submission, BoardColumn::Run]
+            .into_iter()
+            .chain((0..values).map(BoardColumn::Value))
+            .chain([BoardColumn::Duration, BoardColumn::Badges])
+    }
+
+    /// The column-chooser key; result columns go by their name.
+    fn key(self, columns: &[ResultColumn]) -> &str {
+        match self {
+            BoardColumn::Rank => "rank",
+            BoardColumn::Submission => "submission",
+            BoardColumn::Run => "run",
+            BoardColumn::Value(i) => columns.get(i).map_or("", |c| c.name.as_str()),
+            BoardColumn::Duration => "duration",
+            BoardColumn::Badges => "badges",
+        }
+    }
+
+    fn label(self, columns: &[ResultColumn]) -> &str {
+        match self {
+            BoardColumn::Rank => "Rank",
+            BoardColumn::Submission => "Submission",
+            BoardColumn::Run => "Run",
+            BoardColumn::Value(i) => columns.get(i).map_or("", |c| c.label.as_str()),
+            BoardColumn::Duration => "Duration",
+            BoardColumn::Badges => "Badges",
+        }
+    }
+
+    /// The rank says where a row stands: it cannot be hidden.
+    fn hideable(self) -> bool {
+        self != BoardColumn::Rank
+    }
+
+    /// How the table sizes it, given how wide its header is. Fixed first
+    /// widths, not `Column::auto`, whose sizing pass draws the first frame's
+    /// rows elsewhere (see the Runs table).
+    fn sizing(self, header: f32) -> Column {
+        let width = |least: f32| Column::initial(least.max(header)).at_least(48.0).clip(true);
+        match self {
+            BoardColumn::Rank => Column::exact(48.0),
+            BoardColumn::Submission => width(120.0),
+            BoardColumn::Run => width(120.0),
+            BoardColumn::Value(_) => width(100.0),
+            BoardColumn::Duration => width(80.0),
+            BoardColumn::Badges => width(90.0),
+        }
+    }
+}
 
 /// Viewers of the post-processing outputs, built once per post-processing run.
 struct PostprocViewers {
@@ -73,7 +138,7 @@ impl Screen for LeaderboardScreen {
         if board.is_empty() {
             ui.label("No successful runs yet. Start one in the New run tab.");
         }
-        self.table_ui(ui, &board, &mut sort);
+        self.table_ui(ui, &board, &state.persisted.hidden_columns, &mut sort);
         if sort != state.persisted.leaderboard {
             actions.push(Action::SortLeaderboard(sort));
         }
@@ -133,7 +198,8 @@ impl LeaderboardScreen {
         sort: &mut LeaderboardSort,
         actions: &mut Vec<Action>,
     ) {
-        ui.horizontal(|ui| {
+        // Wrapped, so every control stays reachable in a narrow window.
+        ui.horizontal_wrapped(|ui| {
             ui.radio_value(&mut sort.all_runs, false, "Best run per submission");
             ui.radio_value(&mut sort.all_runs, true, "All runs");
             if state.supports(Operation::Reproduce) {
@@ -155,6 +221,9 @@ impl LeaderboardScreen {
                 })
                 .response
                 .labelled_by(label.id);
+            if let Some(board) = &state.leaderboard {
+                columns_menu_ui(ui, state, &board.columns, actions);
+            }
             if ui.button("Export CSV…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::ExportLeaderboard));
             }
@@ -164,102 +233,147 @@ impl LeaderboardScreen {
         });
     }
 
-    fn table_ui(&mut self, ui: &mut egui::Ui, board: &LeaderboardView, sort: &mut LeaderboardSort) {
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        board: &LeaderboardView,
+        hidden: &HiddenColumns,
+        sort: &mut LeaderboardSort,
+    ) {
         let highlight_color = ui.visuals().selection.bg_fill.gamma_multiply(0.5);
         let table_height = (ui.available_height() * 0.55).max(160.0);
         let mut sort_by: Option<String> = None;
+        let columns = &board.columns;
+        let shown: Vec<BoardColumn> = BoardColumn::all(columns.len())
+            .filter(|c| !c.hideable() || !hidden.leaderboard_hides(c.key(columns)))
+            .collect();
+        let keys: Vec<&str> = shown.iter().map(|c| c.key(columns)).collect();
         egui::Frame::new().show(ui, |ui| {
             ui.set_max_height(table_height);
-            let mut table = TableBuilder::new(ui)
-                .id_salt("leaderboard_table")
-                .striped(true)
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::exact(48.0))
-                .column(Column::auto().at_least(120.0))
-                .column(Column::auto().at_least(110.0));
-            for _ in &board.columns {
-                table = table.column(Column::auto().at_least(90.0));
-            }
-            table
-                .column(Column::auto().at_least(70.0))
-                .column(Column::remainder())
-                .header(24.0, |mut header| {
-                    for title in ["Rank", "Submission", "Run"] {
-                        header.col(|ui| {
-                            ui.strong(title);
-                        });
+            // Wider than the window: scroll sideways rather than cut columns off.
+            egui::ScrollArea::horizontal()
+                .id_salt("leaderboard_table_scroll")
+                .show(ui, |ui| {
+                    // Widths are kept per set of shown columns.
+                    let widths: Vec<f32> = shown
+                        .iter()
+                        .map(|c| super::runs::header_width(ui, c.label(columns)))
+                        .collect();
+                    let mut table = TableBuilder::new(ui)
+                        .id_salt(("leaderboard_table", &keys))
+                        .striped(true)
+                        .resizable(true)
+                        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+                    for (column, width) in shown.iter().zip(&widths) {
+                        table = table.column(column.sizing(*width));
                     }
-                    for column in &board.columns {
-                        header.col(|ui| {
-                            let arrow =
-                                match (sort.column.as_ref() == Some(&column.name), sort.descending)
-                                {
-                                    (true, true) => " (desc)",
-                                    (true, false) => " (asc)",
-                                    _ => "",
+                    table
+                        .column(Column::remainder())
+                        .header(24.0, |mut header| {
+                            for column in &shown {
+                                header.col(|ui| {
+                                    let BoardColumn::Value(i) = *column else {
+                                        ui.strong(column.label(columns));
+                                        return;
+                                    };
+                                    let Some(column) = columns.get(i) else {
+                                        return;
+                                    };
+                                    let arrow = match (
+                                        sort.column.as_ref() == Some(&column.name),
+                                        sort.descending,
+                                    ) {
+                                        (true, true) => " (desc)",
+                                        (true, false) => " (asc)",
+                                        _ => "",
+                                    };
+                                    if ui
+                                        .button(format!("{}{arrow}", column.label))
+                                        .on_hover_text(format!("Sort by {}", column.name))
+                                        .clicked()
+                                    {
+                                        sort_by = Some(column.name.clone());
+                                    }
+                                });
+                            }
+                            header.col(|_| {});
+                        })
+                        .body(|body| {
+                            body.rows(22.0, board.len(), |mut row| {
+                                let Some(entry) = board.row(row.index()) else {
+                                    return;
                                 };
-                            if ui
-                                .button(format!("{}{arrow}", column.label))
-                                .on_hover_text(format!("Sort by {}", column.name))
-                                .clicked()
-                            {
-                                sort_by = Some(column.name.clone());
-                            }
-                        });
-                    }
-                    header.col(|ui| {
-                        ui.strong("Duration");
-                    });
-                    header.col(|ui| {
-                        ui.strong("Badges");
-                    });
-                })
-                .body(|body| {
-                    body.rows(22.0, board.len(), |mut row| {
-                        let Some(entry) = board.row(row.index()) else {
-                            return;
-                        };
-                        let highlighted = self.highlight.as_ref() == Some(&entry.submission);
-                        let paint = |ui: &mut egui::Ui| {
-                            if highlighted {
-                                ui.painter()
-                                    .rect_filled(ui.max_rect(), 0.0, highlight_color);
-                            }
-                        };
-                        row.col(|ui| {
-                            paint(ui);
-                            ui.strong(entry.rank.to_string());
-                        });
-                        let cell = |row: &mut egui_extras::TableRow<'_, '_>,
-                                    text: egui::RichText| {
-                            row.col(|ui| {
-                                paint(ui);
-                                ui.add(egui::Label::new(text).selectable(false));
+                                let highlighted =
+                                    self.highlight.as_ref() == Some(&entry.submission);
+                                let paint = |ui: &mut egui::Ui| {
+                                    if highlighted {
+                                        ui.painter().rect_filled(
+                                            ui.max_rect(),
+                                            0.0,
+                                            highlight_color,
+                                        );
+                                    }
+                                };
+                                let cell =
+                                    |row: &mut egui_extras::TableRow<'_, '_>,
+                                     text: egui::RichText| {
+                                        row.col(|ui| {
+                                            paint(ui);
+                                            ui.add(egui::Label::new(text).selectable(false));
+                                        });
+                                    };
+                                for column in &shown {
+                                    match *column {
+                                        BoardColumn::Rank => {
+                                            row.col(|ui| {
+                                                paint(ui);
+                                                ui.strong(entry.rank.to_string());
+                                            });
+                                        }
+                                        BoardColumn::Submission => {
+                                            cell(&mut row, egui::RichText::new(&entry.submission))
+                                        }
+                                        BoardColumn::Run => {
+                                            let run = match &entry.run_set {
+                                                Some(set) => format!(
+                                                    "set {} ({} runs)",
+                                                    set.id,
+                                                    set.runs.len()
+                                                ),
+                                                None => entry.run_id.clone(),
+                                            };
+                                            cell(&mut row, egui::RichText::new(run).monospace());
+                                        }
+                                        BoardColumn::Value(index) => {
+                                            let spread = entry.run_set.as_ref().and_then(|set| {
+                                                set.spreads.get(index).copied().flatten()
+                                            });
+                                            let text = match spread {
+                                                Some(spread) => spread.text(),
+                                                None => value_text(
+                                                    entry
+                                                        .values
+                                                        .get(index)
+                                                        .and_then(Option::as_ref),
+                                                ),
+                                            };
+                                            cell(&mut row, egui::RichText::new(text));
+                                        }
+                                        BoardColumn::Duration => cell(
+                                            &mut row,
+                                            egui::RichText::new(duration_text(entry.duration)),
+                                        ),
+                                        BoardColumn::Badges => {
+                                            row.col(|ui| {
+                                                paint(ui);
+                                                badges_ui(ui, &entry.badges);
+                                            });
+                                        }
+                                    }
+                                }
+                                row.col(|ui| paint(ui));
                             });
-                        };
-                        cell(&mut row, egui::RichText::new(&entry.submission));
-                        let run = match &entry.run_set {
-                            Some(set) => format!("set {} ({} runs)", set.id, set.runs.len()),
-                            None => entry.run_id.clone(),
-                        };
-                        cell(&mut row, egui::RichText::new(run).monospace());
-                        for (index, value) in entry.values.iter().enumerate() {
-                            let spread = entry
-                                .run_set
-                                .as_ref()
-                                .and_then(|set| set.spreads.get(index).copied().flatten());
-                            let text = match spread {
-                                Some(spread) => spread.text(),
-                                None => value_text(value.as_ref()),
-                            };
-                            cell(&mut row, egui::RichText::new(text));
-                        }
-                        cell(&mut row, egui::RichText::new(duration_text(entry.duration)));
-                        row.col(|ui| {
-                            paint(ui);
-                            badges_ui(ui, &entry.badges);
                         });
-                    });
                 });
         });
         if let Some(name) = sort_by {
@@ -356,6 +470,32 @@ impl LeaderboardScreen {
                 }
             });
     }
+}
+
+/// The leaderboard's column chooser: a check box per column but the rank,
+/// staying open while boxes are ticked; the choice is the benchmark's.
+fn columns_menu_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    columns: &[ResultColumn],
+    actions: &mut Vec<Action>,
+) {
+    let hidden = &state.persisted.hidden_columns;
+    let config = egui::containers::menu::MenuConfig::new()
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+    egui::containers::menu::MenuButton::new("Columns")
+        .config(config)
+        .ui(ui, |ui| {
+            for column in BoardColumn::all(columns.len()).filter(|c| c.hideable()) {
+                let key = column.key(columns);
+                let mut shown = !hidden.leaderboard_hides(key);
+                if ui.checkbox(&mut shown, column.label(columns)).changed() {
+                    let mut changed = hidden.clone();
+                    HiddenColumns::set(&mut changed.leaderboard, key, shown);
+                    actions.push(Action::HideColumns(changed));
+                }
+            }
+        });
 }
 
 /// What the chart of one column draws.

@@ -51,9 +51,13 @@ impl Screen for RunDetailScreen {
         actions_ui(ui, state, &detail, &mut self.tolerance, actions);
         reproduction_ui(ui, state, &detail);
         ui.separator();
+        // Bounded: wide contents (provenance) must not push the log aside. The
+        // user may drag it between 200 px and 45 % of the tab's width.
+        let widest = (ui.available_width() * 0.45).max(200.0);
         egui::Panel::right("run_side")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(340.0_f32.min(widest))
+            .size_range(200.0..=widest)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .show(ui, |ui| self.side_ui(ui, state, &detail, actions));
@@ -223,7 +227,8 @@ impl RunDetailScreen {
 
 fn header_ui(ui: &mut egui::Ui, state: &AppState, detail: &RunDetail) {
     let run = &detail.run;
-    ui.horizontal(|ui| {
+    // Wrapped: with its queue place the header is wider than a narrow window.
+    ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Run {}", run.id));
         state_badge(ui, run.state);
         if let Some(position) = run.queue_position {

@@ -3,7 +3,7 @@
 //! run, and side-by-side comparison of two runs.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, Loading, Persisted, RunsSort, Screen};
+use super::state::{Action, AppState, HiddenColumns, Loading, Persisted, RunsSort, Screen};
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{optional_duration, ordinal, time_text, value_text};
 use crate::client::{LeaderboardView, RunRow, RunSetLine};
@@ -19,6 +19,86 @@ type OrderKey = (usize, usize, RunsSort, Option<RunState>, Option<String>);
 
 const ROW_HEIGHT: f32 = 22.0;
 
+/// A column of the Runs table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum RunsColumn {
+    State,
+    Run,
+    Submission,
+    Created,
+    Duration,
+    Progress,
+    /// Result column `index` of the benchmark.
+    Value(usize),
+}
+
+impl RunsColumn {
+    /// The columns every run has, in table order (result columns follow).
+    const FIXED: [RunsColumn; 6] = [
+        RunsColumn::State,
+        RunsColumn::Run,
+        RunsColumn::Submission,
+        RunsColumn::Created,
+        RunsColumn::Duration,
+        RunsColumn::Progress,
+    ];
+
+    /// The sort and column-chooser key; result columns go by their name.
+    fn key(self, columns: &[ResultColumn]) -> &str {
+        match self {
+            RunsColumn::State => "state",
+            RunsColumn::Run => "run",
+            RunsColumn::Submission => "submission",
+            RunsColumn::Created => "created",
+            RunsColumn::Duration => "duration",
+            RunsColumn::Progress => "progress",
+            RunsColumn::Value(i) => columns.get(i).map_or("", |c| c.name.as_str()),
+        }
+    }
+
+    fn label(self, columns: &[ResultColumn]) -> &str {
+        match self {
+            RunsColumn::State => "State",
+            RunsColumn::Run => "Run",
+            RunsColumn::Submission => "Submission",
+            RunsColumn::Created => "Created",
+            RunsColumn::Duration => "Duration",
+            RunsColumn::Progress => "Progress",
+            RunsColumn::Value(i) => columns.get(i).map_or("", |c| c.label.as_str()),
+        }
+    }
+
+    /// State and run id say which run a row is: they cannot be hidden.
+    fn hideable(self) -> bool {
+        !matches!(self, RunsColumn::State | RunsColumn::Run)
+    }
+
+    /// How the table sizes it, given how wide its header is; all but the badge
+    /// can be resized by the user. Fixed first widths, not `Column::auto`: an
+    /// auto column makes the table's first frame a sizing pass whose rows sit
+    /// elsewhere than in the next frame (a click then misses its row), and the
+    /// widths are kept once the user resizes anyway.
+    fn sizing(self, header: f32) -> Column {
+        let width = |least: f32| Column::initial(least.max(header)).at_least(60.0).clip(true);
+        match self {
+            RunsColumn::State => Column::exact(96.0),
+            RunsColumn::Run => width(120.0),
+            RunsColumn::Submission => width(110.0),
+            RunsColumn::Created => width(160.0),
+            RunsColumn::Duration => width(90.0),
+            RunsColumn::Progress => width(200.0),
+            RunsColumn::Value(_) => width(90.0),
+        }
+    }
+
+    /// Every column of a benchmark with `values` result columns.
+    fn all(values: usize) -> impl Iterator<Item = RunsColumn> {
+        RunsColumn::FIXED
+            .into_iter()
+            .chain((0..values).map(RunsColumn::Value))
+    }
+}
+
 pub struct RunsScreen {
     sort: RunsSort,
     state_filter: Option<RunState>,
@@ -31,6 +111,9 @@ pub struct RunsScreen {
     /// Row order after filtering and sorting, recomputed when inputs change.
     order: Vec<usize>,
     order_key: Option<OrderKey>,
+    /// Whether a run in the list is active (computed with the order): the
+    /// Progress column is shown only then.
+    any_active: bool,
     /// The benchmark the selection belongs to.
     benchmark: Option<String>,
     /// Runs the user asked to delete, waiting for the confirmation.
@@ -77,7 +160,7 @@ impl Screen for RunsScreen {
             self.benchmark = Some(detail.benchmark.id.clone());
             self.clear_selection();
         }
-        self.toolbar_ui(ui, state, actions);
+        self.toolbar_ui(ui, state, detail.columns(), actions);
         ui.label(
             egui::RichText::new(format!(
                 "{}; click a row to select it, Ctrl-click or Shift-click for more, right-click for actions, double-click to open",
@@ -148,6 +231,7 @@ impl RunsScreen {
             compare_sets: None,
             order: Vec::new(),
             order_key: None,
+            any_active: false,
             benchmark: None,
             confirm_delete: Vec::new(),
         }
@@ -223,6 +307,7 @@ impl RunsScreen {
             });
             self.order = order;
             self.order_key = Some(key);
+            self.any_active = rows.iter().any(|r| r.state.is_active());
         }
         &self.order
     }
@@ -234,9 +319,62 @@ impl RunsScreen {
             .flatten()
     }
 
-    fn toolbar_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+    /// The columns shown: those not hidden, and Progress only while a run is
+    /// active (it is empty otherwise and would only take room).
+    fn shown_columns(&mut self, state: &AppState, columns: &[ResultColumn]) -> Vec<RunsColumn> {
+        self.visible_rows(state);
+        let hidden = &state.persisted.hidden_columns;
+        RunsColumn::all(columns.len())
+            .filter(|c| match c {
+                RunsColumn::Progress if !self.any_active => false,
+                c => !c.hideable() || !hidden.runs_hides(c.key(columns)),
+            })
+            .collect()
+    }
+
+    /// The column chooser: a check box per column that can be hidden. It stays
+    /// open while boxes are ticked, and the choice is the benchmark's.
+    fn columns_menu_ui(
+        ui: &mut egui::Ui,
+        state: &AppState,
+        columns: &[ResultColumn],
+        actions: &mut Vec<Action>,
+    ) {
+        let hidden = &state.persisted.hidden_columns;
+        let config = egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        egui::containers::menu::MenuButton::new("Columns")
+            .config(config)
+            .ui(ui, |ui| {
+                for column in RunsColumn::all(columns.len()).filter(|c| c.hideable()) {
+                    let key = column.key(columns);
+                    let mut shown = !hidden.runs_hides(key);
+                    let response = ui.checkbox(&mut shown, column.label(columns));
+                    let response = if column == RunsColumn::Progress {
+                        response.on_hover_text("Shown while a run is queued or running")
+                    } else {
+                        response
+                    };
+                    if response.changed() {
+                        let mut changed = hidden.clone();
+                        HiddenColumns::set(&mut changed.runs, key, shown);
+                        actions.push(Action::HideColumns(changed));
+                    }
+                }
+            });
+    }
+
+    fn toolbar_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        columns: &[ResultColumn],
+        actions: &mut Vec<Action>,
+    ) {
+        // Wrapped: at 1024 px the buttons do not fit one line beside the filters.
+        ui.horizontal_wrapped(|ui| {
             self.filters_ui(ui, state);
+            Self::columns_menu_ui(ui, state, columns, actions);
             ui.separator();
             if ui
                 .add_enabled(
@@ -344,81 +482,83 @@ impl RunsScreen {
         let mut choice: Option<MenuChoice> = None;
         let mut opened: Option<String> = None;
         let mut sort_by: Option<String> = None;
-        let mut table = TableBuilder::new(ui)
-            .id_salt("runs_table")
-            .striped(true)
-            .sense(egui::Sense::click())
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(96.0))
-            .column(Column::auto().at_least(110.0))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(140.0))
-            .column(Column::auto().at_least(70.0))
-            .column(Column::auto().at_least(120.0));
-        for _ in columns {
-            table = table.column(Column::auto().at_least(80.0));
-        }
-        table = table.column(Column::remainder());
-        let headers: Vec<(&str, &str)> = [
-            ("state", "State"),
-            ("run", "Run"),
-            ("submission", "Submission"),
-            ("created", "Created"),
-            ("duration", "Duration"),
-            ("progress", "Progress"),
-        ]
-        .into_iter()
-        .chain(columns.iter().map(|c| (c.name.as_str(), c.label.as_str())))
-        .collect();
-        table
-            .header(24.0, |mut header| {
-                for (key, label) in &headers {
-                    header.col(|ui| {
-                        if *key == "run" || *key == "progress" {
-                            ui.strong(*label);
-                            return;
-                        }
-                        let arrow = match (self.sort.column == *key, self.sort.descending) {
-                            (true, true) => " (desc)",
-                            (true, false) => " (asc)",
-                            _ => "",
-                        };
-                        if ui.button(format!("{label}{arrow}")).clicked() {
-                            sort_by = Some(key.to_string());
-                        }
-                    });
+        let shown = self.shown_columns(state, columns);
+        let headers: Vec<(&str, &str)> = shown
+            .iter()
+            .map(|c| (c.key(columns), c.label(columns)))
+            .collect();
+        // Wider than the window (many result columns, or at 1024 px): the table
+        // scrolls sideways rather than cutting columns off.
+        egui::ScrollArea::horizontal()
+            .id_salt("runs_table_scroll")
+            .show(ui, |ui| {
+                // Widths are kept per set of shown columns, so hiding one does not hand
+                // its width to its neighbour.
+                let widths: Vec<f32> = headers
+                    .iter()
+                    .map(|(_, label)| header_width(ui, label))
+                    .collect();
+                let mut table = TableBuilder::new(ui)
+                    .id_salt(("runs_table", &headers))
+                    .striped(true)
+                    .resizable(true)
+                    .sense(egui::Sense::click())
+                    .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+                for (column, width) in shown.iter().zip(&widths) {
+                    table = table.column(column.sizing(*width));
                 }
-                header.col(|_| {});
-            })
-            .body(|body| {
-                body.rows(ROW_HEIGHT, order.len(), |mut row| {
-                    let r = &rows[order[row.index()]];
-                    row.set_selected(self.selected.contains(&r.id));
-                    row_cells(&mut row, r, columns.len());
-                    let response = row.response();
-                    if response.double_clicked() {
-                        opened = Some(r.id.clone());
-                    } else if response.clicked() {
-                        let modifiers = response.ctx.input(|i| i.modifiers);
-                        let click = if modifiers.shift {
-                            Click::Extend
-                        } else if modifiers.command {
-                            Click::Toggle
-                        } else {
-                            Click::Select
-                        };
-                        clicked = Some((r.id.clone(), click));
-                    }
-                    if response.secondary_clicked() {
-                        menu_for = Some(r.id.clone());
-                    }
-                    response.context_menu(|ui| {
-                        if let Some(chosen) = row_menu(ui, r, &self.selected, rows, &order) {
-                            choice = Some(chosen);
-                            ui.close();
+                table = table.column(Column::remainder());
+                table
+                    .header(24.0, |mut header| {
+                        for (key, label) in &headers {
+                            header.col(|ui| {
+                                if *key == "run" || *key == "progress" {
+                                    ui.strong(*label);
+                                    return;
+                                }
+                                let arrow = match (self.sort.column == *key, self.sort.descending) {
+                                    (true, true) => " (desc)",
+                                    (true, false) => " (asc)",
+                                    _ => "",
+                                };
+                                if ui.button(format!("{label}{arrow}")).clicked() {
+                                    sort_by = Some(key.to_string());
+                                }
+                            });
                         }
+                        header.col(|_| {});
+                    })
+                    .body(|body| {
+                        body.rows(ROW_HEIGHT, order.len(), |mut row| {
+                            let r = &rows[order[row.index()]];
+                            row.set_selected(self.selected.contains(&r.id));
+                            row_cells(&mut row, r, &shown);
+                            let response = row.response();
+                            if response.double_clicked() {
+                                opened = Some(r.id.clone());
+                            } else if response.clicked() {
+                                let modifiers = response.ctx.input(|i| i.modifiers);
+                                let click = if modifiers.shift {
+                                    Click::Extend
+                                } else if modifiers.command {
+                                    Click::Toggle
+                                } else {
+                                    Click::Select
+                                };
+                                clicked = Some((r.id.clone(), click));
+                            }
+                            if response.secondary_clicked() {
+                                menu_for = Some(r.id.clone());
+                            }
+                            response.context_menu(|ui| {
+                                if let Some(chosen) = row_menu(ui, r, &self.selected, rows, &order)
+                                {
+                                    choice = Some(chosen);
+                                    ui.close();
+                                }
+                            });
+                        });
                     });
-                });
             });
         // A right-click on a row outside the selection acts on that row alone.
         if let Some(id) = menu_for {
@@ -644,31 +784,51 @@ fn row_menu(
     choice
 }
 
-fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, values: usize) {
+fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, shown: &[RunsColumn]) {
     let cell = |row: &mut egui_extras::TableRow<'_, '_>, text: String| {
         row.col(|ui| {
             ui.add(egui::Label::new(text).selectable(false));
         });
     };
-    row.col(|ui| {
-        state_badge(ui, r.state);
-    });
-    row.col(|ui| {
-        ui.add(egui::Label::new(egui::RichText::new(&r.id).monospace()).selectable(false));
-    });
-    cell(row, r.submission.clone());
-    cell(row, time_text(&r.created_at));
-    cell(
-        row,
-        r.duration()
-            .map(|d| optional_duration(Some(d)))
-            .unwrap_or_default(),
-    );
-    cell(row, progress_text(r));
-    for i in 0..values {
-        cell(row, value_text(r.values.get(i).and_then(Option::as_ref)));
+    for column in shown {
+        match *column {
+            RunsColumn::State => {
+                row.col(|ui| {
+                    state_badge(ui, r.state);
+                });
+            }
+            RunsColumn::Run => {
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(&r.id).monospace()).selectable(false),
+                    );
+                });
+            }
+            RunsColumn::Submission => cell(row, r.submission.clone()),
+            RunsColumn::Created => cell(row, time_text(&r.created_at)),
+            RunsColumn::Duration => cell(
+                row,
+                r.duration()
+                    .map(|d| optional_duration(Some(d)))
+                    .unwrap_or_default(),
+            ),
+            RunsColumn::Progress => cell(row, progress_text(r)),
+            RunsColumn::Value(i) => cell(row, value_text(r.values.get(i).and_then(Option::as_ref))),
+        }
     }
     row.col(|_| {});
+}
+
+/// How wide the header button of a column labelled `label` is, with room for
+/// a sort arrow.
+pub(super) fn header_width(ui: &egui::Ui, label: &str) -> f32 {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let text = ui.fonts_mut(|f| {
+        f.layout_no_wrap(format!("{label} (desc)"), font, egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    });
+    text + 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x
 }
 
 fn progress_text(r: &RunRow) -> String {

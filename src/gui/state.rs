@@ -117,6 +117,38 @@ pub struct BenchmarkUi {
     pub open_run: Option<String>,
     /// The runs selected in the Runs table.
     pub selected_runs: Vec<String>,
+    /// The columns the user hid in its tables.
+    pub hidden_columns: HiddenColumns,
+}
+
+/// Columns hidden with a table's column chooser, by key: a result column's
+/// name, or `submission`, `created`, … for the columns every run has. They
+/// belong to one benchmark, as its result columns do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HiddenColumns {
+    pub runs: Vec<String>,
+    pub leaderboard: Vec<String>,
+}
+
+impl HiddenColumns {
+    /// Whether column `key` of the Runs table is hidden.
+    pub fn runs_hides(&self, key: &str) -> bool {
+        self.runs.iter().any(|k| k == key)
+    }
+
+    /// Whether column `key` of the leaderboard is hidden.
+    pub fn leaderboard_hides(&self, key: &str) -> bool {
+        self.leaderboard.iter().any(|k| k == key)
+    }
+
+    /// Hide (`shown` false) or show column `key` in `list`.
+    pub fn set(list: &mut Vec<String>, key: &str, shown: bool) {
+        list.retain(|k| k != key);
+        if !shown {
+            list.push(key.to_string());
+        }
+    }
 }
 
 /// Runs sort keys every benchmark has; the others are result column names.
@@ -152,6 +184,8 @@ pub struct Persisted {
     /// these; [`Persisted::benchmarks`] keeps the other benchmarks').
     pub leaderboard: LeaderboardSort,
     pub runs: RunsSort,
+    /// The selected benchmark's hidden table columns.
+    pub hidden_columns: HiddenColumns,
     /// Every other benchmark's screen state, by [`Persisted::ui_key`].
     pub benchmarks: HashMap<String, BenchmarkUi>,
     pub dark_mode: bool,
@@ -168,6 +202,7 @@ impl Default for Persisted {
             tab: Tab::Overview,
             leaderboard: Default::default(),
             runs: Default::default(),
+            hidden_columns: Default::default(),
             benchmarks: HashMap::new(),
             dark_mode: true,
             template_folder: None,
@@ -193,6 +228,7 @@ impl Persisted {
             leaderboard: self.leaderboard.clone(),
             open_run,
             selected_runs,
+            hidden_columns: self.hidden_columns.clone(),
         }
     }
 
@@ -200,6 +236,7 @@ impl Persisted {
     pub fn use_ui(&mut self, ui: &BenchmarkUi) {
         self.runs = ui.runs.clone();
         self.leaderboard = ui.leaderboard.clone();
+        self.hidden_columns = ui.hidden_columns.clone();
     }
 }
 
@@ -551,6 +588,8 @@ pub enum Action {
     DeleteRun(String),
     /// A new leaderboard order or mode: remember it and reload.
     SortLeaderboard(LeaderboardSort),
+    /// The column chooser of a table changed: remember it for the benchmark.
+    HideColumns(HiddenColumns),
     CheckTemplate(PathBuf),
     SaveSettings(Settings),
     SetDarkMode(bool),

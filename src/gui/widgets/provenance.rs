@@ -24,6 +24,17 @@ pub fn hash_ui(ui: &mut egui::Ui, hash: &str) -> egui::Response {
     .on_hover_text(hash)
 }
 
+/// A file name in the last column of a grid (which gets the width left):
+/// cut short with "…" rather than broken inside a word, whole on hover, with
+/// where it came from (`source`) when known.
+fn name_ui(ui: &mut egui::Ui, path: &str, source: Option<&str>) -> egui::Response {
+    let response = ui.add(egui::Label::new(path).truncate());
+    match source {
+        Some(source) => response.on_hover_text(format!("{path}\n{source}")),
+        None => response.on_hover_text(path),
+    }
+}
+
 fn body_ui(ui: &mut egui::Ui, provenance: &Provenance) {
     let template = &provenance.template;
     ui.strong("Template");
@@ -81,14 +92,13 @@ fn body_ui(ui: &mut egui::Ui, provenance: &Provenance) {
         .num_columns(3)
         .show(ui, |ui| {
             for input in &provenance.inputs {
-                ui.add(egui::Label::new(&input.path).wrap()).on_hover_text(
-                    match &input.parameter {
-                        Some(parameter) => format!("{} (argument {parameter})", input.source),
-                        None => input.source.clone(),
-                    },
-                );
                 hash_ui(ui, &input.sha256);
                 ui.label(size_text(input.size));
+                let source = match &input.parameter {
+                    Some(parameter) => format!("{} (argument {parameter})", input.source),
+                    None => input.source.clone(),
+                };
+                name_ui(ui, &input.path, Some(&source));
                 ui.end_row();
             }
         });
@@ -100,9 +110,9 @@ fn body_ui(ui: &mut egui::Ui, provenance: &Provenance) {
         .num_columns(3)
         .show(ui, |ui| {
             for output in &provenance.outputs {
-                ui.add(egui::Label::new(&output.path).wrap());
                 hash_ui(ui, &output.sha256);
                 ui.label(size_text(output.size));
+                name_ui(ui, &output.path, None);
                 ui.end_row();
             }
         });
@@ -195,32 +205,30 @@ fn body_ui(ui: &mut egui::Ui, provenance: &Provenance) {
 
     ui.add_space(4.0);
     ui.strong(format!("Steps ({})", provenance.steps.len()));
-    egui::Grid::new("provenance_steps")
-        .striped(true)
-        .num_columns(5)
-        .show(ui, |ui| {
-            for title in ["Step", "Command", "Exit code", "Duration", "Peak memory"] {
-                ui.label(egui::RichText::new(title).weak());
-            }
-            ui.end_row();
-            for step in &provenance.steps {
-                ui.label(&step.name).on_hover_text(&step.worker);
-                ui.add(
-                    egui::Label::new(egui::RichText::new(step.commands.join("\n")).monospace())
-                        .wrap(),
-                );
-                ui.label(match (step.exit_code, step.signal) {
-                    (Some(code), _) => code.to_string(),
-                    (None, Some(signal)) => format!("signal {signal}"),
-                    (None, None) => NO_VALUE.to_string(),
-                });
-                ui.label(duration_text(step.duration));
-                ui.label(
-                    step.peak_memory
-                        .map(size_text)
-                        .unwrap_or_else(|| NO_VALUE.into()),
-                );
-                ui.end_row();
-            }
+    // One block per step rather than a five-column grid: the side panel is
+    // narrow, and a command squeezed into a grid's column breaks after every
+    // character.
+    for step in &provenance.steps {
+        let exit = match (step.exit_code, step.signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(signal)) => format!("signal {signal}"),
+            (None, None) => format!("exit code {NO_VALUE}"),
+        };
+        let memory = step
+            .peak_memory
+            .map(size_text)
+            .unwrap_or_else(|| NO_VALUE.into());
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new(&step.name).strong())
+                .on_hover_text(format!("worker {}", step.worker));
+            ui.label(format!(
+                "{exit} · {} · peak memory {memory}",
+                duration_text(step.duration)
+            ));
         });
+        for command in &step.commands {
+            ui.add(egui::Label::new(egui::RichText::new(command).monospace()).wrap());
+        }
+        ui.add_space(2.0);
+    }
 }

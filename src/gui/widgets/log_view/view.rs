@@ -1,6 +1,9 @@
-//! The widget: toolbar (follow, timestamps, step filter, search, copy) and the
-//! rows in view, drawn from the index and the line cache; everything that reads
-//! the file happens on the threads of `index` and `search`.
+//! The widget: a one-line toolbar (follow, search; timestamps, step filter and
+//! copy in its "⋯" menu) and the rows in view, drawn from the index and the
+//! line cache; everything that reads the file happens on the threads of `index`
+//! and `search`. Every row is one line high — the scroll area places row `n` by
+//! arithmetic, which is what keeps a million-line log cheap — so a long line
+//! ends in "…" and shows whole on hover rather than wrapping.
 
 use super::index::{
     parse_line, read_range, CachedLine, IndexEvent, Indexer, LineIndex, LineReader, ReadRequest,
@@ -664,14 +667,28 @@ impl LogView {
         if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::F)) {
             self.focus_search = true;
         }
+        // Ctrl+C copies selected lines, unless a text field has the keyboard
+        // (the search box copies its own text then).
+        let copy_asked = ui.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
+        let copying = self.workers.as_ref().is_some_and(|w| w.copy_rx.is_some());
+        if copy_asked
+            && !copying
+            && self.selection.is_some()
+            && ui.memory(|m| m.focused().is_none())
+        {
+            self.copy();
+        }
         self.toolbar_ui(ui);
         ui.separator();
         // A scope, so the row spacing set there does not leak into the caller's `ui`.
         ui.scope(|ui| self.rows_ui(ui));
     }
 
+    /// One line, also beside Run detail's side panel at 1024 px: follow and
+    /// search stay in view, the rest (timestamps, step filter, copy) folds into
+    /// the "⋯" menu, and counts show only where there is room.
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             let mut follow = self.follow;
             if ui
                 .checkbox(&mut follow, "Follow")
@@ -683,36 +700,17 @@ impl LogView {
                     self.scroll_to_row = None;
                 }
             }
-            ui.checkbox(&mut self.show_timestamps, "Show timestamps");
-
-            let selected = match self.step_filter {
-                Some(id) => self
-                    .index
-                    .steps
-                    .get(id as usize)
-                    .map_or("(no step)", String::as_str)
-                    .to_owned(),
-                None => "All steps".to_owned(),
-            };
-            let mut choice = self.step_filter;
-            egui::ComboBox::new(self.id.with("step"), "Step")
-                .selected_text(selected)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut choice, None, "All steps");
-                    for (id, name) in self.index.steps.iter().enumerate() {
-                        ui.selectable_value(&mut choice, Some(id as u16), name);
-                    }
-                });
-            self.set_step_filter(choice);
 
             ui.separator();
             let label = ui.label("Search log");
             let search_id = self.id.with("search");
+            // The field takes what the buttons after it leave, within bounds.
+            let width = (ui.available_width() - 170.0).clamp(80.0, 180.0);
             let response = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.search.query)
                         .id(search_id)
-                        .desired_width(180.0)
+                        .desired_width(width)
                         .hint_text("Ctrl+F"),
                 )
                 .labelled_by(label.id);
@@ -729,40 +727,101 @@ impl LogView {
                 response.request_focus();
             }
             let has_matches = !self.search.matches.is_empty();
-            if ui
-                .add_enabled(has_matches, egui::Button::new("Previous match"))
-                .clicked()
-            {
+            // Arrows from the monospace font (which has them); screen readers and
+            // tests still get the words.
+            let arrow = |ui: &mut egui::Ui, glyph: &str, name: &str, tip: &str| {
+                let response = ui
+                    .add_enabled(
+                        has_matches,
+                        egui::Button::new(egui::RichText::new(glyph).monospace()),
+                    )
+                    .on_hover_text(tip);
+                response.widget_info(|| {
+                    WidgetInfo::labeled(egui::accesskit::Role::Button, has_matches, name)
+                });
+                response.clicked()
+            };
+            if arrow(ui, "▲", "Previous match", "Previous match (Shift+Enter)") {
                 self.next_match(false);
             }
-            if ui
-                .add_enabled(has_matches, egui::Button::new("Next match"))
-                .clicked()
-            {
+            if arrow(ui, "▼", "Next match", "Next match (Enter)") {
                 self.next_match(true);
             }
             if !self.search.active.is_empty() {
                 let more = if self.search.truncated { "+" } else { "" };
                 let text = match self.search.current {
-                    Some(current) => format!(
-                        "{} of {}{more} matches",
-                        current + 1,
-                        self.search.matches.len()
-                    ),
-                    None => format!("{}{more} matches", self.search.matches.len()),
+                    Some(current) => {
+                        format!("{}/{}{more}", current + 1, self.search.matches.len())
+                    }
+                    None => format!("0/{}{more}", self.search.matches.len()),
                 };
-                ui.label(text);
+                ui.label(text).on_hover_text("Match shown / matches found");
                 if self.search.running {
                     crate::gui::widgets::spinner::spinner(ui);
                 }
             }
             if let Some(error) = &self.search.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
+                ui.colored_label(ui.visuals().error_fg_color, "!")
+                    .on_hover_text(error);
             }
 
             ui.separator();
+            self.more_menu_ui(ui);
+            if let Some(step) = self.step_filter {
+                let name = self
+                    .index
+                    .steps
+                    .get(step as usize)
+                    .map_or("(no step)", String::as_str)
+                    .to_owned();
+                if ui
+                    .button(format!("{name} ×"))
+                    .on_hover_text("Only this step's lines are shown; click to show all steps")
+                    .clicked()
+                {
+                    self.set_step_filter(None);
+                }
+            }
+            if self.indexing && !self.missing {
+                crate::gui::widgets::spinner::spinner(ui);
+            }
+            // Counts and messages only where they fit; the menu has them too.
+            let lines = self.index.line_count();
+            let count = format!("{lines} line{}", if lines == 1 { "" } else { "s" });
+            let text = match &self.status {
+                Some(status) => format!("{count} · {status}"),
+                None => count,
+            };
+            let font = TextStyle::Body.resolve(ui.style());
+            let needed = ui.fonts_mut(|f| {
+                f.layout_no_wrap(text.clone(), font, Color32::PLACEHOLDER)
+                    .size()
+                    .x
+            });
+            if needed <= ui.available_width() {
+                ui.weak(text);
+            }
+        });
+    }
+
+    /// The "⋯" menu: what is used less often than search and follow.
+    fn more_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let button = egui::Button::new(egui::RichText::new("⋯").monospace().strong());
+        let (response, _) = egui::containers::menu::MenuButton::from_button(button).ui(ui, |ui| {
+            ui.checkbox(&mut self.show_timestamps, "Show timestamps");
+            if !self.index.steps.is_empty() {
+                let mut choice = self.step_filter;
+                ui.menu_button("Step", |ui| {
+                    ui.selectable_value(&mut choice, None, "All steps");
+                    for (id, name) in self.index.steps.iter().enumerate() {
+                        ui.selectable_value(&mut choice, Some(id as u16), name);
+                    }
+                });
+                self.set_step_filter(choice);
+            }
+            ui.separator();
             let copy_tip = if self.selection.is_some() {
-                "Copy the selected lines"
+                "Copy the selected lines (Ctrl+C)"
             } else {
                 "Copy the lines in view"
             };
@@ -773,19 +832,29 @@ impl LogView {
                 .clicked()
             {
                 self.copy();
+                ui.close();
             }
-            if self.selection.is_some() && ui.button("Clear selection").clicked() {
+            if ui
+                .add_enabled(
+                    self.selection.is_some(),
+                    egui::Button::new("Clear selection"),
+                )
+                .clicked()
+            {
                 self.selection = None;
+                ui.close();
             }
+            ui.separator();
             let lines = self.index.line_count();
             ui.weak(format!("{lines} line{}", if lines == 1 { "" } else { "s" }));
-            if self.indexing && !self.missing {
-                crate::gui::widgets::spinner::spinner(ui);
-            }
             if let Some(status) = &self.status {
                 ui.weak(status);
             }
         });
+        response.widget_info(|| {
+            WidgetInfo::labeled(egui::accesskit::Role::Button, true, "Log options")
+        });
+        response.on_hover_text("Timestamps, step filter, copy");
     }
 
     fn rows_ui(&mut self, ui: &mut egui::Ui) {
@@ -1239,7 +1308,8 @@ mod tests {
         step_until(&mut harness, "the matching row in view", |h| {
             h.query_by_label_contains("the Needle is here").is_some()
         });
-        assert!(harness.query_by_label("1 of 1 matches").is_some());
+        // Shown compactly, the toolbar being one line: match 1 of 1.
+        assert!(harness.query_by_label("1/1").is_some());
         assert!(harness.query_by_label_contains("hay 0 ").is_none());
     }
 
@@ -1339,6 +1409,9 @@ mod tests {
             h.query_by_label_contains("second").is_some()
         });
         harness.get_by_label_contains("second").click();
+        harness.run();
+        // Copy is in the "⋯" menu.
+        harness.get_by_label("Log options").click();
         harness.run();
         harness.get_by_label("Copy").click();
         let expected = format!("{}\n", log_line(2, "main", "stdout", "second"));
