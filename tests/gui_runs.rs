@@ -10,37 +10,12 @@ use egui::accesskit::Role;
 use egui::Modifiers;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use flowdesk::client::{Client, LocalClient, RunRequest};
+use flowdesk::client::{Client, LocalClient};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
-use flowdesk::model::RunState;
-use gui_support::{has_label, has_label_containing, select_benchmark, step_until};
+use gui_support::{has_label, has_label_containing, home_with_runs, select_benchmark, step_until};
 
 const HELLO: &str = "Hello World (sample)";
-
-/// A home with `n` finished runs of the Hello World sample, oldest first.
-fn home_with_runs(n: usize) -> (tempfile::TempDir, Config, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
-    config.python = "python3".into();
-    let client = LocalClient::open(config.clone()).unwrap();
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let mut arguments = serde_json::Map::new();
-        arguments.insert("sleeptime".into(), 0.into());
-        let run = client
-            .start_run(&RunRequest {
-                benchmark: "hello_world_sample".into(),
-                arguments,
-                ..Default::default()
-            })
-            .unwrap();
-        let done = client.wait(&run.id).unwrap();
-        assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
-        ids.push(run.id);
-    }
-    (dir, config, ids)
-}
 
 fn app(config: Config) -> Harness<'static, FlowdeskApp> {
     Harness::builder()

@@ -11,9 +11,9 @@ use egui_kittest::Harness;
 use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient, RunRequest};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
-use flowdesk::model::RunState;
 use gui_support::{
-    font_for, has_label, has_label_containing, select_benchmark, set_text, step_until,
+    finished_hello_runs, font_for, has_label, has_label_containing, select_benchmark, set_text,
+    step_until,
 };
 use std::path::{Path, PathBuf};
 
@@ -64,23 +64,6 @@ fn cjk_names_are_drawn_with_an_installed_fallback_font() {
     });
 }
 
-/// A successful run of the Hello World sample, made before the window opens.
-fn finished_hello_run(config: &Config) -> String {
-    let client = LocalClient::open(config.clone()).unwrap();
-    let mut arguments = serde_json::Map::new();
-    arguments.insert("sleeptime".into(), 0.into());
-    let run = client
-        .start_run(&RunRequest {
-            benchmark: "hello_world_sample".into(),
-            arguments,
-            ..Default::default()
-        })
-        .unwrap();
-    let done = client.wait(&run.id).unwrap();
-    assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
-    run.id
-}
-
 /// Let auto-sized table columns find their widths: a click lands where a
 /// widget was drawn last.
 fn settle(harness: &mut Harness<'_, FlowdeskApp>) {
@@ -103,7 +86,7 @@ fn open_run(harness: &mut Harness<'_, FlowdeskApp>, run: &str) {
 #[test]
 fn a_run_opened_in_one_benchmark_never_shows_in_another() {
     let (_dir, config) = home();
-    let run = finished_hello_run(&config);
+    let run = first_hello_run(&config);
     let mut harness = app(config);
     select_benchmark(&mut harness, HELLO);
     open_run(&mut harness, &run);
@@ -136,7 +119,7 @@ fn a_run_opened_in_one_benchmark_never_shows_in_another() {
 #[test]
 fn sorts_stay_with_their_benchmark() {
     let (_dir, config) = home();
-    let run = finished_hello_run(&config);
+    let run = first_hello_run(&config);
     let mut harness = app(config);
     select_benchmark(&mut harness, HELLO);
 
@@ -247,4 +230,9 @@ fn the_preview_follows_the_form_and_a_rerun() {
     assert!(!has_label_containing(&harness, "--greeting \"Bonjour\""));
     // Once it shows the form, nothing keeps repainting.
     assert!(harness.try_run().is_ok(), "the preview keeps repainting");
+}
+
+/// A successful run of the Hello World sample, made before the window opens.
+fn first_hello_run(config: &Config) -> String {
+    finished_hello_runs(config, 1).remove(0)
 }

@@ -1,13 +1,16 @@
 //! Helpers for driving the app through egui_kittest, shared by the GUI test
 //! files: step until a condition holds, find widgets by label, type into a
-//! labelled field, pick a benchmark.
+//! labelled field, pick a benchmark, make finished runs before the window opens.
 
 #![allow(dead_code)]
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
+use flowdesk::client::{Client, LocalClient, RunRequest};
+use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
+use flowdesk::model::RunState;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -89,4 +92,35 @@ pub fn font_for(c: char, test: &str) -> bool {
         eprintln!("{test}: no installed font draws {c:?}");
     }
     found
+}
+
+/// `n` successful runs of the Hello World sample (no sleeping) in the home of
+/// `config`, oldest first.
+pub fn finished_hello_runs(config: &Config, n: usize) -> Vec<String> {
+    let client = LocalClient::open(config.clone()).unwrap();
+    (0..n)
+        .map(|_| {
+            let mut arguments = serde_json::Map::new();
+            arguments.insert("sleeptime".into(), 0.into());
+            let run = client
+                .start_run(&RunRequest {
+                    benchmark: "hello_world_sample".into(),
+                    arguments,
+                    ..Default::default()
+                })
+                .unwrap();
+            let done = client.wait(&run.id).unwrap();
+            assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
+            run.id
+        })
+        .collect()
+}
+
+/// A home of its own with the samples and `n` finished Hello World runs.
+pub fn home_with_runs(n: usize) -> (tempfile::TempDir, Config, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    config.python = "python3".into();
+    let ids = finished_hello_runs(&config, n);
+    (dir, config, ids)
 }
