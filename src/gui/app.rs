@@ -11,12 +11,14 @@ use super::state::{
     ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView, WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
+use super::widgets::toasts::{ToastLink, Toasts};
 use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, servers, settings, sign_in,
     submissions, template_check,
 };
 use crate::client::{
     ClientEvent, Focus, InstallRequest, InstallSource, LeaderboardQuery, Operation, RunQuery,
+    RunRow,
 };
 use crate::config::Config;
 use crate::model::RunState;
@@ -27,22 +29,12 @@ use std::time::{Duration, Instant};
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// Run lists are refreshed at most this often while events arrive in bursts.
 const RUNS_REFRESH: Duration = Duration::from_millis(200);
-/// How long a notice stays.
-const TOAST_TIME: Duration = Duration::from_secs(6);
-
-/// A short message in the corner.
-struct Toast {
-    text: String,
-    error: bool,
-    detail: Option<String>,
-    shown: Instant,
-}
 
 pub struct FlowdeskApp {
     backend: Backend,
     pub state: AppState,
     actions: Vec<Action>,
-    toasts: Vec<Toast>,
+    toasts: Toasts,
     dialogs: Vec<Dialog>,
     /// Use the in-app file dialog even where a native one may answer.
     in_app_dialogs: bool,
@@ -129,7 +121,7 @@ impl FlowdeskApp {
                 ..Default::default()
             },
             actions: Vec::new(),
-            toasts: Vec::new(),
+            toasts: Toasts::default(),
             dialogs: Vec::new(),
             in_app_dialogs: false,
             path_prompt: None,
@@ -156,12 +148,30 @@ impl FlowdeskApp {
     }
 
     fn notify(&mut self, text: impl Into<String>, error: bool, detail: Option<String>) {
-        self.toasts.push(Toast {
-            text: text.into(),
-            error,
-            detail,
-            shown: Instant::now(),
-        });
+        self.toasts.push(text, error, detail, None);
+    }
+
+    /// What ended, named by benchmark, submission and run, with an "Open".
+    fn notify_run_ended(&mut self, run_id: String, state: RunState, row: Option<&RunRow>) {
+        let Some(row) = row else {
+            let text = match state {
+                RunState::Success => format!("Run {run_id} finished successfully"),
+                RunState::Canceled => format!("Run {run_id} was canceled"),
+                _ => format!("Run {run_id} failed"),
+            };
+            self.notify(text, state == RunState::Error, None);
+            return;
+        };
+        let benchmark = self
+            .state
+            .benchmarks
+            .iter()
+            .find(|b| b.id == row.benchmark_id)
+            .map_or(row.benchmark_id.as_str(), |b| b.name.as_str());
+        let (text, detail, link) =
+            run_ended_text(benchmark, row.submission_id.is_none(), row, state);
+        self.toasts
+            .push(text, state == RunState::Error, detail, Some(link));
     }
 
     fn selected(&self) -> Option<String> {
@@ -324,6 +334,9 @@ impl FlowdeskApp {
                     self.state.leaderboard_for = Some(benchmark);
                     self.state.postproc = postproc;
                 }
+            }
+            Response::RunEnded { run_id, state, row } => {
+                self.notify_run_ended(run_id, state, row.as_deref());
             }
             Response::Run(detail) => {
                 state.loading.remove(&Loading::Run);
@@ -585,12 +598,10 @@ impl FlowdeskApp {
                 }
             }
             ClientEvent::RunFinished { run_id, state } => {
-                let text = match state {
-                    RunState::Success => format!("Run {run_id} finished successfully"),
-                    RunState::Canceled => format!("Run {run_id} was canceled"),
-                    _ => format!("Run {run_id} failed"),
-                };
-                self.notify(text, state == RunState::Error, None);
+                self.request(Request::RunEnded {
+                    run_id: run_id.clone(),
+                    state,
+                });
                 // A reproduction ended: its comparison is stored with the original.
                 if let Some(original) = self.state.reproducing.remove(&run_id) {
                     if shown(&self.state, &original) {
@@ -1115,53 +1126,20 @@ impl FlowdeskApp {
     }
 
     fn toasts_ui(&mut self, ctx: &egui::Context) {
-        self.toasts
-            .retain(|t| t.error || t.shown.elapsed() < TOAST_TIME);
-        if self.toasts.is_empty() {
-            return;
-        }
-        // Fade out without repainting continuously: one repaint when the next toast expires.
-        if let Some(next) = self
-            .toasts
-            .iter()
-            .filter(|t| !t.error)
-            .map(|t| TOAST_TIME.saturating_sub(t.shown.elapsed()))
-            .min()
-        {
-            ctx.request_repaint_after(next);
-        }
-        let mut dismiss = None;
-        egui::Area::new(egui::Id::unique("toasts"))
-            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
-            .show(ctx, |ui| {
-                for (i, toast) in self.toasts.iter().enumerate().rev().take(4) {
-                    // One id scope per toast: two with "Details" must not clash.
-                    ui.push_id(i, |ui| {
-                        egui::Frame::popup(ui.style()).show(ui, |ui| {
-                            ui.set_max_width(360.0);
-                            let text = egui::RichText::new(&toast.text);
-                            ui.horizontal(|ui| {
-                                let color = if toast.error {
-                                    ui.visuals().error_fg_color
-                                } else {
-                                    ui.visuals().text_color()
-                                };
-                                ui.add(egui::Label::new(text.color(color)).wrap());
-                                if ui.small_button("Dismiss").clicked() {
-                                    dismiss = Some(i);
-                                }
-                            });
-                            if let Some(detail) = &toast.detail {
-                                ui.collapsing("Details", |ui| {
-                                    ui.add(egui::Label::new(detail).wrap());
-                                });
-                            }
-                        })
-                    });
+        match self.toasts.ui(ctx) {
+            Some(ToastLink::Run { benchmark, run }) => {
+                if !self.is_selected(&benchmark) {
+                    self.select_benchmark(benchmark);
                 }
-            });
-        if let Some(i) = dismiss {
-            self.toasts.remove(i);
+                self.actions.push(Action::OpenRun(run));
+            }
+            Some(ToastLink::Leaderboard { benchmark }) => {
+                if !self.is_selected(&benchmark) {
+                    self.select_benchmark(benchmark);
+                }
+                self.state.persisted.tab = Tab::Leaderboard;
+            }
+            None => {}
         }
     }
 
@@ -1170,6 +1148,63 @@ impl FlowdeskApp {
         self.runs.persist(persisted);
         self.leaderboard.persist(persisted);
     }
+}
+
+/// A notification's text, details and link for a run that ended: the
+/// benchmark, the submission and the run by name; a failure's first error
+/// line (the rest under Details); post-processing as the leaderboard summary.
+fn run_ended_text(
+    benchmark: &str,
+    postproc: bool,
+    row: &RunRow,
+    state: RunState,
+) -> (String, Option<String>, ToastLink) {
+    let run_link = ToastLink::Run {
+        benchmark: row.benchmark_id.clone(),
+        run: row.id.clone(),
+    };
+    let messages = row.messages.join("\n");
+    let first = messages
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string();
+    let detail = (messages.trim() != first).then(|| messages.clone());
+    if postproc {
+        return match state {
+            RunState::Success => (
+                format!("{benchmark}: leaderboard summary updated"),
+                None,
+                ToastLink::Leaderboard {
+                    benchmark: row.benchmark_id.clone(),
+                },
+            ),
+            RunState::Canceled => (
+                format!("{benchmark}: post-processing was canceled"),
+                None,
+                run_link,
+            ),
+            _ if first.is_empty() => (
+                format!("{benchmark}: post-processing failed"),
+                detail,
+                run_link,
+            ),
+            _ => (
+                format!("{benchmark}: post-processing failed: {first}"),
+                detail,
+                run_link,
+            ),
+        };
+    }
+    let who = format!("{benchmark} · {} · run {}", row.submission, row.id);
+    let text = match state {
+        RunState::Success => format!("{who} finished successfully"),
+        RunState::Canceled => format!("{who} was canceled"),
+        _ if first.is_empty() => format!("{who} failed"),
+        _ => format!("{who} failed: {first}"),
+    };
+    (text, detail, run_link)
 }
 
 fn theme(dark: bool) -> egui::Theme {

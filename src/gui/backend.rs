@@ -20,6 +20,7 @@ use crate::client::{
     RunSetView, Submission, Subscriber, TemplateReport,
 };
 use crate::config::{Config, Settings};
+use crate::model::RunState;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +37,11 @@ pub enum Request {
     Runs(String),
     Leaderboard(LeaderboardQuery),
     Run(String),
+    /// A run ended: load it once more to say what ended and how.
+    RunEnded {
+        run_id: String,
+        state: RunState,
+    },
     Install(InstallRequest),
     Uninstall(String),
     CreateSubmission {
@@ -194,6 +200,13 @@ pub enum Response {
         postproc: Option<Arc<PostprocView>>,
     },
     Run(Arc<RunDetail>),
+    /// A run that ended (answer to [`Request::RunEnded`]); `None` when it
+    /// could no longer be read (deleted meanwhile).
+    RunEnded {
+        run_id: String,
+        state: RunState,
+        row: Option<Box<RunRow>>,
+    },
     /// The provenance and reproductions of a run (after its [`Response::Run`]).
     RunRecords(RunRecords),
     Installed(BenchmarkSummary),
@@ -588,6 +601,10 @@ fn handle(ctx: &mut Context, request: Request) {
             }
             Err(e) => ctx.fail("Loading the run", loading, e),
         },
+        Request::RunEnded { run_id, state } => {
+            let row = client.run(&run_id).ok().map(|detail| Box::new(detail.run));
+            ctx.send(Response::RunEnded { run_id, state, row });
+        }
         Request::Install(request) => match client.install(&request) {
             Ok(benchmark) => {
                 ctx.send(Response::Notice(format!("Installed '{}'", benchmark.name)));

@@ -10,3 +10,4 @@ pub mod provenance;
 pub mod repro_badge;
 pub mod spinner;
 pub mod state_badge;
+pub mod toasts;
