@@ -3,18 +3,21 @@
 //! (with file and element) and lint warnings, the form exactly as participants
 //! will see it, a try run of it with those values (live log, result values,
 //! the schema check of the result file it wrote, the post-processing outputs),
-//! the schema check of any result file, and "Pack for participants". Every
-//! save re-checks, re-renders the form and marks the try run stale.
+//! the schema check of any result file, and "Pack for participants". The
+//! instructions show as participants will read them (Markdown), and the
+//! outputs as they will be offered to view. Every save re-checks, re-renders
+//! the form and marks the try run stale.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Screen, TryView, WorkbenchAction};
+use super::widgets::markdown::Markdown;
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{size_text, value_text};
 use crate::client::view::{PackedTemplate, ResultCheck};
 use crate::client::TemplateReport;
-use crate::template::Parameter;
+use crate::template::{OutputFile, Parameter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,10 @@ pub struct TemplateCheckScreen {
     fields: Vec<(String, Field)>,
     result_text: String,
     pack_text: String,
+    /// The instructions' renderer, and the folder its relative images are
+    /// resolved against (a new folder starts it afresh).
+    instructions: Markdown,
+    instructions_for: Option<PathBuf>,
     /// The last form request applied.
     seen: u64,
 }
@@ -170,6 +177,7 @@ impl TemplateCheckScreen {
         for lint in &report.lints {
             ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {lint}"));
         }
+        self.instructions_ui(ui, path, report);
         ui.add_space(8.0);
         ui.strong("Form (as participants will see it)");
         let errors = parameter_form::form_ui(
@@ -197,6 +205,10 @@ impl TemplateCheckScreen {
             ui.separator();
             try_ui(ui, view);
         }
+        if let Some(outputs) = &report.outputs {
+            ui.separator();
+            outputs_ui(ui, outputs);
+        }
         if let Some(schema) = &report.results {
             ui.separator();
             ui.strong(format!("Result schema ({})", schema.file));
@@ -213,12 +225,28 @@ impl TemplateCheckScreen {
         }
         ui.separator();
         self.pack_ui(ui, path, state, actions);
-        if let Some(instructions) = &report.instructions {
-            ui.add_space(8.0);
-            egui::CollapsingHeader::new("Instructions").show(ui, |ui| {
-                ui.label(instructions);
-            });
+    }
+
+    /// The instructions as participants will read them, open by default: a
+    /// coordinator writes them alongside the template and checks both.
+    fn instructions_ui(&mut self, ui: &mut egui::Ui, path: &Path, report: &TemplateReport) {
+        let Some(instructions) = &report.instructions else {
+            return;
+        };
+        if self.instructions_for.as_deref() != Some(path) {
+            self.instructions = Markdown::new().with_base_dir(path);
+            self.instructions_for = Some(path.to_path_buf());
         }
+        ui.add_space(8.0);
+        egui::CollapsingHeader::new("Instructions")
+            .id_salt("instructions")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    self.instructions.ui(ui, instructions);
+                });
+            });
     }
 
     fn try_buttons_ui(
@@ -350,6 +378,41 @@ impl TemplateCheckScreen {
             }
             None => {}
         }
+    }
+}
+
+/// The files a run offers participants to view, as the template declares them.
+fn outputs_ui(ui: &mut egui::Ui, outputs: &[OutputFile]) {
+    ui.strong("Outputs (offered to participants to view after a run)");
+    if outputs.is_empty() {
+        ui.label(egui::RichText::new("(none declared)").weak());
+        return;
+    }
+    egui::Grid::new("template_outputs")
+        .num_columns(4)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for heading in ["File", "Title", "Format", "Caption"] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for output in outputs {
+                ui.monospace(&output.source);
+                ui.label(output.title.as_deref().unwrap_or(&output.key));
+                ui.label(output.format.as_ref().map(format_text).unwrap_or_default());
+                ui.label(output.caption.as_deref().unwrap_or_default());
+                ui.end_row();
+            }
+        });
+}
+
+/// An output's `format`: its `type` (`json`, `csv`, …), or the value itself
+/// when it has none.
+fn format_text(format: &Value) -> String {
+    match format.get("type").and_then(Value::as_str) {
+        Some(kind) => kind.to_string(),
+        None => format.to_string(),
     }
 }
 
