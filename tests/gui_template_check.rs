@@ -9,7 +9,7 @@ use flowdesk::gui::FlowdeskApp;
 use std::path::{Path, PathBuf};
 
 mod gui_support;
-use gui_support::{copy_dir, has_label, has_label_containing, step_until};
+use gui_support::{copy_dir, has_label, has_label_containing, set_text, step_until};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
@@ -72,4 +72,50 @@ fn the_instructions_show_as_markdown_and_the_outputs_are_listed() {
     ] {
         assert!(has_label(&harness, text), "no label {text:?}");
     }
+}
+
+#[test]
+fn the_expanded_workflow_follows_the_form() {
+    let (_home, _drafts, _folder, _config, mut harness) = open_hello("hello");
+
+    // The declared defaults, with this home's Python.
+    step_until(&mut harness, "the expansion of the defaults", |h| {
+        has_label_containing(h, "$ python3 code/helloworld.py")
+            && has_label_containing(h, "--greeting \"Hello\"")
+    });
+    assert!(has_label_containing(&harness, "--sleeptime 1 "));
+    assert!(has_label_containing(&harness, "1. helloworld"));
+    assert!(has_label_containing(
+        &harness,
+        "$ python3 code/analyze.py --inputfile \"results/greetings.txt\""
+    ));
+
+    // An edit: the old command goes at once, the new one follows.
+    set_text(&mut harness, "Greeting", "Bonjour");
+    assert!(!has_label_containing(&harness, "--greeting \"Hello\""));
+    step_until(&mut harness, "the expansion of the edit", |h| {
+        has_label_containing(h, "--greeting \"Bonjour\"")
+    });
+    set_text(&mut harness, "Sleep period", "3");
+    step_until(&mut harness, "the expansion of the second edit", |h| {
+        has_label_containing(h, "--sleeptime 3 --greeting \"Bonjour\"")
+    });
+
+    // A value out of range: what is wrong, and no command.
+    set_text(&mut harness, "Sleep period", "42");
+    step_until(&mut harness, "the form's error", |h| {
+        has_label_containing(h, "The form has errors")
+    });
+    assert!(has_label_containing(&harness, "Sleep period: "));
+    assert!(!has_label_containing(
+        &harness,
+        "$ python3 code/helloworld.py"
+    ));
+
+    // Fixed again, the workflow is back.
+    set_text(&mut harness, "Sleep period", "0");
+    step_until(&mut harness, "the expansion after the fix", |h| {
+        has_label_containing(h, "--sleeptime 0 --greeting \"Bonjour\"")
+    });
+    assert!(!has_label_containing(&harness, "The form has errors"));
 }

@@ -4,22 +4,33 @@
 //! will see it, a try run of it with those values (live log, result values,
 //! the schema check of the result file it wrote, the post-processing outputs),
 //! the schema check of any result file, and "Pack for participants". The
-//! instructions show as participants will read them (Markdown), and the
-//! outputs as they will be offered to view. Every save re-checks, re-renders
-//! the form and marks the try run stale.
+//! instructions show as participants will read them (Markdown), the outputs
+//! as they will be offered to view, and the workflow expanded with the form's
+//! values, following the form a moment after the last edit. Every save
+//! re-checks, re-renders the form and expansion and marks the try run stale.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Screen, TryView, WorkbenchAction};
 use super::widgets::markdown::Markdown;
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
+use super::widgets::preview::preview_ui;
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{size_text, value_text};
 use crate::client::view::{PackedTemplate, ResultCheck};
 use crate::client::TemplateReport;
 use crate::template::{OutputFile, Parameter};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the form must stay unchanged before the workflow is expanded
+/// again: typing a value expands once, not once per key (as New run's preview).
+const EXPAND_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// What an expansion was asked for: the folder, the form's arguments and the
+/// check it followed (a save re-checks, and the template may expand anew).
+type ExpandKey = (PathBuf, Map<String, Value>, chrono::DateTime<chrono::Local>);
 
 #[derive(Default)]
 pub struct TemplateCheckScreen {
@@ -35,6 +46,11 @@ pub struct TemplateCheckScreen {
     /// resolved against (a new folder starts it afresh).
     instructions: Markdown,
     instructions_for: Option<PathBuf>,
+    /// The expansion last asked for.
+    expanded_for: Option<ExpandKey>,
+    /// The form as last seen, and since when, while it differs from
+    /// `expanded_for`.
+    expand_edited: Option<(ExpandKey, Instant)>,
     /// The last form request applied.
     seen: u64,
 }
@@ -76,6 +92,18 @@ impl Screen for TemplateCheckScreen {
             }
         }
     }
+}
+
+/// Each invalid field of the form, as "Label: why".
+fn form_problems(report: &TemplateReport, fields: &[(String, Field)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter_map(|(name, field)| {
+            let parameter = report.parameters.iter().find(|p| &p.name == name)?;
+            let error = field.error(parameter)?;
+            Some(format!("{}: {error}", parameter.label))
+        })
+        .collect()
 }
 
 /// Where "Pack for participants" writes by default: next to the folder.
@@ -190,6 +218,7 @@ impl TemplateCheckScreen {
             actions,
         );
         self.try_buttons_ui(ui, path, report, state, errors, actions);
+        self.expanded_ui(ui, path, report, state, actions);
         egui::CollapsingHeader::new("Declarations")
             .id_salt("declarations")
             .default_open(true)
@@ -247,6 +276,98 @@ impl TemplateCheckScreen {
                     self.instructions.ui(ui, instructions);
                 });
             });
+    }
+
+    /// The steps and commands a run with the form's values would execute,
+    /// or what in the form keeps it from expanding; never a command for
+    /// other values than the form's.
+    fn expanded_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        report: &TemplateReport,
+        state: &AppState,
+        actions: &mut Vec<Action>,
+    ) {
+        let Some(checked_at) = state.template_check.as_ref().map(|c| c.checked_at) else {
+            return;
+        };
+        egui::CollapsingHeader::new("Expanded workflow")
+            .id_salt("expanded_workflow")
+            .default_open(true)
+            .show(ui, |ui| {
+                let problems = form_problems(report, &self.fields);
+                if !problems.is_empty() {
+                    self.expand_edited = None;
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        "The form has errors, so there is no workflow to show:",
+                    );
+                    for problem in problems {
+                        ui.colored_label(ui.visuals().error_fg_color, problem);
+                    }
+                    return;
+                }
+                let arguments = parameter_form::arguments(&report.parameters, &self.fields);
+                let key = (path.to_path_buf(), arguments.clone(), checked_at);
+                self.follow_form(ui.ctx(), key, actions);
+                // Only an expansion of the values in the form, never of
+                // earlier ones.
+                let shown = state
+                    .workbench
+                    .expanded
+                    .as_ref()
+                    .filter(|e| e.folder == path && e.arguments == arguments);
+                match shown {
+                    None => {
+                        ui.horizontal(|ui| {
+                            crate::gui::widgets::spinner::spinner(ui);
+                            ui.label(egui::RichText::new("expanding…").weak());
+                        });
+                    }
+                    Some(expanded) => match &expanded.result {
+                        Ok(preview) => preview_ui(ui, preview),
+                        Err(error) => {
+                            ui.colored_label(ui.visuals().error_fg_color, error);
+                        }
+                    },
+                }
+            });
+    }
+
+    /// Ask for the expansion of `key` once the form has stayed unchanged for
+    /// [`EXPAND_DEBOUNCE`] (at once for a folder not expanded yet); until then
+    /// one repaint is requested for the moment it is due, nothing repaints
+    /// while waiting.
+    fn follow_form(&mut self, ctx: &egui::Context, key: ExpandKey, actions: &mut Vec<Action>) {
+        if self.expanded_for.as_ref() == Some(&key) {
+            self.expand_edited = None;
+            return;
+        }
+        let first = self
+            .expanded_for
+            .as_ref()
+            .is_none_or(|(folder, _, _)| folder != &key.0);
+        let since = match &self.expand_edited {
+            Some((seen, since)) if *seen == key => *since,
+            _ => {
+                let now = Instant::now();
+                self.expand_edited = Some((key.clone(), now));
+                now
+            }
+        };
+        let waited = since.elapsed();
+        if first || waited >= EXPAND_DEBOUNCE {
+            let (folder, arguments, _) = &key;
+            actions.push(Action::Workbench(WorkbenchAction::Expand {
+                folder: folder.clone(),
+                arguments: arguments.clone(),
+            }));
+            self.expanded_for = Some(key);
+            self.expand_edited = None;
+        } else {
+            ctx.request_repaint_after(EXPAND_DEBOUNCE - waited);
+        }
     }
 
     fn try_buttons_ui(
