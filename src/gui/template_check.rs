@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 /// again: typing a value expands once, not once per key (as New run's preview).
 const EXPAND_DEBOUNCE: Duration = Duration::from_millis(300);
 
+/// The most height the instructions take before they scroll.
+const INSTRUCTIONS_HEIGHT: f32 = 240.0;
+
 /// What an expansion was asked for: the folder, the form's arguments and the
 /// check it followed (a save re-checks, and the template may expand anew).
 type ExpandKey = (PathBuf, Map<String, Value>, chrono::DateTime<chrono::Local>);
@@ -271,9 +274,13 @@ impl TemplateCheckScreen {
             .id_salt("instructions")
             .default_open(true)
             .show(ui, |ui| {
+                // Bounded, so the form stays in view below long instructions.
                 egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    self.instructions.ui(ui, instructions);
+                    egui::ScrollArea::vertical()
+                        .id_salt("instructions_scroll")
+                        .max_height(INSTRUCTIONS_HEIGHT)
+                        .auto_shrink([false, true])
+                        .show(ui, |ui| self.instructions.ui(ui, instructions));
                 });
             });
     }
