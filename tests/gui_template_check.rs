@@ -3,13 +3,16 @@
 //! Markdown, the outputs a run offers, the workflow the form's values expand
 //! to (following each edit), and installing the checked folder into the home.
 
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
+use flowdesk::client::{Client, LocalClient};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use std::path::{Path, PathBuf};
 
 mod gui_support;
-use gui_support::{copy_dir, has_label, has_label_containing, set_text, step_until};
+use gui_support::{click_button, copy_dir, has_label, has_label_containing, set_text, step_until};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
@@ -118,4 +121,101 @@ fn the_expanded_workflow_follows_the_form() {
         has_label_containing(h, "--sleeptime 0 --greeting \"Bonjour\"")
     });
     assert!(!has_label_containing(&harness, "The form has errors"));
+}
+
+/// Whether the benchmark list on the left shows a benchmark named `name`.
+fn listed(harness: &Harness<'_, FlowdeskApp>, name: &str) -> bool {
+    harness
+        .state()
+        .state
+        .benchmarks
+        .iter()
+        .any(|b| b.name == name)
+        && has_label(harness, name)
+}
+
+#[test]
+fn install_puts_the_checked_folder_into_the_home_and_a_taken_name_offers_the_next() {
+    let (home, _drafts, mut harness) = {
+        let home = tempfile::tempdir().unwrap();
+        let mut config = Config::resolve(Some(home.path().to_path_buf())).unwrap();
+        config.python = "python3".into();
+        let drafts = tempfile::tempdir().unwrap();
+        let folder = drafts.path().join("draft");
+        copy_dir(&samples().join("helloworld"), &folder);
+        let manifest = folder.join("flowserv.yaml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(
+            &manifest,
+            text.replace("name: 'Hello World (sample)'", "name: 'Hello Draft'"),
+        )
+        .unwrap();
+        let open = folder.clone();
+        let app_config = config.clone();
+        let mut harness = Harness::builder()
+            .with_size([1400.0, 1000.0])
+            .build_eframe(move |cc| FlowdeskApp::new(cc, app_config, Some(open)));
+        step_until(&mut harness, "the check", |h| {
+            has_label_containing(h, "'Hello Draft' is valid")
+        });
+        harness.run();
+        harness.step();
+        (home, drafts, harness)
+    };
+    step_until(&mut harness, "the bundled samples", |h| {
+        listed(h, "Hello World (sample)")
+    });
+    assert!(!listed(&harness, "Hello Draft"));
+
+    click_button(&mut harness, "Install");
+    step_until(&mut harness, "the installed draft in the list", |h| {
+        listed(h, "Hello Draft")
+    });
+    step_until(&mut harness, "the success notification", |h| {
+        has_label_containing(h, "Installed 'Hello Draft'")
+    });
+
+    // Installed again from the Template check: the name is taken, and the
+    // next free one is one click away.
+    harness
+        .get_by_role_and_label(Role::Button, "Template check")
+        .click();
+    harness.step();
+    step_until(&mut harness, "the Template check screen", |h| {
+        h.query_by_role_and_label(Role::Button, "Install").is_some()
+    });
+    click_button(&mut harness, "Install");
+    step_until(&mut harness, "the name clash", |h| {
+        has_label_containing(h, "A benchmark named 'Hello Draft' is already installed")
+    });
+    harness.run();
+    harness.step();
+    let name = harness
+        .state()
+        .state
+        .name_clash
+        .as_ref()
+        .map(|c| c.suggestion.clone())
+        .unwrap();
+    assert_ne!(name, "Hello Draft");
+    harness
+        .get_by_role_and_label(Role::Button, &format!("Install as '{name}'"))
+        .click();
+    harness.step();
+    step_until(&mut harness, "the second install in the list", |h| {
+        listed(h, &name)
+    });
+    drop(harness);
+
+    // Both are in the home, installed from the draft folder.
+    let config = Config::resolve(Some(home.path().to_path_buf())).unwrap();
+    let client = LocalClient::open(config).unwrap();
+    let names: Vec<String> = client
+        .benchmarks()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert!(names.iter().any(|n| n == "Hello Draft"), "{names:?}");
+    assert!(names.iter().any(|n| n == &name), "{names:?}");
 }

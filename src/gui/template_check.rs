@@ -3,14 +3,15 @@
 //! (with file and element) and lint warnings, the form exactly as participants
 //! will see it, a try run of it with those values (live log, result values,
 //! the schema check of the result file it wrote, the post-processing outputs),
-//! the schema check of any result file, and "Pack for participants". The
+//! the schema check of any result file, "Pack for participants", and
+//! "Install" into this computer's benchmarks once it is ready. The
 //! instructions show as participants will read them (Markdown), the outputs
 //! as they will be offered to view, and the workflow expanded with the form's
 //! values, following the form a moment after the last edit. Every save
 //! re-checks, re-renders the form and expansion and marks the try run stale.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, FormRequest, Screen, TryView, WorkbenchAction};
+use super::state::{Action, AppState, FormRequest, Loading, Screen, TryView, WorkbenchAction};
 use super::widgets::markdown::Markdown;
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
@@ -18,7 +19,7 @@ use super::widgets::preview::preview_ui;
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{size_text, value_text};
 use crate::client::view::{PackedTemplate, ResultCheck};
-use crate::client::TemplateReport;
+use crate::client::{InstallSource, Operation, TemplateReport};
 use crate::template::{OutputFile, Parameter};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -477,6 +478,7 @@ impl TemplateCheckScreen {
         actions: &mut Vec<Action>,
     ) {
         ui.strong("Ship it");
+        install_ui(ui, path, state, actions);
         ui.horizontal(|ui| {
             let label = ui.label("Archive");
             ui.add(egui::TextEdit::singleline(&mut self.pack_text).desired_width(360.0))
@@ -542,6 +544,40 @@ fn format_text(format: &Value) -> String {
         Some(kind) => kind.to_string(),
         None => format.to_string(),
     }
+}
+
+/// Install the checked folder (or archive) as a benchmark here, the way the
+/// Benchmarks panel's "From folder…" does: the same action, so a taken name
+/// offers the next free one and the new benchmark is selected.
+fn install_ui(ui: &mut egui::Ui, path: &Path, state: &AppState, actions: &mut Vec<Action>) {
+    let installing = state.loading.contains_key(&Loading::Install);
+    let reason = state
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.reason(Operation::ManageBenchmarks));
+    ui.horizontal(|ui| {
+        let button = ui
+            .add_enabled(
+                reason.is_none() && !installing,
+                egui::Button::new("Install"),
+            )
+            .on_hover_text(
+                "Install this template as a benchmark on this computer, \
+                 for runs and a leaderboard of their own",
+            )
+            .on_disabled_hover_text(reason.unwrap_or("An install is under way"));
+        if button.clicked() {
+            actions.push(Action::Install(InstallSource::detect(
+                &path.to_string_lossy(),
+            )));
+        }
+        if state.is_loading(Loading::Install) {
+            crate::gui::widgets::spinner::spinner(ui);
+            ui.label(egui::RichText::new("installing…").weak());
+        } else {
+            ui.label(egui::RichText::new("into this computer's benchmarks").weak());
+        }
+    });
 }
 
 fn try_ui(ui: &mut egui::Ui, view: &TryView) {
