@@ -14,7 +14,7 @@ use flowdesk::gui::FlowdeskApp;
 use std::path::{Path, PathBuf};
 
 mod gui_support;
-use gui_support::{copy_dir, has_label_containing, set_text, step_until};
+use gui_support::{click_button, copy_dir, has_label_containing, set_text, step_until};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates")
@@ -122,10 +122,7 @@ fn a_coordinator_tries_checks_and_packs_a_draft_without_installing_it() {
     let archive = drafts.path().join("out/hello.tar.gz");
     std::fs::create_dir_all(archive.parent().unwrap()).unwrap();
     set_text(&mut harness, "Archive", archive.to_str().unwrap());
-    harness
-        .get_by_role_and_label(Role::Button, "Pack for participants")
-        .click();
-    harness.step();
+    click_button(&mut harness, "Pack for participants");
     step_until(&mut harness, "the packed archive", |h| {
         has_label_containing(h, "Packed ")
     });

@@ -7,8 +7,9 @@
 use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose, PathPrompt};
 use super::state::{
-    Action, AppState, BenchmarkUi, FormRequest, Loading, NameClash, Persisted, Screen,
-    ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView, WorkbenchAction,
+    Action, AppState, BenchmarkUi, ExpandedView, FormRequest, Loading, NameClash, Persisted,
+    Screen, ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView,
+    WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
 use super::widgets::toasts::{ToastLink, Toasts};
@@ -472,6 +473,17 @@ impl FlowdeskApp {
                         workbench.result_check = Some(result)
                     }
                     WorkbenchResponse::Packed(result) => workbench.packed = Some(result),
+                    WorkbenchResponse::Expanded {
+                        folder,
+                        arguments,
+                        result,
+                    } => {
+                        workbench.expanded = Some(ExpandedView {
+                            folder,
+                            arguments,
+                            result,
+                        })
+                    }
                 }
             }
             Response::TemplateChecked { path, result } => {
@@ -783,7 +795,7 @@ impl FlowdeskApp {
                         self.state.workbench.result_check = None;
                     }
                     WorkbenchAction::Pack { .. } => self.state.workbench.packed = None,
-                    WorkbenchAction::CancelTry => {}
+                    WorkbenchAction::CancelTry | WorkbenchAction::Expand { .. } => {}
                 }
                 self.request(Request::Workbench(action));
             }

@@ -8,7 +8,8 @@
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen};
 use super::widgets::parameter_form::{self, Field};
-use crate::client::{BenchmarkDetail, Preview, PreviewAction, RunRequest};
+use super::widgets::preview::preview_ui;
+use crate::client::{BenchmarkDetail, RunRequest};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -371,29 +372,6 @@ impl NewRunScreen {
                 crate::gui::widgets::spinner::spinner(ui);
             }
         });
-    }
-}
-
-fn preview_ui(ui: &mut egui::Ui, preview: &Preview) {
-    if !preview.inputs.is_empty() {
-        ui.label(format!("Inputs: {}", preview.inputs.join(", ")));
-    }
-    for (i, step) in preview.steps.iter().enumerate() {
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.strong(step.summary(i + 1));
-            if let PreviewAction::Container { commands, .. } = &step.action {
-                for command in commands {
-                    ui.add(
-                        egui::Label::new(egui::RichText::new(format!("$ {command}")).monospace())
-                            .wrap(),
-                    );
-                }
-            }
-        });
-    }
-    if !preview.outputs.is_empty() {
-        ui.label(format!("Outputs: {}", preview.outputs.join(", ")));
     }
 }
 

@@ -350,6 +350,20 @@ pub enum WorkbenchAction {
         folder: PathBuf,
         out: PathBuf,
     },
+    /// Expand the folder's workflow with the form's arguments (the steps and
+    /// commands a run would execute).
+    Expand {
+        folder: PathBuf,
+        arguments: Map<String, Value>,
+    },
+}
+
+/// The workflow of the folder on the workbench, expanded with `arguments`.
+#[derive(Debug, Clone)]
+pub struct ExpandedView {
+    pub folder: PathBuf,
+    pub arguments: Map<String, Value>,
+    pub result: Result<Preview, String>,
 }
 
 /// The try run on the workbench.
@@ -385,10 +399,12 @@ impl TryView {
     }
 }
 
-/// The workbench's try run, checked result file and packed archive.
+/// The workbench's try run, expanded workflow, checked result file and
+/// packed archive.
 #[derive(Debug, Default)]
 pub struct WorkbenchState {
     pub try_run: Option<TryView>,
+    pub expanded: Option<ExpandedView>,
     pub result_check: Option<Result<ResultCheck, String>>,
     pub packed: Option<Result<PackedTemplate, String>>,
 }

@@ -3,20 +3,38 @@
 //! (with file and element) and lint warnings, the form exactly as participants
 //! will see it, a try run of it with those values (live log, result values,
 //! the schema check of the result file it wrote, the post-processing outputs),
-//! the schema check of any result file, and "Pack for participants". Every
-//! save re-checks, re-renders the form and marks the try run stale.
+//! the schema check of any result file, "Pack for participants", and
+//! "Install" into this computer's benchmarks once it is ready. The
+//! instructions show as participants will read them (Markdown), the outputs
+//! as they will be offered to view, and the workflow expanded with the form's
+//! values, following the form a moment after the last edit. Every save
+//! re-checks, re-renders the form and expansion and marks the try run stale.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, FormRequest, Screen, TryView, WorkbenchAction};
+use super::state::{Action, AppState, FormRequest, Loading, Screen, TryView, WorkbenchAction};
+use super::widgets::markdown::Markdown;
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
+use super::widgets::preview::preview_ui;
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{size_text, value_text};
 use crate::client::view::{PackedTemplate, ResultCheck};
-use crate::client::TemplateReport;
-use crate::template::Parameter;
-use serde_json::Value;
+use crate::client::{InstallSource, Operation, TemplateReport};
+use crate::template::{OutputFile, Parameter};
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the form must stay unchanged before the workflow is expanded
+/// again: typing a value expands once, not once per key (as New run's preview).
+const EXPAND_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// The most height the instructions take before they scroll.
+const INSTRUCTIONS_HEIGHT: f32 = 240.0;
+
+/// What an expansion was asked for: the folder, the form's arguments and the
+/// check it followed (a save re-checks, and the template may expand anew).
+type ExpandKey = (PathBuf, Map<String, Value>, chrono::DateTime<chrono::Local>);
 
 #[derive(Default)]
 pub struct TemplateCheckScreen {
@@ -28,6 +46,15 @@ pub struct TemplateCheckScreen {
     fields: Vec<(String, Field)>,
     result_text: String,
     pack_text: String,
+    /// The instructions' renderer, and the folder its relative images are
+    /// resolved against (a new folder starts it afresh).
+    instructions: Markdown,
+    instructions_for: Option<PathBuf>,
+    /// The expansion last asked for.
+    expanded_for: Option<ExpandKey>,
+    /// The form as last seen, and since when, while it differs from
+    /// `expanded_for`.
+    expand_edited: Option<(ExpandKey, Instant)>,
     /// The last form request applied.
     seen: u64,
 }
@@ -69,6 +96,18 @@ impl Screen for TemplateCheckScreen {
             }
         }
     }
+}
+
+/// Each invalid field of the form, as "Label: why".
+fn form_problems(report: &TemplateReport, fields: &[(String, Field)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter_map(|(name, field)| {
+            let parameter = report.parameters.iter().find(|p| &p.name == name)?;
+            let error = field.error(parameter)?;
+            Some(format!("{}: {error}", parameter.label))
+        })
+        .collect()
 }
 
 /// Where "Pack for participants" writes by default: next to the folder.
@@ -170,6 +209,7 @@ impl TemplateCheckScreen {
         for lint in &report.lints {
             ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {lint}"));
         }
+        self.instructions_ui(ui, path, report);
         ui.add_space(8.0);
         ui.strong("Form (as participants will see it)");
         let errors = parameter_form::form_ui(
@@ -182,6 +222,7 @@ impl TemplateCheckScreen {
             actions,
         );
         self.try_buttons_ui(ui, path, report, state, errors, actions);
+        self.expanded_ui(ui, path, report, state, actions);
         egui::CollapsingHeader::new("Declarations")
             .id_salt("declarations")
             .default_open(true)
@@ -196,6 +237,10 @@ impl TemplateCheckScreen {
         {
             ui.separator();
             try_ui(ui, view);
+        }
+        if let Some(outputs) = &report.outputs {
+            ui.separator();
+            outputs_ui(ui, outputs);
         }
         if let Some(schema) = &report.results {
             ui.separator();
@@ -213,11 +258,123 @@ impl TemplateCheckScreen {
         }
         ui.separator();
         self.pack_ui(ui, path, state, actions);
-        if let Some(instructions) = &report.instructions {
-            ui.add_space(8.0);
-            egui::CollapsingHeader::new("Instructions").show(ui, |ui| {
-                ui.label(instructions);
+    }
+
+    /// The instructions as participants will read them, open by default: a
+    /// coordinator writes them alongside the template and checks both.
+    fn instructions_ui(&mut self, ui: &mut egui::Ui, path: &Path, report: &TemplateReport) {
+        let Some(instructions) = &report.instructions else {
+            return;
+        };
+        if self.instructions_for.as_deref() != Some(path) {
+            self.instructions = Markdown::new().with_base_dir(path);
+            self.instructions_for = Some(path.to_path_buf());
+        }
+        ui.add_space(8.0);
+        egui::CollapsingHeader::new("Instructions")
+            .id_salt("instructions")
+            .default_open(true)
+            .show(ui, |ui| {
+                // Bounded, so the form stays in view below long instructions.
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("instructions_scroll")
+                        .max_height(INSTRUCTIONS_HEIGHT)
+                        .auto_shrink([false, true])
+                        .show(ui, |ui| self.instructions.ui(ui, instructions));
+                });
             });
+    }
+
+    /// The steps and commands a run with the form's values would execute,
+    /// or what in the form keeps it from expanding; never a command for
+    /// other values than the form's.
+    fn expanded_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        report: &TemplateReport,
+        state: &AppState,
+        actions: &mut Vec<Action>,
+    ) {
+        let Some(checked_at) = state.template_check.as_ref().map(|c| c.checked_at) else {
+            return;
+        };
+        egui::CollapsingHeader::new("Expanded workflow")
+            .id_salt("expanded_workflow")
+            .default_open(true)
+            .show(ui, |ui| {
+                let problems = form_problems(report, &self.fields);
+                if !problems.is_empty() {
+                    self.expand_edited = None;
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        "The form has errors, so there is no workflow to show:",
+                    );
+                    for problem in problems {
+                        ui.colored_label(ui.visuals().error_fg_color, problem);
+                    }
+                    return;
+                }
+                let arguments = parameter_form::arguments(&report.parameters, &self.fields);
+                let key = (path.to_path_buf(), arguments.clone(), checked_at);
+                self.follow_form(ui.ctx(), key, actions);
+                // Only an expansion of the values in the form, never of
+                // earlier ones.
+                let shown = state
+                    .workbench
+                    .expanded
+                    .as_ref()
+                    .filter(|e| e.folder == path && e.arguments == arguments);
+                match shown {
+                    None => {
+                        ui.horizontal(|ui| {
+                            crate::gui::widgets::spinner::spinner(ui);
+                            ui.label(egui::RichText::new("expanding…").weak());
+                        });
+                    }
+                    Some(expanded) => match &expanded.result {
+                        Ok(preview) => preview_ui(ui, preview),
+                        Err(error) => {
+                            ui.colored_label(ui.visuals().error_fg_color, error);
+                        }
+                    },
+                }
+            });
+    }
+
+    /// Ask for the expansion of `key` once the form has stayed unchanged for
+    /// [`EXPAND_DEBOUNCE`] (at once for a folder not expanded yet); until then
+    /// one repaint is requested for the moment it is due, nothing repaints
+    /// while waiting.
+    fn follow_form(&mut self, ctx: &egui::Context, key: ExpandKey, actions: &mut Vec<Action>) {
+        if self.expanded_for.as_ref() == Some(&key) {
+            self.expand_edited = None;
+            return;
+        }
+        let first = self
+            .expanded_for
+            .as_ref()
+            .is_none_or(|(folder, _, _)| folder != &key.0);
+        let since = match &self.expand_edited {
+            Some((seen, since)) if *seen == key => *since,
+            _ => {
+                let now = Instant::now();
+                self.expand_edited = Some((key.clone(), now));
+                now
+            }
+        };
+        let waited = since.elapsed();
+        if first || waited >= EXPAND_DEBOUNCE {
+            let (folder, arguments, _) = &key;
+            actions.push(Action::Workbench(WorkbenchAction::Expand {
+                folder: folder.clone(),
+                arguments: arguments.clone(),
+            }));
+            self.expanded_for = Some(key);
+            self.expand_edited = None;
+        } else {
+            ctx.request_repaint_after(EXPAND_DEBOUNCE - waited);
         }
     }
 
@@ -321,6 +478,7 @@ impl TemplateCheckScreen {
         actions: &mut Vec<Action>,
     ) {
         ui.strong("Ship it");
+        install_ui(ui, path, state, actions);
         ui.horizontal(|ui| {
             let label = ui.label("Archive");
             ui.add(egui::TextEdit::singleline(&mut self.pack_text).desired_width(360.0))
@@ -351,6 +509,75 @@ impl TemplateCheckScreen {
             None => {}
         }
     }
+}
+
+/// The files a run offers participants to view, as the template declares them.
+fn outputs_ui(ui: &mut egui::Ui, outputs: &[OutputFile]) {
+    ui.strong("Outputs (offered to participants to view after a run)");
+    if outputs.is_empty() {
+        ui.label(egui::RichText::new("(none declared)").weak());
+        return;
+    }
+    egui::Grid::new("template_outputs")
+        .num_columns(4)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for heading in ["File", "Title", "Format", "Caption"] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for output in outputs {
+                ui.monospace(&output.source);
+                ui.label(output.title.as_deref().unwrap_or(&output.key));
+                ui.label(output.format.as_ref().map(format_text).unwrap_or_default());
+                ui.label(output.caption.as_deref().unwrap_or_default());
+                ui.end_row();
+            }
+        });
+}
+
+/// An output's `format`: its `type` (`json`, `csv`, …), or the value itself
+/// when it has none.
+fn format_text(format: &Value) -> String {
+    match format.get("type").and_then(Value::as_str) {
+        Some(kind) => kind.to_string(),
+        None => format.to_string(),
+    }
+}
+
+/// Install the checked folder (or archive) as a benchmark here, the way the
+/// Benchmarks panel's "From folder…" does: the same action, so a taken name
+/// offers the next free one and the new benchmark is selected.
+fn install_ui(ui: &mut egui::Ui, path: &Path, state: &AppState, actions: &mut Vec<Action>) {
+    let installing = state.loading.contains_key(&Loading::Install);
+    let reason = state
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.reason(Operation::ManageBenchmarks));
+    ui.horizontal(|ui| {
+        let button = ui
+            .add_enabled(
+                reason.is_none() && !installing,
+                egui::Button::new("Install"),
+            )
+            .on_hover_text(
+                "Install this template as a benchmark on this computer, \
+                 for runs and a leaderboard of their own",
+            )
+            .on_disabled_hover_text(reason.unwrap_or("An install is under way"));
+        if button.clicked() {
+            actions.push(Action::Install(InstallSource::detect(
+                &path.to_string_lossy(),
+            )));
+        }
+        if state.is_loading(Loading::Install) {
+            crate::gui::widgets::spinner::spinner(ui);
+            ui.label(egui::RichText::new("installing…").weak());
+        } else {
+            ui.label(egui::RichText::new("into this computer's benchmarks").weak());
+        }
+    });
 }
 
 fn try_ui(ui: &mut egui::Ui, view: &TryView) {

@@ -2,7 +2,7 @@
 //! at the first try run, removed when the app closes — or, after a crash, by
 //! the next start), a try run on a thread of
 //! its own so that checks and packing are never held up by it, and the schema
-//! check and packing of the folder on the workbench.
+//! check, expansion and packing of the folder on the workbench.
 
 use super::state::WorkbenchAction;
 use crate::client::local::LocalClient;
@@ -23,6 +23,12 @@ pub enum WorkbenchResponse {
     TryFinished(Result<Arc<TryOutcome>, String>),
     ResultChecked(Result<ResultCheck, String>),
     Packed(Result<PackedTemplate, String>),
+    /// The folder's workflow expanded with these arguments.
+    Expanded {
+        folder: std::path::PathBuf,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        result: Result<crate::client::Preview, String>,
+    },
 }
 
 type Send = Arc<dyn Fn(WorkbenchResponse) + std::marker::Send + Sync>;
@@ -115,6 +121,18 @@ impl TryRunner {
                 let result = templates::pack(&folder, &CheckOptions::default(), &out)
                     .map_err(|e| e.to_string());
                 send(WorkbenchResponse::Packed(result));
+            }
+            WorkbenchAction::Expand { folder, arguments } => {
+                // With this home's Python, as a try run or an install would.
+                let result =
+                    templates::expand(&folder, &CheckOptions::default(), &arguments, Some(config))
+                        .map(|(_, preview)| preview)
+                        .map_err(|e| e.to_string());
+                send(WorkbenchResponse::Expanded {
+                    folder,
+                    arguments,
+                    result,
+                });
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Helpers for driving the app through egui_kittest, shared by the GUI test
 //! files: step until a condition holds, find widgets by label, type into a
-//! labelled field, pick a benchmark, make finished runs before the window opens.
+//! labelled field, click a button scrolled into view, pick a benchmark, make
+//! finished runs before the window opens.
 
 #![allow(dead_code)]
 
@@ -47,6 +48,18 @@ pub fn set_text(harness: &mut Harness<'_, FlowdeskApp>, label: &str, text: &str)
         .get_by_role_and_label(Role::TextInput, label)
         .set_text_value_accesskit(text);
     harness.step();
+    harness.step();
+}
+
+/// Click the button `label`, scrolled into view first as a person would (a
+/// click lands where the button is drawn, so it must be on screen).
+pub fn click_button(harness: &mut Harness<'_, FlowdeskApp>, label: &str) {
+    harness
+        .get_by_role_and_label(Role::Button, label)
+        .scroll_to_me();
+    harness.run();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, label).click();
     harness.step();
 }
 

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod parameter_form;
 pub mod parameter_table;
 pub mod plot;
+pub mod preview;
 pub mod provenance;
 pub mod repro_badge;
 pub mod spinner;
