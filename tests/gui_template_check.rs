@@ -19,9 +19,11 @@ fn samples() -> PathBuf {
 }
 
 /// A fresh home (with the bundled samples) and the app on the Template check
-/// screen with a copy of the Hello World sample, checked.
+/// screen with a copy of the Hello World sample in folder `name`, checked;
+/// `rename` gives the copy another benchmark name.
 fn open_hello(
     name: &str,
+    rename: Option<&str>,
 ) -> (
     tempfile::TempDir,
     tempfile::TempDir,
@@ -35,13 +37,20 @@ fn open_hello(
     let drafts = tempfile::tempdir().unwrap();
     let folder = drafts.path().join(name);
     copy_dir(&samples().join("helloworld"), &folder);
+    if let Some(rename) = rename {
+        let manifest = folder.join("flowserv.yaml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let renamed = text.replace("name: 'Hello World (sample)'", &format!("name: '{rename}'"));
+        std::fs::write(&manifest, renamed).unwrap();
+    }
     let open = folder.clone();
     let app_config = config.clone();
     let mut harness = Harness::builder()
         .with_size([1400.0, 1000.0])
         .build_eframe(move |cc| FlowdeskApp::new(cc, app_config, Some(open)));
+    let valid = format!("'{}' is valid", rename.unwrap_or("Hello World (sample)"));
     step_until(&mut harness, "the check", |h| {
-        has_label_containing(h, "'Hello World (sample)' is valid")
+        has_label_containing(h, &valid)
     });
     harness.run();
     harness.step();
@@ -50,7 +59,7 @@ fn open_hello(
 
 #[test]
 fn the_instructions_show_as_markdown_and_the_outputs_are_listed() {
-    let (_home, _drafts, _folder, _config, harness) = open_hello("hello");
+    let (_home, _drafts, _folder, _config, harness) = open_hello("hello", None);
 
     // Headings and emphasis are rendered, not shown as their markers.
     assert!(has_label(&harness, "Hello World"));
@@ -79,7 +88,7 @@ fn the_instructions_show_as_markdown_and_the_outputs_are_listed() {
 
 #[test]
 fn the_expanded_workflow_follows_the_form() {
-    let (_home, _drafts, _folder, _config, mut harness) = open_hello("hello");
+    let (_home, _drafts, _folder, _config, mut harness) = open_hello("hello", None);
 
     // The declared defaults, with this home's Python.
     step_until(&mut harness, "the expansion of the defaults", |h| {
@@ -136,32 +145,7 @@ fn listed(harness: &Harness<'_, FlowdeskApp>, name: &str) -> bool {
 
 #[test]
 fn install_puts_the_checked_folder_into_the_home_and_a_taken_name_offers_the_next() {
-    let (home, _drafts, mut harness) = {
-        let home = tempfile::tempdir().unwrap();
-        let mut config = Config::resolve(Some(home.path().to_path_buf())).unwrap();
-        config.python = "python3".into();
-        let drafts = tempfile::tempdir().unwrap();
-        let folder = drafts.path().join("draft");
-        copy_dir(&samples().join("helloworld"), &folder);
-        let manifest = folder.join("flowserv.yaml");
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        std::fs::write(
-            &manifest,
-            text.replace("name: 'Hello World (sample)'", "name: 'Hello Draft'"),
-        )
-        .unwrap();
-        let open = folder.clone();
-        let app_config = config.clone();
-        let mut harness = Harness::builder()
-            .with_size([1400.0, 1000.0])
-            .build_eframe(move |cc| FlowdeskApp::new(cc, app_config, Some(open)));
-        step_until(&mut harness, "the check", |h| {
-            has_label_containing(h, "'Hello Draft' is valid")
-        });
-        harness.run();
-        harness.step();
-        (home, drafts, harness)
-    };
+    let (home, _drafts, _folder, _config, mut harness) = open_hello("draft", Some("Hello Draft"));
     step_until(&mut harness, "the bundled samples", |h| {
         listed(h, "Hello World (sample)")
     });
