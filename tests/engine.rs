@@ -310,6 +310,54 @@ fn the_queue_runs_at_most_max_parallel_in_fifo_order() {
 }
 
 #[test]
+fn raising_max_parallel_starts_queued_runs_at_once() {
+    let root = tempfile::tempdir().unwrap();
+    let (engine, _events) = engine(1);
+    let marker = |name: &str| root.path().join(name);
+    let handles: Vec<_> = (0..3)
+        .map(|i| {
+            let command =
+                format!("touch ../started-{i}; while [ ! -e ../release ]; do sleep 0.01; done");
+            engine
+                .submit(RunJob::new(
+                    format!("job{i}"),
+                    run_dir(root.path(), &format!("job{i}")),
+                    workflow(vec![step("s", &[&command])]),
+                ))
+                .unwrap()
+        })
+        .collect();
+    wait_until("the first job to start", || marker("started-0").exists());
+    assert_eq!(engine.queued_count(), 2);
+
+    // The Settings screen changed "Max parallel runs" to 3: both waiting runs
+    // start without anything else finishing.
+    engine.set_max_parallel(3);
+    assert_eq!(engine.max_parallel(), 3);
+    wait_until("the queued jobs to start", || {
+        marker("started-1").exists() && marker("started-2").exists()
+    });
+    assert_eq!(engine.running_count(), 3);
+
+    // Lowered again, running runs go on; the next one waits for a free slot.
+    engine.set_max_parallel(1);
+    let late = engine
+        .submit(RunJob::new(
+            "late",
+            run_dir(root.path(), "late"),
+            workflow(vec![step("s", &["touch ../started-late"])]),
+        ))
+        .unwrap();
+    assert_eq!(engine.state("late"), Some(JobState::Queued));
+    assert_eq!(engine.running_count(), 3);
+    std::fs::write(marker("release"), "").unwrap();
+    assert_eq!(late.wait_timeout(TIMEOUT), Some(RunOutcome::Success));
+    for handle in &handles {
+        assert_eq!(handle.wait_timeout(TIMEOUT), Some(RunOutcome::Success));
+    }
+}
+
+#[test]
 fn cancel_of_a_queued_run_removes_it_at_once() {
     let root = tempfile::tempdir().unwrap();
     let (engine, events) = engine(1);

@@ -6,7 +6,7 @@
 mod gui_support;
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
 use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient, RunRequest};
 use flowdesk::config::Config;
@@ -235,4 +235,113 @@ fn the_preview_follows_the_form_and_a_rerun() {
 /// A successful run of the Hello World sample, made before the window opens.
 fn first_hello_run(config: &Config) -> String {
     finished_hello_runs(config, 1).remove(0)
+}
+
+#[test]
+fn settings_are_saved_and_applied_as_they_change() {
+    let (dir, config) = home();
+    let settings_file = dir.path().join("settings.json");
+    let saved = || -> serde_json::Value {
+        std::fs::read_to_string(&settings_file)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    };
+    let mut harness = app(config);
+    select_benchmark(&mut harness, HELLO);
+    harness.get_by_label("Settings").click();
+    step_until(&mut harness, "the settings", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Python interpreter")
+            .is_some()
+    });
+    assert!(
+        harness.query_by_label("Save settings").is_none(),
+        "nothing to forget to click"
+    );
+
+    // Typed, then a pause: saved, and `${python}` of the next run changes
+    // without a new start.
+    set_text(
+        &mut harness,
+        "Python interpreter",
+        "/opt/elsewhere/bin/python3",
+    );
+    step_until(&mut harness, "the interpreter saved", |_| {
+        saved()["python"] == "/opt/elsewhere/bin/python3"
+    });
+    step_until(&mut harness, "the saved note", |h| {
+        has_label(h, "Saved and applied")
+    });
+    // Back from Settings through the benchmark list, as a person would.
+    select_benchmark(&mut harness, HELLO);
+    step_until(&mut harness, "the benchmark's tabs", |h| {
+        has_label(h, "New run")
+    });
+    harness.get_by_label("New run").click();
+    step_until(&mut harness, "the form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Preview")
+        .click();
+    step_until(&mut harness, "the preview with the new interpreter", |h| {
+        has_label_containing(h, "/opt/elsewhere/bin/python3 code/helloworld.py")
+    });
+
+    // A bad worker configuration is reported where it was typed, at once.
+    std::fs::write(
+        dir.path().join("workers.yaml"),
+        "workers:\n  - name: box\n    type: dockr\nworkflow:\n  img: box\n",
+    )
+    .unwrap();
+    harness.get_by_label("Settings").click();
+    step_until(&mut harness, "the settings again", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Worker configuration")
+            .is_some()
+    });
+    let workers = dir.path().join("workers.yaml");
+    set_text(
+        &mut harness,
+        "Worker configuration",
+        &workers.to_string_lossy(),
+    );
+    step_until(&mut harness, "the worker configuration error", |h| {
+        has_label_containing(h, "unknown type 'dockr'")
+    });
+    set_text(&mut harness, "Worker configuration", "");
+    step_until(&mut harness, "the error gone", |h| {
+        !has_label_containing(h, "unknown type 'dockr'") && saved()["worker_config"].is_null()
+    });
+
+    // The theme is in settings.json as soon as it is picked, and a new start
+    // (which reads no app.ron written since) opens with it.
+    let light = harness
+        .get_by_role_and_label(Role::Button, "Light")
+        .accesskit_node()
+        .toggled()
+        == Some(egui::accesskit::Toggled::True);
+    let other = if light { "Dark" } else { "Light" };
+    harness.get_by_label(other).click();
+    step_until(&mut harness, "the theme saved", |_| {
+        saved()["theme"] == other.to_lowercase()
+    });
+    drop(harness);
+    std::fs::remove_file(dir.path().join("app.ron")).ok();
+    let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    config.python = "python3".into();
+    // (kittest sets its own theme on the context after the app is made, so
+    // the app's choice is read off the Settings screen.)
+    let mut harness = app(config);
+    select_benchmark(&mut harness, HELLO);
+    harness.get_by_label("Settings").click();
+    step_until(&mut harness, "the settings after the new start", |h| {
+        has_label(h, "Theme")
+    });
+    let picked = harness.get_by_role_and_label(Role::Button, other);
+    assert_eq!(
+        picked.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True),
+        "{other} is the theme after the new start"
+    );
 }

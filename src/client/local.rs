@@ -117,11 +117,23 @@ impl LocalClient {
         self.service.worker_config_error().map(|e| e.to_string())
     }
 
-    /// Write the settings file of the home folder; they apply from the next start.
-    pub fn save_settings(&self, settings: &Settings) -> Result<(), ClientError> {
+    /// Write the settings file of the home folder and apply it at once (see
+    /// [`Service::apply_settings`]); the configuration as it is now.
+    pub fn save_settings(&self, settings: &Settings) -> Result<Config, ClientError> {
+        let home = self.config().home.clone();
         settings
-            .save(&self.config().home)
-            .map_err(|e| ClientError::Local(e.into()))
+            .save(&home)
+            .map_err(|e| ClientError::Local(e.into()))?;
+        let config = Config::resolve(Some(home)).map_err(|e| ClientError::Local(e.into()))?;
+        self.service
+            .apply_settings(&config)
+            .map_err(ClientError::Local)?;
+        Ok(self.service.current_config())
+    }
+
+    /// [`LocalClient::config`] with the settings applied since the start.
+    pub fn current_config(&self) -> Config {
+        self.service.current_config()
     }
 
     /// Execute a run that `flowdesk run` prepared and handed to this process

@@ -12,6 +12,7 @@ use super::worker::WorkerConfig;
 use super::{EngineEvent, EventCallback, RunJob, RunOutcome};
 use crate::error::EngineError;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -42,8 +43,10 @@ pub struct Engine {
 struct Shared {
     runtime: tokio::runtime::Handle,
     on_event: EventCallback,
-    workers: Arc<WorkerConfig>,
-    max_parallel: usize,
+    /// For runs that bring no worker configuration; replaced when the
+    /// settings change (runs already started keep theirs).
+    workers: Mutex<Arc<WorkerConfig>>,
+    max_parallel: AtomicUsize,
     /// Slots shared with other processes, if any.
     slots: Option<SlotPool>,
     state: Mutex<State>,
@@ -190,8 +193,8 @@ impl Engine {
         let shared = Arc::new(Shared {
             runtime: runtime.handle().clone(),
             on_event: Arc::new(on_event),
-            workers: Arc::new(workers),
-            max_parallel,
+            workers: Mutex::new(Arc::new(workers)),
+            max_parallel: AtomicUsize::new(max_parallel),
             slots,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -208,7 +211,35 @@ impl Engine {
     }
 
     pub fn max_parallel(&self) -> usize {
-        self.shared.max_parallel
+        self.shared.max_parallel.load(Ordering::Relaxed)
+    }
+
+    /// Run at most `max_parallel` runs at once from now on (0 means
+    /// [`Engine::default_parallelism`]): more queued runs start at once when it
+    /// grows; when it shrinks, running runs go on and no new one starts until
+    /// fewer run.
+    pub fn set_max_parallel(&self, max_parallel: usize) {
+        let max_parallel = if max_parallel == 0 {
+            Self::default_parallelism()
+        } else {
+            max_parallel
+        };
+        self.shared
+            .max_parallel
+            .store(max_parallel, Ordering::Relaxed);
+        if let Some(slots) = &self.shared.slots {
+            slots.set_count(max_parallel);
+        }
+        if let Ok(mut state) = self.shared.state.lock() {
+            self.shared.pump(&mut state);
+        }
+    }
+
+    /// The worker configuration for runs started from now on that bring none.
+    pub fn set_workers(&self, workers: WorkerConfig) {
+        if let Ok(mut current) = self.shared.workers.lock() {
+            *current = Arc::new(workers);
+        }
     }
 
     /// Queue a run; it starts at once if a slot is free. Never blocks.
@@ -364,7 +395,7 @@ impl Shared {
     /// pool have room; if the pool is full, look again shortly. Called with the
     /// lock held.
     fn pump(self: &Arc<Self>, state: &mut State) {
-        while !state.shut_down && state.running.len() < self.max_parallel {
+        while !state.shut_down && state.running.len() < self.max_parallel.load(Ordering::Relaxed) {
             let Some(head) = state.queue.front() else {
                 return;
             };
@@ -427,9 +458,17 @@ impl Shared {
             (shared.on_event)(EngineEvent::Started {
                 run_id: guard.run_id.clone(),
             });
-            let workers = job.workers.as_ref().unwrap_or(&shared.workers);
+            let workers = match &job.workers {
+                Some(workers) => Arc::clone(workers),
+                None => shared
+                    .workers
+                    .lock()
+                    .map(|w| Arc::clone(&w))
+                    .unwrap_or_default(),
+            };
             let outcome =
-                runner::run_workflow(&job, &guard.run_id, workers, &cancel, &shared.on_event).await;
+                runner::run_workflow(&job, &guard.run_id, &workers, &cancel, &shared.on_event)
+                    .await;
             guard.finish(outcome);
         });
     }

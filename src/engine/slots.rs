@@ -20,6 +20,8 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const QUEUE_DIR: &str = "queue";
@@ -28,7 +30,8 @@ const QUEUE_DIR: &str = "queue";
 #[derive(Debug, Clone)]
 pub struct SlotPool {
     dir: PathBuf,
-    count: usize,
+    /// Shared by the pool's clones, so a change of setting reaches them all.
+    count: Arc<AtomicUsize>,
 }
 
 /// A run's place in the queue; dropping it leaves the queue.
@@ -72,12 +75,18 @@ impl SlotPool {
     pub fn new(dir: impl Into<PathBuf>, count: usize) -> SlotPool {
         SlotPool {
             dir: dir.into(),
-            count: count.max(1),
+            count: Arc::new(AtomicUsize::new(count.max(1))),
         }
     }
 
     pub fn count(&self) -> usize {
-        self.count
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Use `count` slots (at least one) from now on: runs holding a slot above
+    /// it keep it until they end.
+    pub fn set_count(&self, count: usize) {
+        self.count.store(count.max(1), Ordering::Relaxed);
     }
 
     /// Join the queue.
@@ -105,11 +114,12 @@ impl SlotPool {
             .iter()
             .take_while(|(path, _)| *path != ticket.path)
             .count();
-        if ahead >= self.count {
+        let count = self.count();
+        if ahead >= count {
             return Ok(None);
         }
         let mut free = Vec::new();
-        for index in 0..self.count {
+        for index in 0..count {
             let path = self.dir.join(format!("slot-{index}"));
             let file = std::fs::OpenOptions::new()
                 .create(true)

@@ -85,11 +85,18 @@ impl FlowdeskApp {
             .unwrap_or_default();
         // Before the first frame, so no name is ever drawn as boxes.
         super::fonts::install(&cc.egui_ctx);
+        super::widgets::buttons::install_icon_font(&cc.egui_ctx);
+        let config_theme = config.settings.theme.clone();
         let ctx = cc.egui_ctx.clone();
         let mut app = FlowdeskApp::with_backend(
             Backend::start(config, move || ctx.request_repaint()),
             persisted,
         );
+        // settings.json is written when the theme changes; app.ron only on
+        // exit and every half minute, so the settings win.
+        if let Some(name) = &config_theme {
+            app.state.persisted.dark_mode = name != theme_name(false);
+        }
         cc.egui_ctx.set_theme(theme(app.state.persisted.dark_mode));
         if let Some(folder) = open {
             app.actions.push(Action::CheckTemplate(folder));
@@ -504,6 +511,16 @@ impl FlowdeskApp {
             Response::RunFile { run, file, path } => {
                 state.fetched.insert((run, file), path);
             }
+            Response::SettingsApplied {
+                config,
+                worker_config_error,
+            } => {
+                // No notification for a bad worker configuration: the
+                // Settings screen, where it was just typed, shows it.
+                state.config = Some(*config);
+                state.settings_saved += 1;
+                state.worker_config_error = worker_config_error;
+            }
             Response::Notice(text) => {
                 state.loading.remove(&Loading::Export);
                 self.notify(text, false, None);
@@ -803,6 +820,13 @@ impl FlowdeskApp {
             Action::SetDarkMode(dark) => {
                 self.state.persisted.dark_mode = dark;
                 ctx.set_theme(theme(dark));
+                // Into settings.json at once, not only into app.ron (which is
+                // written on exit and every half minute).
+                if let Some(config) = &self.state.config {
+                    let mut settings = config.settings.clone();
+                    settings.theme = Some(theme_name(dark).to_string());
+                    self.request(Request::SaveSettings(settings));
+                }
             }
             Action::OpenPath(path) => self.request(Request::OpenPath(path)),
             Action::FetchRunFile { run, file } => self.request(Request::FetchRunFile { run, file }),
@@ -1217,6 +1241,15 @@ fn run_ended_text(
         _ => format!("{who} failed: {first}"),
     };
     (text, detail, run_link)
+}
+
+/// The theme's name in settings.json.
+fn theme_name(dark: bool) -> &'static str {
+    if dark {
+        "dark"
+    } else {
+        "light"
+    }
 }
 
 fn theme(dark: bool) -> egui::Theme {

@@ -244,6 +244,11 @@ pub enum Response {
     },
     /// Something worth a short notification; what is shown may have changed.
     Notice(String),
+    /// The settings were saved and applied; the configuration as it is now.
+    SettingsApplied {
+        config: Box<Config>,
+        worker_config_error: Option<String>,
+    },
     /// A failed request: what was attempted, why it failed, and what is no
     /// longer loading.
     Failed {
@@ -352,7 +357,7 @@ impl Backend {
                     try_runner: Arc::clone(&lane_try_runner),
                 };
                 ctx.send(Response::Ready {
-                    config: Box::new(ctx.local.config().clone()),
+                    config: Box::new(ctx.local.current_config()),
                     capabilities: ctx.local.capabilities(),
                     worker_config_error: ctx.local.worker_config_error(),
                 });
@@ -690,7 +695,8 @@ fn handle(ctx: &mut Context, request: Request) {
                 let _ = out.send(Response::Workbench(response));
                 wake();
             });
-            ctx.try_runner.handle(ctx.local.config(), action, send);
+            ctx.try_runner
+                .handle(&ctx.local.current_config(), action, send);
         }
         Request::WatchTemplate(path) => {
             ctx.watcher = None;
@@ -707,9 +713,10 @@ fn handle(ctx: &mut Context, request: Request) {
             }
         }
         Request::SaveSettings(settings) => match ctx.local.save_settings(&settings) {
-            Ok(()) => ctx.send(Response::Notice(
-                "Settings saved; they apply from the next start".to_string(),
-            )),
+            Ok(config) => ctx.send(Response::SettingsApplied {
+                config: Box::new(config),
+                worker_config_error: ctx.local.worker_config_error(),
+            }),
             Err(e) => ctx.fail("Saving the settings", None, e),
         },
         Request::OpenPath(path) => {

@@ -1,10 +1,18 @@
 //! The Settings screen: home folder, Python interpreter, parallel runs, worker
-//! configuration and theme. Saved to `settings.json` in the home folder.
+//! configuration and theme. Like a desktop app's preferences, a change is
+//! saved to `settings.json` in the home folder and applied at once: a text
+//! field when it loses focus (or on Enter), a choice when it is made. There is
+//! no Save button to forget.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Screen, SettingsRequest};
+use super::widgets::buttons::ICON_CHECK;
 use crate::config::{Config, Settings};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long typing pauses before a text field's value is saved.
+const TYPING_PAUSE: Duration = Duration::from_millis(700);
 
 #[derive(Default)]
 pub struct SettingsScreen {
@@ -17,6 +25,13 @@ pub struct SettingsScreen {
     loaded: bool,
     /// The last settings request applied.
     seen: u64,
+    /// A change waits to be saved (set by a field, taken by `ui`).
+    dirty: bool,
+    /// When a field was last typed in: it is saved once typing pauses (or
+    /// when it loses focus), not at every key.
+    typed_at: Option<Instant>,
+    /// The settings were saved this many times when the last change was sent.
+    sent_at: Option<u64>,
 }
 
 impl Screen for SettingsScreen {
@@ -28,18 +43,47 @@ impl Screen for SettingsScreen {
             Ok(n) if n >= 1 => None,
             _ => Some("a whole number of at least 1"),
         };
+        ui.label(
+            egui::RichText::new(
+                "Changes are saved and take effect at once, for runs started from now on.",
+            )
+            .weak(),
+        );
+        ui.add_space(6.0);
         egui::Grid::new("settings")
             .num_columns(3)
             .spacing([12.0, 8.0])
             .show(ui, |ui| self.fields_ui(ui, state, parallel_error, actions));
         ui.add_space(8.0);
-        if ui
-            .add_enabled(parallel_error.is_none(), egui::Button::new("Save settings"))
-            .clicked()
-        {
+        if let Some(at) = self.typed_at {
+            let waited = at.elapsed();
+            if waited >= TYPING_PAUSE {
+                self.dirty = true;
+            } else {
+                ui.ctx().request_repaint_after(TYPING_PAUSE - waited);
+            }
+        }
+        if self.dirty && parallel_error.is_none() {
+            self.typed_at = None;
+            self.dirty = false;
             let settings = self.settings(parallel.ok(), state.persisted.dark_mode);
-            self.base = settings.clone();
-            actions.push(Action::SaveSettings(settings));
+            if settings != self.base {
+                self.base = settings.clone();
+                self.sent_at = Some(state.settings_saved);
+                actions.push(Action::SaveSettings(settings));
+            }
+        }
+        match self.sent_at {
+            Some(sent) if state.settings_saved > sent => {
+                ui.horizontal(|ui| {
+                    ui.label(ICON_CHECK.rich_text().weak());
+                    ui.label(egui::RichText::new("Saved and applied").weak());
+                });
+            }
+            Some(_) => {
+                ui.label(egui::RichText::new("Saving…").weak());
+            }
+            None => {}
         }
     }
 }
@@ -61,10 +105,20 @@ impl SettingsScreen {
             self.seen = n;
             match request {
                 SettingsRequest::WorkerConfig(path) => {
-                    self.worker_config = path.to_string_lossy().into_owned()
+                    self.worker_config = path.to_string_lossy().into_owned();
+                    self.dirty = true;
                 }
             }
         }
+    }
+
+    /// Note what a text field's frame did: typing starts the pause, leaving
+    /// the field saves at once.
+    fn edited(&mut self, edit: &egui::Response) {
+        if edit.changed() {
+            self.typed_at = Some(Instant::now());
+        }
+        self.dirty |= edit.lost_focus();
     }
 
     fn load(&mut self, config: &Config) {
@@ -114,14 +168,18 @@ impl SettingsScreen {
         ui.end_row();
 
         let l = ui.label("Python interpreter");
-        ui.add(egui::TextEdit::singleline(&mut self.python).desired_width(260.0))
+        let edit = ui
+            .add(egui::TextEdit::singleline(&mut self.python).desired_width(260.0))
             .labelled_by(l.id);
+        self.edited(&edit);
         ui.label(egui::RichText::new("what ${python} runs in commands").weak());
         ui.end_row();
 
         let l = ui.label("Max parallel runs");
-        ui.add(egui::TextEdit::singleline(&mut self.max_parallel).desired_width(60.0))
+        let edit = ui
+            .add(egui::TextEdit::singleline(&mut self.max_parallel).desired_width(60.0))
             .labelled_by(l.id);
+        self.edited(&edit);
         match parallel_error {
             Some(e) => ui.colored_label(ui.visuals().error_fg_color, e),
             None => ui.label(""),
@@ -130,8 +188,10 @@ impl SettingsScreen {
 
         let l = ui.label("Worker configuration");
         ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(&mut self.worker_config).desired_width(220.0))
+            let edit = ui
+                .add(egui::TextEdit::singleline(&mut self.worker_config).desired_width(220.0))
                 .labelled_by(l.id);
+            self.edited(&edit);
             if ui.button("Choose…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::WorkerConfig));
             }
@@ -143,8 +203,10 @@ impl SettingsScreen {
         ui.end_row();
 
         let l = ui.label("Template repository");
-        ui.add(egui::TextEdit::singleline(&mut self.repository).desired_width(260.0))
+        let edit = ui
+            .add(egui::TextEdit::singleline(&mut self.repository).desired_width(260.0))
             .labelled_by(l.id);
+        self.edited(&edit);
         ui.label(egui::RichText::new("JSON list of installable templates").weak());
         ui.end_row();
 

@@ -417,6 +417,8 @@ pub struct AppState {
     pub capabilities: Option<Capabilities>,
     /// Why the configured worker configuration cannot be used, if it cannot.
     pub worker_config_error: Option<String>,
+    /// How many times the settings were saved and applied.
+    pub settings_saved: u64,
     pub fatal: Option<String>,
     pub benchmarks: Vec<BenchmarkSummary>,
     pub benchmarks_loaded: bool,

@@ -382,7 +382,7 @@ impl Creation {
             .map_err(|e| format!("cannot write `{}`: {e}", self.log.display()))?;
         let _ = std::fs::remove_dir_all(&self.folder);
         let python = self.folder.join("bin").join("python");
-        let configured = self.shared.config.python.clone();
+        let configured = self.shared.python();
         let folder = self.folder.to_string_lossy().into_owned();
         let requirements = self.requirements.to_string_lossy().into_owned();
         let python_text = python.to_string_lossy().into_owned();

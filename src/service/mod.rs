@@ -65,7 +65,7 @@ use crate::store::Store;
 use crate::template::{ExpandOptions, ResultValue, Template};
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
 
 /// Message for runs a dead process left behind.
 pub const INTERRUPTED: &str = "interrupted: flowdesk exited while the run was active";
@@ -114,9 +114,9 @@ pub(crate) struct Shared {
     pub locks: Mutex<std::collections::HashMap<String, lock::RunLock>>,
     /// When set, post-processing runs go to detached processes of this program.
     pub executor: Mutex<Option<PathBuf>>,
-    /// Why the configured worker configuration file cannot be used (file,
-    /// message); runs are refused while it is set.
-    pub worker_config_error: Option<(String, String)>,
+    /// The settings that change while the service is open (Settings apply at
+    /// once); `config` keeps the values it was opened with.
+    pub live: RwLock<LiveSettings>,
     /// Store updates that failed for active runs, by run: they join the run's
     /// messages if it ends unsuccessfully.
     pub problems: Mutex<std::collections::HashMap<String, Vec<String>>>,
@@ -159,8 +159,24 @@ impl Shared {
 
     pub fn expand_options(&self) -> ExpandOptions {
         ExpandOptions {
-            python: self.config.python.clone(),
+            python: self.python(),
         }
+    }
+
+    /// The configured interpreter for `${python}`, as the settings say now.
+    pub fn python(&self) -> String {
+        self.live
+            .read()
+            .map(|l| l.python.clone())
+            .unwrap_or_else(|_| self.config.python.clone())
+    }
+
+    /// The configured template repository file, as the settings say now.
+    pub fn repository(&self) -> Option<PathBuf> {
+        self.live
+            .read()
+            .map(|l| l.repository.clone())
+            .unwrap_or_else(|_| self.config.repository.clone())
     }
 
     /// The options for runs of one benchmark: its own environment's
@@ -169,7 +185,7 @@ impl Shared {
         ExpandOptions {
             python: self
                 .benchmark_python(workflow_id)
-                .unwrap_or_else(|| self.config.python.clone()),
+                .unwrap_or_else(|| self.python()),
         }
     }
 
@@ -179,7 +195,11 @@ impl Shared {
 
     /// Fail if the worker configuration file could not be read.
     pub fn check_worker_config(&self) -> Result<(), EngineError> {
-        match &self.worker_config_error {
+        let live = self.live.read().map_err(|_| EngineError::WorkerConfig {
+            file: String::new(),
+            message: "the settings could not be read".into(),
+        })?;
+        match &live.worker_config_error {
             Some((file, message)) => Err(EngineError::WorkerConfig {
                 file: file.clone(),
                 message: message.clone(),
@@ -194,6 +214,35 @@ impl Shared {
             .join("workflows")
             .join(workflow_id)
             .join(STATIC_DIR)
+    }
+}
+
+/// See [`Shared::live`].
+pub(crate) struct LiveSettings {
+    pub python: String,
+    pub repository: Option<PathBuf>,
+    pub worker_config: Option<PathBuf>,
+    /// Why the configured worker configuration file cannot be used (file,
+    /// message); runs are refused while it is set.
+    pub worker_config_error: Option<(String, String)>,
+}
+
+/// The worker configuration in `path` (none: every step on the subprocess
+/// worker). A broken file must not lock the user out of the app (the Settings
+/// screen is where it gets fixed): its error is kept and reported when a run
+/// is started, before anything of the run is created.
+fn load_workers(
+    path: Option<&std::path::Path>,
+) -> Result<(WorkerConfig, Option<(String, String)>), ServiceError> {
+    match path {
+        Some(path) => match WorkerConfig::load(path) {
+            Ok(workers) => Ok((workers, None)),
+            Err(EngineError::WorkerConfig { file, message }) => {
+                Ok((WorkerConfig::default(), Some((file, message))))
+            }
+            Err(other) => Err(other.into()),
+        },
+        None => Ok((WorkerConfig::default(), None)),
     }
 }
 
@@ -274,19 +323,7 @@ impl Service {
         home::clean_scratch(&config.home);
         crate::template::set_document_limit(config.limits.document_bytes);
         let (tx, rx) = mpsc::channel::<EngineEvent>();
-        // A broken worker configuration must not lock the user out of the app
-        // (the settings screen is where it gets fixed): it is kept and reported
-        // when a run is started, before anything of the run is created.
-        let (workers, worker_config_error) = match &config.worker_config {
-            Some(path) => match WorkerConfig::load(path) {
-                Ok(workers) => (workers, None),
-                Err(EngineError::WorkerConfig { file, message }) => {
-                    (WorkerConfig::default(), Some((file, message)))
-                }
-                Err(other) => return Err(other.into()),
-            },
-            None => (WorkerConfig::default(), None),
-        };
+        let (workers, worker_config_error) = load_workers(config.worker_config.as_deref())?;
         // One pool of run slots per home folder: `max_parallel` holds across
         // every process working on it.
         let slots = SlotPool::new(config.home.join(SLOTS_DIR), config.max_parallel);
@@ -298,6 +335,12 @@ impl Service {
                 let _ = tx.send(event);
             },
         )?);
+        let live = LiveSettings {
+            python: config.python.clone(),
+            repository: config.repository.clone(),
+            worker_config: config.worker_config.clone(),
+            worker_config_error,
+        };
         let shared = Arc::new(Shared {
             config,
             store,
@@ -311,7 +354,7 @@ impl Service {
             unrecorded: Mutex::new(Default::default()),
             environments: Mutex::new(Default::default()),
             problems: Mutex::new(Default::default()),
-            worker_config_error,
+            live: RwLock::new(live),
             recorder: Default::default(),
         });
         let service = Service {
@@ -371,6 +414,41 @@ impl Service {
     /// (the settings screen shows it; runs are refused with it).
     pub fn worker_config_error(&self) -> Option<EngineError> {
         self.shared.check_worker_config().err()
+    }
+
+    /// Take changed settings at once: the interpreter and the worker
+    /// configuration for runs started from now on, the number of parallel runs
+    /// for the queue (runs already going keep going), the template repository
+    /// for the next listing. `config` is the configuration resolved again from
+    /// the saved settings (environment variables still win). The rest of the
+    /// configuration (home, database, limits) needs a new start.
+    pub fn apply_settings(&self, config: &Config) -> Result<(), ServiceError> {
+        let (workers, worker_config_error) = load_workers(config.worker_config.as_deref())?;
+        self.engine.set_workers(workers);
+        self.engine.set_max_parallel(config.max_parallel);
+        let mut live = self
+            .shared
+            .live
+            .write()
+            .map_err(|_| ServiceError::Invalid("the settings could not be changed".into()))?;
+        live.python = config.python.clone();
+        live.repository = config.repository.clone();
+        live.worker_config = config.worker_config.clone();
+        live.worker_config_error = worker_config_error;
+        Ok(())
+    }
+
+    /// The configuration as it is now: [`Service::config`] with the settings
+    /// applied since it was opened.
+    pub fn current_config(&self) -> Config {
+        let mut config = self.shared.config.clone();
+        if let Ok(live) = self.shared.live.read() {
+            config.python = live.python.clone();
+            config.repository = live.repository.clone();
+            config.worker_config = live.worker_config.clone();
+        }
+        config.max_parallel = self.engine.max_parallel();
+        config
     }
 
     /// The runs waiting for a slot, in every process of this home folder, first

@@ -25,7 +25,7 @@ pub struct RepositoryEntry {
 impl Service {
     /// The configured repository's entries (empty when none is configured).
     pub fn repository(&self) -> Result<Vec<RepositoryEntry>, ServiceError> {
-        let Some(path) = &self.shared.config.repository else {
+        let Some(path) = &self.shared.repository() else {
             return Ok(Vec::new());
         };
         let text = std::fs::read_to_string(path).map_err(|e| super::files::io_error(path, e))?;

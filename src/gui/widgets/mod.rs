@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod buttons;
 pub mod file_view;
 pub mod log_view;
 pub mod markdown;
