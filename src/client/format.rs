@@ -51,6 +51,43 @@ pub fn float_text(value: f64) -> String {
     }
 }
 
+/// How many decimals a table column of these values needs so that every
+/// value keeps what [`float_text`] would show of it (at most four), and all of
+/// them line up at the decimal point when right-aligned. Values shown in
+/// scientific notation, integers and text need none.
+pub fn column_decimals<'a>(values: impl IntoIterator<Item = Option<&'a ResultValue>>) -> usize {
+    values
+        .into_iter()
+        .filter_map(|value| match value {
+            Some(ResultValue::Float(f)) => Some(float_text(*f)),
+            _ => None,
+        })
+        .filter(|text| !text.contains('e'))
+        .map(|text| {
+            text.split_once('.')
+                .map_or(0, |(_, fraction)| fraction.len())
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A result value for a column whose values show `decimals` decimals (see
+/// [`column_decimals`]): a float in fixed notation is padded to them, the
+/// rest shows as [`value_text`] does.
+pub fn value_text_in_column(value: Option<&ResultValue>, decimals: usize) -> String {
+    match value {
+        Some(ResultValue::Float(f)) => {
+            let text = float_text(*f);
+            if text.contains('e') || !f.is_finite() {
+                text
+            } else {
+                format!("{f:.decimals$}")
+            }
+        }
+        other => value_text(other),
+    }
+}
+
 /// A duration in seconds for people: `0.2 s`, `12.0 s`, `1 min 12 s`, `2 h 5 min`.
 pub fn duration_text(seconds: f64) -> String {
     if !seconds.is_finite() || seconds < 0.0 {
@@ -155,6 +192,28 @@ pub fn value_csv(value: Option<&ResultValue>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_shows_the_decimals_its_values_need_and_lines_them_up() {
+        let values = [
+            ResultValue::Float(0.5),
+            ResultValue::Float(12.25),
+            ResultValue::Float(3.0),
+            ResultValue::Float(1.5e-7),
+            ResultValue::Int(7),
+        ];
+        let decimals = column_decimals(values.iter().map(Some).chain([None]));
+        assert_eq!(decimals, 2);
+        let shown: Vec<String> = values
+            .iter()
+            .map(|v| value_text_in_column(Some(v), decimals))
+            .collect();
+        assert_eq!(shown, ["0.50", "12.25", "3.00", "1.5e-7", "7"]);
+        assert_eq!(value_text_in_column(None, decimals), NO_VALUE);
+        // Never more than float_text shows.
+        assert_eq!(column_decimals([Some(&ResultValue::Float(1.0 / 3.0))]), 4);
+        assert_eq!(column_decimals([Some(&ResultValue::Int(3))]), 0);
+    }
 
     #[test]
     fn floats_show_short_but_never_lose_a_small_value() {

@@ -6,11 +6,14 @@
 //! reproduction went, and a filter keeps only reproduced runs.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, HiddenColumns, LeaderboardSort, Loading, Screen};
+use super::runs::number_cell;
+use super::state::{Action, AppState, HiddenColumns, LeaderboardSort, Loading, Screen, Tab};
+use super::widgets::buttons::{primary_button, ICON_PLAY_ARROW};
+use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
 use super::widgets::repro_badge::badges_ui;
-use crate::client::format::{duration_text, value_text};
+use crate::client::format::{column_decimals, duration_text, value_text, value_text_in_column};
 use crate::client::{order_text, LeaderboardView, Operation, PostprocView};
 use crate::template::{ColumnType, ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
@@ -96,6 +99,11 @@ pub struct LeaderboardScreen {
     chart_points: Option<(usize, String, ChartData)>,
     postproc: Option<PostprocViewers>,
     highlight: Option<String>,
+    /// For the leaderboard (by address): per column the decimals its values
+    /// show when numeric (right-aligned), `None` for text. Visiting every
+    /// entry is done once per leaderboard, not per frame.
+    /// (Holding the leaderboard keeps its address from being reused.)
+    decimals: Option<(Arc<LeaderboardView>, Vec<Option<usize>>)>,
 }
 
 impl Default for LeaderboardScreen {
@@ -106,6 +114,7 @@ impl Default for LeaderboardScreen {
             chart_points: None,
             postproc: None,
             highlight: None,
+            decimals: None,
         }
     }
 }
@@ -136,8 +145,23 @@ impl Screen for LeaderboardScreen {
             .weak(),
         );
         if board.is_empty() {
-            ui.label("No successful runs yet. Start one in the New run tab.");
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.heading("Nothing ranked yet");
+                ui.label(
+                    egui::RichText::new(
+                        "A run is ranked here once it succeeds with results that match the schema.",
+                    )
+                    .weak(),
+                );
+                ui.add_space(8.0);
+                if primary_button(ui, true, ICON_PLAY_ARROW, "Start a run").clicked() {
+                    actions.push(Action::ShowTab(Tab::NewRun));
+                }
+            });
+            return;
         }
+        self.update_decimals(&board);
         self.table_ui(ui, &board, &state.persisted.hidden_columns, &mut sort);
         if sort != state.persisted.leaderboard {
             actions.push(Action::SortLeaderboard(sort));
@@ -240,7 +264,11 @@ impl LeaderboardScreen {
         hidden: &HiddenColumns,
         sort: &mut LeaderboardSort,
     ) {
-        let highlight_color = ui.visuals().selection.bg_fill.gamma_multiply(0.5);
+        let decimals = self
+            .decimals
+            .as_ref()
+            .map(|(_, decimals)| decimals.clone())
+            .unwrap_or_default();
         let table_height = (ui.available_height() * 0.55).max(160.0);
         let mut sort_by: Option<String> = None;
         let columns = &board.columns;
@@ -303,22 +331,14 @@ impl LeaderboardScreen {
                                 let Some(entry) = board.row(row.index()) else {
                                     return;
                                 };
-                                let highlighted =
-                                    self.highlight.as_ref() == Some(&entry.submission);
-                                let paint = |ui: &mut egui::Ui| {
-                                    if highlighted {
-                                        ui.painter().rect_filled(
-                                            ui.max_rect(),
-                                            0.0,
-                                            highlight_color,
-                                        );
-                                    }
-                                };
+                                // The whole row as one band, as a selection is.
+                                row.set_selected(
+                                    self.highlight.as_ref() == Some(&entry.submission),
+                                );
                                 let cell =
                                     |row: &mut egui_extras::TableRow<'_, '_>,
                                      text: egui::RichText| {
                                         row.col(|ui| {
-                                            paint(ui);
                                             ui.add(egui::Label::new(text).selectable(false));
                                         });
                                     };
@@ -326,8 +346,12 @@ impl LeaderboardScreen {
                                     match *column {
                                         BoardColumn::Rank => {
                                             row.col(|ui| {
-                                                paint(ui);
-                                                ui.strong(entry.rank.to_string());
+                                                ui.with_layout(
+                                                    egui::Layout::right_to_left(
+                                                        egui::Align::Center,
+                                                    ),
+                                                    |ui| ui.strong(entry.rank.to_string()),
+                                                );
                                             });
                                         }
                                         BoardColumn::Submission => {
@@ -348,30 +372,33 @@ impl LeaderboardScreen {
                                             let spread = entry.run_set.as_ref().and_then(|set| {
                                                 set.spreads.get(index).copied().flatten()
                                             });
-                                            let text = match spread {
-                                                Some(spread) => spread.text(),
-                                                None => value_text(
-                                                    entry
-                                                        .values
-                                                        .get(index)
-                                                        .and_then(Option::as_ref),
+                                            let value =
+                                                entry.values.get(index).and_then(Option::as_ref);
+                                            match (spread, decimals.get(index).copied().flatten()) {
+                                                (Some(spread), _) => {
+                                                    number_cell(&mut row, spread.text())
+                                                }
+                                                (None, Some(decimals)) => number_cell(
+                                                    &mut row,
+                                                    value_text_in_column(value, decimals),
                                                 ),
-                                            };
-                                            cell(&mut row, egui::RichText::new(text));
+                                                (None, None) => cell(
+                                                    &mut row,
+                                                    egui::RichText::new(value_text(value)),
+                                                ),
+                                            }
                                         }
-                                        BoardColumn::Duration => cell(
-                                            &mut row,
-                                            egui::RichText::new(duration_text(entry.duration)),
-                                        ),
+                                        BoardColumn::Duration => {
+                                            number_cell(&mut row, duration_text(entry.duration))
+                                        }
                                         BoardColumn::Badges => {
                                             row.col(|ui| {
-                                                paint(ui);
                                                 badges_ui(ui, &entry.badges);
                                             });
                                         }
                                     }
                                 }
-                                row.col(|ui| paint(ui));
+                                row.col(|_| {});
                             });
                         });
                 });
@@ -384,6 +411,30 @@ impl LeaderboardScreen {
                 sort.descending = true;
             }
         }
+    }
+
+    /// See [`LeaderboardScreen::decimals`] (the field).
+    fn update_decimals(&mut self, board: &Arc<LeaderboardView>) {
+        if let Some((seen, _)) = &self.decimals {
+            if Arc::ptr_eq(seen, board) {
+                return;
+            }
+        }
+        let decimals: Vec<Option<usize>> = board
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                (column.dtype != ColumnType::String).then(|| {
+                    let values: Vec<Option<ResultValue>> = board
+                        .rows()
+                        .map(|row| row.values.get(index).cloned().flatten())
+                        .collect();
+                    column_decimals(values.iter().map(Option::as_ref))
+                })
+            })
+            .collect();
+        self.decimals = Some((Arc::clone(board), decimals));
     }
 
     /// Chart of a numeric column over the ranking.
@@ -472,8 +523,8 @@ impl LeaderboardScreen {
     }
 }
 
-/// The leaderboard's column chooser: a check box per column but the rank,
-/// staying open while boxes are ticked; the choice is the benchmark's.
+/// The leaderboard's column chooser (every column but the rank); the choice
+/// is the benchmark's.
 fn columns_menu_ui(
     ui: &mut egui::Ui,
     state: &AppState,
@@ -481,21 +532,19 @@ fn columns_menu_ui(
     actions: &mut Vec<Action>,
 ) {
     let hidden = &state.persisted.hidden_columns;
-    let config = egui::containers::menu::MenuConfig::new()
-        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
-    egui::containers::menu::MenuButton::new("Columns")
-        .config(config)
-        .ui(ui, |ui| {
-            for column in BoardColumn::all(columns.len()).filter(|c| c.hideable()) {
-                let key = column.key(columns);
-                let mut shown = !hidden.leaderboard_hides(key);
-                if ui.checkbox(&mut shown, column.label(columns)).changed() {
-                    let mut changed = hidden.clone();
-                    HiddenColumns::set(&mut changed.leaderboard, key, shown);
-                    actions.push(Action::HideColumns(changed));
-                }
-            }
+    let offered = BoardColumn::all(columns.len())
+        .filter(|c| c.hideable())
+        .map(|column| ChooserColumn {
+            key: column.key(columns),
+            label: column.label(columns),
+            shown: !hidden.leaderboard_hides(column.key(columns)),
+            hint: None,
         });
+    if let Some((key, shown)) = column_chooser(ui, offered) {
+        let mut changed = hidden.clone();
+        HiddenColumns::set(&mut changed.leaderboard, key, shown);
+        actions.push(Action::HideColumns(changed));
+    }
 }
 
 /// What the chart of one column draws.

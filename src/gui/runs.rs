@@ -3,13 +3,17 @@
 //! run, and side-by-side comparison of two runs.
 
 use super::dialogs::DialogPurpose;
-use super::state::{Action, AppState, HiddenColumns, Loading, Persisted, RunsSort, Screen};
+use super::state::{Action, AppState, HiddenColumns, Loading, Persisted, RunsSort, Screen, Tab};
+use super::widgets::buttons::{primary_button, ICON_PLAY_ARROW};
+use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::state_badge::state_badge;
-use crate::client::format::{optional_duration, ordinal, time_text, value_text};
+use crate::client::format::{
+    column_decimals, optional_duration, ordinal, time_text, value_text, value_text_in_column,
+};
 use crate::client::{LeaderboardView, RunRow, RunSetLine};
 use crate::model::RunState;
 use crate::template::spec::display_value;
-use crate::template::{ResultColumn, ResultValue};
+use crate::template::{ColumnType, ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -114,6 +118,9 @@ pub struct RunsScreen {
     /// Whether a run in the list is active (computed with the order): the
     /// Progress column is shown only then.
     any_active: bool,
+    /// Per result column, computed with the order: the decimals its values
+    /// show for numeric columns (right-aligned), `None` for text.
+    decimals: Vec<Option<usize>>,
     /// The benchmark the selection belongs to.
     benchmark: Option<String>,
     /// Runs the user asked to delete, waiting for the confirmation.
@@ -161,6 +168,9 @@ impl Screen for RunsScreen {
             self.clear_selection();
         }
         self.toolbar_ui(ui, state, detail.columns(), actions);
+        if self.empty_state_ui(ui, state, &detail.benchmark.id, actions) {
+            return;
+        }
         ui.label(
             egui::RichText::new(format!(
                 "{}; click a row to select it, Ctrl-click or Shift-click for more, right-click for actions, double-click to open",
@@ -232,6 +242,7 @@ impl RunsScreen {
             order: Vec::new(),
             order_key: None,
             any_active: false,
+            decimals: Vec::new(),
             benchmark: None,
             confirm_delete: Vec::new(),
         }
@@ -308,8 +319,68 @@ impl RunsScreen {
             self.order = order;
             self.order_key = Some(key);
             self.any_active = rows.iter().any(|r| r.state.is_active());
+            self.decimals = rows.first().map_or_else(Vec::new, |first| {
+                first
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(index, column)| {
+                        (column.dtype != ColumnType::String).then(|| {
+                            column_decimals(
+                                rows.iter()
+                                    .map(|r| r.values.get(index).and_then(Option::as_ref)),
+                            )
+                        })
+                    })
+                    .collect()
+            });
         }
         &self.order
+    }
+
+    /// What to do when there is nothing to list: start a first run, or clear
+    /// filters that hide every run. True when it was shown (instead of an
+    /// empty table).
+    fn empty_state_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        benchmark: &str,
+        actions: &mut Vec<Action>,
+    ) -> bool {
+        if state.runs_for.as_deref() != Some(benchmark) {
+            return false;
+        }
+        if state.runs.is_empty() {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.heading("No runs yet — start one");
+                ui.label(
+                    egui::RichText::new(
+                        "Fill in the benchmark's form; the run shows up here while it runs.",
+                    )
+                    .weak(),
+                );
+                ui.add_space(8.0);
+                if primary_button(ui, true, ICON_PLAY_ARROW, "Start a run").clicked() {
+                    actions.push(Action::ShowTab(Tab::NewRun));
+                }
+            });
+            return true;
+        }
+        if self.visible_rows(state).is_empty() {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.heading("No run matches the filters");
+                ui.add_space(8.0);
+                if ui.button("Clear filters").clicked() {
+                    self.state_filter = None;
+                    self.submission_filter = None;
+                }
+            });
+            return true;
+        }
+        false
     }
 
     /// The one selected run, if exactly one is selected.
@@ -332,8 +403,7 @@ impl RunsScreen {
             .collect()
     }
 
-    /// The column chooser: a check box per column that can be hidden. It stays
-    /// open while boxes are ticked, and the choice is the benchmark's.
+    /// The column chooser; the choice is the benchmark's.
     fn columns_menu_ui(
         ui: &mut egui::Ui,
         state: &AppState,
@@ -341,27 +411,20 @@ impl RunsScreen {
         actions: &mut Vec<Action>,
     ) {
         let hidden = &state.persisted.hidden_columns;
-        let config = egui::containers::menu::MenuConfig::new()
-            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
-        egui::containers::menu::MenuButton::new("Columns")
-            .config(config)
-            .ui(ui, |ui| {
-                for column in RunsColumn::all(columns.len()).filter(|c| c.hideable()) {
-                    let key = column.key(columns);
-                    let mut shown = !hidden.runs_hides(key);
-                    let response = ui.checkbox(&mut shown, column.label(columns));
-                    let response = if column == RunsColumn::Progress {
-                        response.on_hover_text("Shown while a run is queued or running")
-                    } else {
-                        response
-                    };
-                    if response.changed() {
-                        let mut changed = hidden.clone();
-                        HiddenColumns::set(&mut changed.runs, key, shown);
-                        actions.push(Action::HideColumns(changed));
-                    }
-                }
+        let offered = RunsColumn::all(columns.len())
+            .filter(|c| c.hideable())
+            .map(|column| ChooserColumn {
+                key: column.key(columns),
+                label: column.label(columns),
+                shown: !hidden.runs_hides(column.key(columns)),
+                hint: (column == RunsColumn::Progress)
+                    .then_some("Shown while a run is queued or running"),
             });
+        if let Some((key, shown)) = column_chooser(ui, offered) {
+            let mut changed = hidden.clone();
+            HiddenColumns::set(&mut changed.runs, key, shown);
+            actions.push(Action::HideColumns(changed));
+        }
     }
 
     fn toolbar_ui(
@@ -532,7 +595,7 @@ impl RunsScreen {
                         body.rows(ROW_HEIGHT, order.len(), |mut row| {
                             let r = &rows[order[row.index()]];
                             row.set_selected(self.selected.contains(&r.id));
-                            row_cells(&mut row, r, &shown);
+                            row_cells(&mut row, r, &shown, &self.decimals);
                             let response = row.response();
                             if response.double_clicked() {
                                 opened = Some(r.id.clone());
@@ -784,7 +847,12 @@ fn row_menu(
     choice
 }
 
-fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, shown: &[RunsColumn]) {
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    r: &RunRow,
+    shown: &[RunsColumn],
+    decimals: &[Option<usize>],
+) {
     let cell = |row: &mut egui_extras::TableRow<'_, '_>, text: String| {
         row.col(|ui| {
             ui.add(egui::Label::new(text).selectable(false));
@@ -806,17 +874,32 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &RunRow, shown: &[RunsC
             }
             RunsColumn::Submission => cell(row, r.submission.clone()),
             RunsColumn::Created => cell(row, time_text(&r.created_at)),
-            RunsColumn::Duration => cell(
+            RunsColumn::Duration => number_cell(
                 row,
                 r.duration()
                     .map(|d| optional_duration(Some(d)))
                     .unwrap_or_default(),
             ),
             RunsColumn::Progress => cell(row, progress_text(r)),
-            RunsColumn::Value(i) => cell(row, value_text(r.values.get(i).and_then(Option::as_ref))),
+            RunsColumn::Value(i) => {
+                let value = r.values.get(i).and_then(Option::as_ref);
+                match decimals.get(i).copied().flatten() {
+                    Some(decimals) => number_cell(row, value_text_in_column(value, decimals)),
+                    None => cell(row, value_text(value)),
+                }
+            }
         }
     }
     row.col(|_| {});
+}
+
+/// A cell of a number, right-aligned so that the column's values line up.
+pub(super) fn number_cell(row: &mut egui_extras::TableRow<'_, '_>, text: String) {
+    row.col(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.add(egui::Label::new(text).selectable(false));
+        });
+    });
 }
 
 /// How wide the header button of a column labelled `label` is, with room for

@@ -1,6 +1,7 @@
 //! Widgets shared by several screens.
 
 pub mod buttons;
+pub mod column_chooser;
 pub mod file_view;
 pub mod log_view;
 pub mod markdown;

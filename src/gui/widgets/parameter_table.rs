@@ -16,7 +16,10 @@ pub fn parameter_table(ui: &mut egui::Ui, id: &str, parameters: &[Parameter], wi
             }
             ui.end_row();
             for p in parameters {
-                let label = if with_names {
+                // "Duration (seconds)" named `seconds` stays as it is, not
+                // "Duration (seconds) (seconds)".
+                let says_name = p.label == p.name || p.label.contains(&format!("({})", p.name));
+                let label = if with_names && !says_name {
                     format!("{} ({})", p.label, p.name)
                 } else {
                     p.label.clone()

@@ -1,0 +1,136 @@
+//! The Runs and Leaderboard tables as a participant reads them, driven through
+//! egui_kittest at 1024×700 against real homes and runs: empty states that say
+//! what to do next, numbers right-aligned with the decimals their column needs,
+//! and parameter labels that do not repeat their unit.
+
+mod gui_support;
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::Harness;
+use flowdesk::client::{Client, LocalClient, RunRequest};
+use flowdesk::config::Config;
+use flowdesk::gui::FlowdeskApp;
+use flowdesk::model::RunState;
+use gui_support::{click_button, has_label, select_benchmark, step_until};
+use std::path::Path;
+
+const HELLO: &str = "Hello World (sample)";
+
+fn app(config: Config, open: Option<std::path::PathBuf>) -> Harness<'static, FlowdeskApp> {
+    Harness::builder()
+        .with_size([1024.0, 700.0])
+        .build_eframe(move |cc| FlowdeskApp::new(cc, config, open))
+}
+
+fn fresh_home() -> (tempfile::TempDir, Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+    config.python = "python3".into();
+    drop(LocalClient::open(config.clone()).unwrap());
+    (dir, config)
+}
+
+#[test]
+fn empty_runs_and_leaderboard_say_how_to_start_a_run() {
+    let (_dir, config) = fresh_home();
+    let mut harness = app(config, None);
+    select_benchmark(&mut harness, HELLO);
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the empty Runs tab", |h| {
+        has_label(h, "No runs yet — start one")
+    });
+    click_button(&mut harness, "Start a run");
+    step_until(&mut harness, "the New run form", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+
+    harness.get_by_label("Leaderboard").click();
+    step_until(&mut harness, "the empty leaderboard", |h| {
+        has_label(h, "Nothing ranked yet")
+    });
+    click_button(&mut harness, "Start a run");
+    step_until(&mut harness, "the New run form again", |h| {
+        h.query_by_role_and_label(Role::TextInput, "Greeting")
+            .is_some()
+    });
+}
+
+/// Labels of the table cells that hold a decimal number, with their rects.
+fn decimal_cells(harness: &Harness<'_, FlowdeskApp>) -> Vec<(String, egui::Rect)> {
+    harness
+        .query_all_by_role(Role::Label)
+        .filter_map(|node| {
+            let text = node.accesskit_node().value()?.to_string();
+            let (whole, fraction) = text.split_once('.')?;
+            let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+            (digits(whole) && digits(fraction)).then(|| (text, node.rect()))
+        })
+        .collect()
+}
+
+#[test]
+fn numbers_are_right_aligned_with_the_decimals_their_column_needs() {
+    let (_dir, config) = fresh_home();
+    {
+        // Greetings of different lengths give averages with different decimals.
+        let client = LocalClient::open(config.clone()).unwrap();
+        for greeting in ["Hi", "Good morning"] {
+            let mut arguments = serde_json::Map::new();
+            arguments.insert("sleeptime".into(), 0.into());
+            arguments.insert("greeting".into(), greeting.into());
+            let run = client
+                .start_run(&RunRequest {
+                    benchmark: "hello_world_sample".into(),
+                    arguments,
+                    ..Default::default()
+                })
+                .unwrap();
+            let done = client.wait(&run.id).unwrap();
+            assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
+        }
+    }
+    let mut harness = app(config, None);
+    select_benchmark(&mut harness, HELLO);
+    for tab in ["Leaderboard", "Runs"] {
+        harness.get_by_label(tab).click();
+        if tab == "Leaderboard" {
+            // Both runs are of one submission: rank them all.
+            step_until(&mut harness, "the leaderboard", |h| {
+                has_label(h, "All runs")
+            });
+            harness.get_by_label("All runs").click();
+        }
+        step_until(&mut harness, "two averages in the table", |h| {
+            decimal_cells(h).len() >= 2
+        });
+        harness.run();
+        harness.step();
+        let cells = decimal_cells(&harness);
+        let decimals: Vec<usize> = cells
+            .iter()
+            .map(|(text, _)| text.split_once('.').map_or(0, |(_, f)| f.len()))
+            .collect();
+        assert!(
+            decimals.windows(2).all(|w| w[0] == w[1]),
+            "{tab}: one number of decimals per column: {cells:?}"
+        );
+        let right: Vec<f32> = cells.iter().map(|(_, rect)| rect.max.x).collect();
+        assert!(
+            right.windows(2).all(|w| (w[0] - w[1]).abs() < 1.0),
+            "{tab}: the averages end at the same x: {cells:?}"
+        );
+    }
+}
+
+#[test]
+fn a_label_that_names_its_unit_is_not_repeated_in_the_template_check() {
+    let (_dir, config) = fresh_home();
+    let slow = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-templates/features/slow");
+    let mut harness = app(config, Some(slow));
+    step_until(&mut harness, "the checked template's parameters", |h| {
+        has_label(h, "Duration (seconds)")
+    });
+    assert!(!has_label(&harness, "Duration (seconds) (seconds)"));
+}
