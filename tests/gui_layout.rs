@@ -11,6 +11,7 @@ use egui::accesskit::Role;
 use egui::Modifiers;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use flowdesk::client::{Client, LocalClient, RunRequest};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use gui_support::{
@@ -18,7 +19,7 @@ use gui_support::{
 };
 
 const HELLO: &str = "Hello World (sample)";
-const PREDICTOR: &str = "Predictor (sample)";
+const NOISY: &str = "Noisy Estimate (sample)";
 const WIDTH: f32 = 1024.0;
 const HEIGHT: f32 = 700.0;
 
@@ -121,6 +122,20 @@ fn the_runs_table_scrolls_sideways_to_its_last_column() {
 #[test]
 fn hidden_columns_stay_hidden_for_their_benchmark_only() {
     let (_dir, config, ids) = home_with_runs(1);
+    {
+        // A run of another benchmark, for a table of its own.
+        let client = LocalClient::open(config.clone()).unwrap();
+        let mut arguments = serde_json::Map::new();
+        arguments.insert("samples".into(), 100.into());
+        let run = client
+            .start_run(&RunRequest {
+                benchmark: "noisy_estimate_sample".into(),
+                arguments,
+                ..Default::default()
+            })
+            .unwrap();
+        client.wait(&run.id).unwrap();
+    }
     let mut harness = app(config);
     runs_table(&mut harness, &ids);
     assert!(header_rect(&harness, "Created (desc)").is_some());
@@ -143,7 +158,7 @@ fn hidden_columns_stay_hidden_for_their_benchmark_only() {
     assert!(has_label(&harness, &ids[0]));
 
     // Another benchmark shows all its columns.
-    select_benchmark(&mut harness, PREDICTOR);
+    select_benchmark(&mut harness, NOISY);
     harness.get_by_label("Runs").click();
     step_until(&mut harness, "the other benchmark's table", |h| {
         header_rect(h, "Created (desc)").is_some()

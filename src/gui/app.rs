@@ -12,6 +12,7 @@ use super::state::{
     WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
+use super::widgets::buttons::{ICON_FACT_CHECK, ICON_SETTINGS};
 use super::widgets::toasts::{ToastLink, Toasts};
 use super::{
     benchmarks, leaderboard, new_run, overview, run_detail, runs, servers, settings, sign_in,
@@ -1047,11 +1048,20 @@ impl FlowdeskApp {
         ui.horizontal(|ui| {
             ui.heading("flowdesk");
             ui.separator();
-            for tab in [Tab::TemplateCheck, Tab::Settings] {
-                if ui
-                    .selectable_label(self.state.persisted.tab == tab, tab.title())
-                    .clicked()
-                {
+            for (tab, icon) in [
+                (Tab::TemplateCheck, ICON_FACT_CHECK),
+                (Tab::Settings, ICON_SETTINGS),
+            ] {
+                let selected = self.state.persisted.tab == tab;
+                let response = ui.add(egui::Button::selectable(
+                    selected,
+                    (icon.rich_text(), tab.title()),
+                ));
+                // Named by its text alone (see widgets::buttons).
+                response.widget_info(|| {
+                    egui::WidgetInfo::selected(egui::Role::Button, true, selected, tab.title())
+                });
+                if response.clicked() {
                     self.actions.push(Action::ShowTab(tab));
                 }
             }

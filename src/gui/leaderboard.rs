@@ -8,7 +8,7 @@
 use super::dialogs::DialogPurpose;
 use super::runs::number_cell;
 use super::state::{Action, AppState, HiddenColumns, LeaderboardSort, Loading, Screen, Tab};
-use super::widgets::buttons::{primary_button, ICON_PLAY_ARROW};
+use super::widgets::buttons::{icon_button, primary_button, ICON_DOWNLOAD, ICON_PLAY_ARROW};
 use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
@@ -248,7 +248,7 @@ impl LeaderboardScreen {
             if let Some(board) = &state.leaderboard {
                 columns_menu_ui(ui, state, &board.columns, actions);
             }
-            if ui.button("Export CSV…").clicked() {
+            if icon_button(ui, ICON_DOWNLOAD, "Export CSV…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::ExportLeaderboard));
             }
             if state.is_loading(Loading::Leaderboard) {

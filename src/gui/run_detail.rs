@@ -6,6 +6,10 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Screen, ServerAction};
+use super::widgets::buttons::{
+    icon_button, icon_button_widget, ICON_FACT_CHECK, ICON_FOLDER_OPEN, ICON_IOS_SHARE,
+    ICON_PACKAGE_2, ICON_REPLAY, ICON_STOP,
+};
 use super::widgets::file_view::FileView;
 use super::widgets::log_view::LogView;
 use super::widgets::provenance::provenance_ui;
@@ -253,19 +257,18 @@ fn actions_ui(
 ) {
     let run = &detail.run;
     ui.horizontal_wrapped(|ui| {
-        if run.state.is_active() && ui.button("Cancel run").clicked() {
+        if run.state.is_active() && icon_button(ui, ICON_STOP, "Cancel run").clicked() {
             actions.push(Action::CancelRun(run.id.clone()));
         }
-        if ui.button("Re-run").clicked() {
+        if icon_button(ui, ICON_REPLAY, "Re-run").clicked() {
             actions.push(Action::Rerun(Box::new(run.clone())));
         }
-        if run.state.is_finished() && ui.button("Export…").clicked() {
+        if run.state.is_finished() && icon_button(ui, ICON_IOS_SHARE, "Export…").clicked() {
             actions.push(Action::OpenDialog(DialogPurpose::ExportRun(run.id.clone())));
         }
         if run.state == RunState::Success
             && state.supports(Operation::Bundles)
-            && ui
-                .button("Export bundle…")
+            && icon_button(ui, ICON_PACKAGE_2, "Export bundle…")
                 .on_hover_text(
                     "Write a portable bundle of this run (provenance, inputs, outputs) that another computer can import and reproduce",
                 )
@@ -282,7 +285,10 @@ fn actions_ui(
                 .then(|| crate::client::check_tolerance(&typed).err())
                 .flatten();
             if ui
-                .add_enabled(!busy && invalid.is_none(), egui::Button::new("Reproduce"))
+                .add_enabled(
+                    !busy && invalid.is_none(),
+                    icon_button_widget(ICON_FACT_CHECK, "Reproduce"),
+                )
                 .on_hover_text(
                     "Run it again with the same arguments and input files, and compare the outputs",
                 )
@@ -308,7 +314,9 @@ fn actions_ui(
             }
         }
         if let Some(folder) = &detail.folder {
-            if state.supports(Operation::RunFolder) && ui.button("Show run folder").clicked() {
+            if state.supports(Operation::RunFolder)
+                && icon_button(ui, ICON_FOLDER_OPEN, "Show run folder").clicked()
+            {
                 actions.push(Action::OpenPath(folder.clone()));
             }
         }

@@ -4,7 +4,10 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, HiddenColumns, Loading, Persisted, RunsSort, Screen, Tab};
-use super::widgets::buttons::{primary_button, ICON_PLAY_ARROW};
+use super::widgets::buttons::{
+    icon_button_widget, primary_button, ICON_COMPARE_ARROWS, ICON_DELETE, ICON_IOS_SHARE,
+    ICON_OPEN_IN_NEW, ICON_PLAY_ARROW, ICON_REPLAY, ICON_STOP,
+};
 use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{
@@ -442,7 +445,7 @@ impl RunsScreen {
             if ui
                 .add_enabled(
                     !self.selected.is_empty(),
-                    egui::Button::new("Open selected run"),
+                    icon_button_widget(ICON_OPEN_IN_NEW, "Open selected run"),
                 )
                 .clicked()
             {
@@ -451,7 +454,7 @@ impl RunsScreen {
             let one = self.single(state);
             let active = one.is_some_and(|r| r.state.is_active());
             if ui
-                .add_enabled(active, egui::Button::new("Cancel run"))
+                .add_enabled(active, icon_button_widget(ICON_STOP, "Cancel run"))
                 .clicked()
             {
                 if let Some(r) = one {
@@ -464,14 +467,17 @@ impl RunsScreen {
                 n => format!("Delete {n} runs…"),
             };
             if ui
-                .add_enabled(!deletable.is_empty(), egui::Button::new(delete_label))
+                .add_enabled(
+                    !deletable.is_empty(),
+                    icon_button_widget(ICON_DELETE, &delete_label),
+                )
                 .on_disabled_hover_text("Select finished runs to delete them")
                 .clicked()
             {
                 self.confirm_delete = deletable;
             }
             if ui
-                .add_enabled(one.is_some(), egui::Button::new("Re-run"))
+                .add_enabled(one.is_some(), icon_button_widget(ICON_REPLAY, "Re-run"))
                 .clicked()
             {
                 if let Some(r) = one {
@@ -481,7 +487,7 @@ impl RunsScreen {
             if ui
                 .add_enabled(
                     one.is_some_and(|r| r.state.is_finished()),
-                    egui::Button::new("Export…"),
+                    icon_button_widget(ICON_IOS_SHARE, "Export…"),
                 )
                 .clicked()
             {
@@ -490,7 +496,10 @@ impl RunsScreen {
                 }
             }
             if ui
-                .add_enabled(self.selected.len() == 2, egui::Button::new("Compare"))
+                .add_enabled(
+                    self.selected.len() == 2,
+                    icon_button_widget(ICON_COMPARE_ARROWS, "Compare"),
+                )
                 .on_hover_text("Select two runs (Ctrl-click the second) to compare them")
                 .clicked()
             {

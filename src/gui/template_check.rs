@@ -12,6 +12,9 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen, TryView, WorkbenchAction};
+use super::widgets::buttons::{
+    icon_button_widget, primary_button_widget, ICON_INSTALL_DESKTOP, ICON_PLAY_ARROW,
+};
 use super::widgets::markdown::Markdown;
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::parameter_table::parameter_table;
@@ -395,7 +398,7 @@ impl TemplateCheckScreen {
         ui.horizontal(|ui| {
             let can_try = errors == 0 && !running;
             let button = ui
-                .add_enabled(can_try, egui::Button::new("Try run"))
+                .add_enabled(can_try, icon_button_widget(ICON_PLAY_ARROW, "Try run"))
                 .on_hover_text(
                     "Run the template with these values without installing it: \
                      nothing reaches your benchmarks, runs or leaderboards",
@@ -559,7 +562,7 @@ fn install_ui(ui: &mut egui::Ui, path: &Path, state: &AppState, actions: &mut Ve
         let button = ui
             .add_enabled(
                 reason.is_none() && !installing,
-                egui::Button::new("Install"),
+                primary_button_widget(ICON_INSTALL_DESKTOP, "Install"),
             )
             .on_hover_text(
                 "Install this template as a benchmark on this computer, \

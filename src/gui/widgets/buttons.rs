@@ -32,25 +32,42 @@ pub fn icon_button_enabled(ui: &mut Ui, enabled: bool, icon: MaterialIcon, text:
     response
 }
 
+/// [`icon_button`] as a widget, for `ui.add_enabled(…)`, `ui.add_sized(…)`.
+pub fn icon_button_widget(icon: MaterialIcon, text: &str) -> impl egui::Widget + '_ {
+    move |ui: &mut Ui| {
+        let response = ui.add(Button::new((icon.rich_text(), text)));
+        name_it(&response, ui.is_enabled(), text);
+        response
+    }
+}
+
 /// The screen's main action: white text on the accent colour.
 pub fn primary_button(ui: &mut Ui, enabled: bool, icon: MaterialIcon, text: &str) -> Response {
-    let hovered = ui
-        .ctx()
-        .read_response(ui.next_auto_id())
-        .is_some_and(|r| r.hovered());
-    let fill = if hovered && enabled {
-        PRIMARY_HOVER
-    } else {
-        PRIMARY
-    };
-    let button = Button::new((
-        icon.rich_text().color(Color32::WHITE),
-        RichText::new(text).color(Color32::WHITE).strong(),
-    ))
-    .fill(fill);
-    let response = ui.add_enabled(enabled, button);
-    name_it(&response, enabled, text);
-    response
+    ui.add_enabled(enabled, primary_button_widget(icon, text))
+}
+
+/// [`primary_button`] as a widget, for `ui.add_enabled(…)`.
+pub fn primary_button_widget(icon: MaterialIcon, text: &str) -> impl egui::Widget + '_ {
+    move |ui: &mut Ui| {
+        let enabled = ui.is_enabled();
+        let hovered = ui
+            .ctx()
+            .read_response(ui.next_auto_id())
+            .is_some_and(|r| r.hovered());
+        let fill = if hovered && enabled {
+            PRIMARY_HOVER
+        } else {
+            PRIMARY
+        };
+        let button = Button::new((
+            icon.rich_text().color(Color32::WHITE),
+            RichText::new(text).color(Color32::WHITE).strong(),
+        ))
+        .fill(fill);
+        let response = ui.add(button);
+        name_it(&response, enabled, text);
+        response
+    }
 }
 
 /// Gives the button its text as accessible name, without the icon.
