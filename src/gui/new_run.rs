@@ -241,20 +241,22 @@ impl NewRunScreen {
         actions: &mut Vec<Action>,
     ) {
         ui.horizontal(|ui| {
-            ui.label("Submission");
+            let label = ui.label("Submission");
             let current = detail
                 .submissions
                 .iter()
                 .find(|s| Some(&s.id) == self.submission.as_ref())
                 .map(|s| s.name.clone())
                 .unwrap_or_else(|| "choose…".into());
-            egui::ComboBox::new("submission", "Submission")
+            egui::ComboBox::from_id_salt("submission")
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     for s in &detail.submissions {
                         ui.selectable_value(&mut self.submission, Some(s.id.clone()), &s.name);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             let label = ui.label("New submission");
             ui.add(egui::TextEdit::singleline(&mut self.new_submission).desired_width(120.0))
                 .labelled_by(label.id);
