@@ -286,7 +286,8 @@ pub fn form_ui(
     errors
 }
 
-/// One parameter's label, field and error or hint; false when it is invalid.
+/// One parameter's label; its field with the error (if any) and the help
+/// under it; and the type hint. False when it is invalid.
 fn parameter_row_ui(
     ui: &mut egui::Ui,
     parameter: &Parameter,
@@ -298,18 +299,30 @@ fn parameter_row_ui(
     if let Some(help) = &parameter.help {
         label.clone().on_hover_text(help);
     }
-    field_ui(ui, parameter, field, label.id, file_dialog, actions);
-    match field.error(parameter) {
-        Some(error) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-            false
+    let mut valid = true;
+    ui.vertical(|ui| {
+        field_ui(ui, parameter, field, label.id, file_dialog, actions);
+        // The texts under the field wrap at its width (or a readable minimum),
+        // so a long help text never widens the form past the window.
+        let width = ui.min_rect().width().max(UNDER_FIELD_WIDTH);
+        ui.set_max_width(width);
+        if let Some(error) = field.error(parameter) {
+            valid = false;
+            ui.add(
+                egui::Label::new(egui::RichText::new(error).color(ui.visuals().error_fg_color))
+                    .wrap(),
+            );
         }
-        None => {
-            ui.label(egui::RichText::new(hint(parameter)).weak());
-            true
+        if let Some(help) = &parameter.help {
+            ui.add(egui::Label::new(egui::RichText::new(help).small().weak()).wrap());
         }
-    }
+    });
+    ui.label(egui::RichText::new(hint(parameter)).weak());
+    valid
 }
+
+/// The narrowest the error and help under a field wrap at.
+const UNDER_FIELD_WIDTH: f32 = 260.0;
 
 fn hint(parameter: &Parameter) -> String {
     let mut parts = vec![parameter.dtype.name().to_string()];
