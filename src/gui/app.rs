@@ -7,8 +7,8 @@
 use super::backend::{Backend, Password, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose, PathPrompt};
 use super::state::{
-    Action, AppState, BenchmarkUi, ExpandedView, FormRequest, Loading, NameClash, Persisted,
-    Screen, ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView,
+    Action, AppState, BenchmarkUi, ExpandedView, FileChecks, FormRequest, Loading, NameClash,
+    Persisted, Screen, ServerAction, SettingsRequest, Tab, TemplateCheck, TemplateClash, TryView,
     WorkbenchAction,
 };
 use super::try_runner::WorkbenchResponse;
@@ -440,6 +440,11 @@ impl FlowdeskApp {
                     self.state.preview = Some(result);
                 }
             }
+            Response::FilesChecked { benchmark, paths } => {
+                if self.is_selected(&benchmark) {
+                    self.state.file_checks = Some(FileChecks { benchmark, paths });
+                }
+            }
             Response::StoreChanged => {
                 // Only this computer's database is watched.
                 if self.state.backend.is_none() {
@@ -773,6 +778,15 @@ impl FlowdeskApp {
             }
             Action::DismissTemplateClash => self.state.template_clash = None,
             Action::Preview(request) => self.request(Request::Preview(request)),
+            Action::CheckFiles {
+                benchmark,
+                submission,
+                paths,
+            } => self.request(Request::CheckFiles {
+                benchmark,
+                submission,
+                paths,
+            }),
             Action::CancelRun(run) => self.request(Request::Cancel(run)),
             Action::DeleteRun(run) => {
                 // A deleted run is no benchmark's open run any more.

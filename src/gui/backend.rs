@@ -60,6 +60,12 @@ pub enum Request {
         path: PathBuf,
     },
     Preview(RunRequest),
+    /// Whether the New run form's file paths name files a run can use.
+    CheckFiles {
+        benchmark: String,
+        submission: Option<String>,
+        paths: Vec<String>,
+    },
     /// Check the template again (the watcher asks after each burst of changes).
     CheckTemplate(PathBuf),
     /// Watch this folder (and check it now), or stop watching.
@@ -229,6 +235,11 @@ pub enum Response {
     Preview {
         benchmark: String,
         result: Result<Preview, String>,
+    },
+    /// The answer to [`Request::CheckFiles`]: per path, why it cannot be used.
+    FilesChecked {
+        benchmark: String,
+        paths: HashMap<String, Option<String>>,
     },
     TemplateChecked {
         path: PathBuf,
@@ -684,6 +695,14 @@ fn handle(ctx: &mut Context, request: Request) {
                 result,
             });
         }
+        Request::CheckFiles {
+            benchmark,
+            submission,
+            paths,
+        } => {
+            let paths = check_files(client.as_ref(), submission.as_deref(), paths);
+            ctx.send(Response::FilesChecked { benchmark, paths });
+        }
         Request::CheckTemplate(path) => {
             ctx.try_runner.mark_stale();
             check_template(ctx, path)
@@ -1010,6 +1029,43 @@ fn upload_files(
         *value = serde_json::json!({"value": upload.id, "as": file.target});
     }
     Ok(())
+}
+
+/// Why each of `paths` cannot be a run's file argument, as starting the run
+/// would find: a local file is used as is, and otherwise an upload of the
+/// submission with that id or name (asked for only when some path is not a
+/// local file; when they cannot be listed, such a path is not flagged).
+fn check_files(
+    client: &dyn Client,
+    submission: Option<&str>,
+    paths: Vec<String>,
+) -> HashMap<String, Option<String>> {
+    // `Some(None)`: the uploads could not be listed.
+    let mut uploads: Option<Option<Vec<String>>> = None;
+    paths
+        .into_iter()
+        .map(|path| {
+            let local = std::path::Path::new(&path);
+            if local.is_file() {
+                return (path, None);
+            }
+            let uploaded = uploads.get_or_insert_with(|| match submission {
+                None => Some(Vec::new()),
+                Some(s) => client
+                    .uploads(s)
+                    .ok()
+                    .map(|list| list.into_iter().flat_map(|u| [u.id, u.name]).collect()),
+            });
+            let problem = if uploaded.as_ref().is_none_or(|names| names.contains(&path)) {
+                None
+            } else if local.is_dir() {
+                Some(format!("{path} is a folder, not a file"))
+            } else {
+                Some(format!("no file at {path}"))
+            };
+            (path, problem)
+        })
+        .collect()
 }
 
 fn reload_submissions(ctx: &Context, benchmark: &str) {

@@ -70,19 +70,25 @@ impl BenchmarksPanel {
     }
 
     fn list_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
-        let filter = self.filter.to_lowercase();
+        let filter = self.filter.trim().to_lowercase();
         let selected = state.persisted.selected_workflow.as_deref();
+        let shown: Vec<_> = state
+            .benchmarks
+            .iter()
+            .filter(|benchmark| {
+                let description = benchmark.description.as_deref().unwrap_or_default();
+                filter.is_empty()
+                    || benchmark.name.to_lowercase().contains(&filter)
+                    || description.to_lowercase().contains(&filter)
+            })
+            .collect();
+        if state.benchmarks_loaded && shown.is_empty() {
+            empty_list_ui(ui, state, self.filter.trim());
+        }
         egui::ScrollArea::vertical()
             .max_height(ui.available_height() - 150.0)
             .show(ui, |ui| {
-                for benchmark in &state.benchmarks {
-                    let description = benchmark.description.as_deref().unwrap_or_default();
-                    if !filter.is_empty()
-                        && !benchmark.name.to_lowercase().contains(&filter)
-                        && !description.to_lowercase().contains(&filter)
-                    {
-                        continue;
-                    }
+                for benchmark in shown {
                     let is_selected = selected == Some(benchmark.id.as_str());
                     let response = ui
                         .selectable_label(is_selected, &benchmark.name)
@@ -164,4 +170,19 @@ impl BenchmarksPanel {
             self.confirm_uninstall = None;
         }
     }
+}
+
+/// Why the list is empty: nothing matches the filter, or nothing is
+/// installed (and how to install something).
+fn empty_list_ui(ui: &mut egui::Ui, state: &AppState, filter: &str) {
+    let text = if !state.benchmarks.is_empty() {
+        format!("No benchmark matches '{filter}'")
+    } else if state.supports(Operation::ManageBenchmarks) {
+        "No benchmarks installed yet. Install one below from a folder, an archive or a git URL \
+         (or with `flowdesk install <folder>` in a terminal)."
+            .to_string()
+    } else {
+        "This server offers no benchmarks yet.".to_string()
+    };
+    ui.add(egui::Label::new(egui::RichText::new(text).weak()).wrap());
 }

@@ -3,7 +3,10 @@
 //! with the same casting the engine uses, a submission chooser, a preview of the
 //! expanded steps, and Run (also Ctrl+Enter) once the form is valid. The preview
 //! follows the form: the backend expands it again a moment after the last edit
-//! (or a Re-run's arguments), so it shows what Run would start.
+//! (or a Re-run's arguments), so it shows what Run would start. File paths
+//! are followed the same way: the backend looks whether each names a file a
+//! run can use, and a path that does not is marked under its field and keeps
+//! Run disabled.
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen};
@@ -14,9 +17,18 @@ use serde_json::{Map, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How long the form must stay unchanged before the preview is asked for
-/// again: typing a value asks once, not once per key.
+/// How long the form must stay unchanged before the preview (or the check
+/// of its file paths) is asked for again: typing a value asks once, not once
+/// per key.
 const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// How often paths found missing are looked at again while the form shows
+/// them: the user may make the file meanwhile, and Run should follow.
+const FILE_RECHECK: Duration = Duration::from_secs(2);
+
+/// The submission and file paths the backend was asked about (uploads of
+/// the submission count as files).
+type FilesQuery = (Option<String>, Vec<String>);
 
 #[derive(Default)]
 pub struct NewRunScreen {
@@ -33,6 +45,11 @@ pub struct NewRunScreen {
     repeat: String,
     /// The last form request applied.
     seen: u64,
+    /// The file paths last asked about, and when.
+    files_asked: Option<(FilesQuery, Instant)>,
+    /// The file paths as last seen, and since when, while they differ from
+    /// `files_asked`.
+    files_edited: Option<(FilesQuery, Instant)>,
 }
 
 /// The most runs one run set may have.
@@ -58,6 +75,12 @@ impl Screen for NewRunScreen {
             return;
         };
         self.sync(detail, state);
+        let checks = state
+            .file_checks
+            .as_ref()
+            .filter(|c| c.benchmark == detail.benchmark.id);
+        let files = |path: &str| checks.and_then(|c| c.problem(path));
+        self.follow_files(ui.ctx(), detail, &files, actions);
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {
@@ -65,7 +88,7 @@ impl Screen for NewRunScreen {
                 ui.add_space(6.0);
                 self.submission_ui(ui, detail, actions);
                 ui.separator();
-                let errors = self.form_ui(ui, detail, actions);
+                let errors = self.form_ui(ui, detail, &files, actions);
                 ui.separator();
                 self.buttons_ui(ui, state, detail, errors, actions);
                 if self.show_preview {
@@ -166,6 +189,56 @@ impl NewRunScreen {
         }
     }
 
+    /// Ask the backend about the form's file paths once they have stayed
+    /// unchanged for [`PREVIEW_DEBOUNCE`], and again every [`FILE_RECHECK`]
+    /// while one of them is missing; as with the preview, a repaint is
+    /// requested for the moment the next question is due.
+    fn follow_files(
+        &mut self,
+        ctx: &egui::Context,
+        detail: &BenchmarkDetail,
+        files: parameter_form::FileProblem<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let paths = parameter_form::file_paths(&self.fields);
+        if paths.is_empty() {
+            self.files_asked = None;
+            self.files_edited = None;
+            return;
+        }
+        let query = (self.submission.clone(), paths);
+        let (due, wait) = match &self.files_asked {
+            Some((asked, at)) if *asked == query => {
+                self.files_edited = None;
+                if !query.1.iter().any(|p| files(p).is_some()) {
+                    return;
+                }
+                (*at, FILE_RECHECK)
+            }
+            _ => match &self.files_edited {
+                Some((seen, since)) if *seen == query => (*since, PREVIEW_DEBOUNCE),
+                _ => {
+                    let now = Instant::now();
+                    self.files_edited = Some((query.clone(), now));
+                    (now, PREVIEW_DEBOUNCE)
+                }
+            },
+        };
+        let waited = due.elapsed();
+        if waited < wait {
+            ctx.request_repaint_after(wait - waited);
+            return;
+        }
+        self.files_asked = Some((query.clone(), Instant::now()));
+        self.files_edited = None;
+        let (submission, paths) = query;
+        actions.push(Action::CheckFiles {
+            benchmark: detail.benchmark.id.clone(),
+            submission,
+            paths,
+        });
+    }
+
     fn ask_preview(&mut self, request: RunRequest, actions: &mut Vec<Action>) {
         self.previewed = Some(request.clone());
         self.edited = None;
@@ -185,6 +258,8 @@ impl NewRunScreen {
         self.previewed = None;
         self.edited = None;
         self.repeat = "1".into();
+        self.files_asked = None;
+        self.files_edited = None;
     }
 
     /// Fill the form with an earlier run's arguments (Re-run), and show what
@@ -241,20 +316,22 @@ impl NewRunScreen {
         actions: &mut Vec<Action>,
     ) {
         ui.horizontal(|ui| {
-            ui.label("Submission");
+            let label = ui.label("Submission");
             let current = detail
                 .submissions
                 .iter()
                 .find(|s| Some(&s.id) == self.submission.as_ref())
                 .map(|s| s.name.clone())
                 .unwrap_or_else(|| "choose…".into());
-            egui::ComboBox::new("submission", "Submission")
+            egui::ComboBox::from_id_salt("submission")
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     for s in &detail.submissions {
                         ui.selectable_value(&mut self.submission, Some(s.id.clone()), &s.name);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             let label = ui.label("New submission");
             ui.add(egui::TextEdit::singleline(&mut self.new_submission).desired_width(120.0))
                 .labelled_by(label.id);
@@ -274,20 +351,23 @@ impl NewRunScreen {
         });
     }
 
-    /// The parameters, grouped; returns how many fields are invalid.
+    /// The parameters, grouped; returns how many fields are invalid (a
+    /// missing file counts).
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,
         detail: &BenchmarkDetail,
+        files: parameter_form::FileProblem<'_>,
         actions: &mut Vec<Action>,
     ) -> usize {
-        parameter_form::form_ui(
+        parameter_form::form_ui_with_files(
             ui,
             "form",
             &detail.parameters,
             &detail.groups,
             &mut self.fields,
             &DialogPurpose::FileArgument,
+            files,
             actions,
         )
     }

@@ -1,8 +1,9 @@
 //! The Overview tab: what the benchmark is, its instructions (Markdown), its
 //! own Python environment (when it lists requirements), the parameters a run
-//! takes and the result schema the leaderboard ranks by.
+//! takes and the result schema the leaderboard ranks by. A benchmark with no
+//! runs yet offers New run as the thing to do first.
 
-use super::state::{Action, AppState, Screen};
+use super::state::{Action, AppState, Screen, Tab};
 use super::widgets::markdown::Markdown;
 use super::widgets::parameter_table::parameter_table;
 use crate::client::{order_text, BenchmarkDetail, EnvironmentStatus};
@@ -22,6 +23,12 @@ impl Screen for OverviewScreen {
             .auto_shrink(false)
             .show(ui, |ui| {
                 self.header_ui(ui, detail);
+                if state.runs_for.as_deref() == Some(detail.benchmark.id.as_str())
+                    && state.runs.is_empty()
+                {
+                    first_run_ui(ui, actions);
+                }
+                self.instructions_ui(ui, detail);
                 ui.add_space(8.0);
                 environment_ui(ui, state, actions);
                 egui::CollapsingHeader::new(format!("Parameters ({})", detail.parameters.len()))
@@ -57,12 +64,53 @@ impl OverviewScreen {
             .small(),
         );
         ui.add_space(8.0);
+    }
+
+    fn instructions_ui(&mut self, ui: &mut egui::Ui, detail: &BenchmarkDetail) {
         if let Some(instructions) = &detail.instructions {
             egui::CollapsingHeader::new("Instructions")
                 .default_open(true)
                 .show(ui, |ui| self.markdown.ui(ui, instructions));
         }
     }
+}
+
+/// The empty state of a benchmark nobody ran yet: what to do, and the
+/// button that does it.
+fn first_run_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    egui::Frame::group(ui.style())
+        .inner_margin(12.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(egui::RichText::new("No runs yet").strong());
+            ui.label(
+                "Fill in the form — the defaults work — and start the first run; \
+                 it shows up under Runs and, once it succeeds, on the leaderboard.",
+            );
+            ui.add_space(6.0);
+            // Not just "New run": that names the tab, and a person (or a
+            // test) looking for the tab should find one thing.
+            if primary_button(ui, "New run…").clicked() {
+                actions.push(Action::ShowTab(Tab::NewRun));
+            }
+        });
+    ui.add_space(8.0);
+}
+
+/// A screen's main action: a filled accent button with white text. (Local
+/// until the shared `widgets::buttons` takes it over.)
+fn primary_button(ui: &mut egui::Ui, text: &str) -> egui::Response {
+    // Dark enough for white text in both themes (contrast about 6:1).
+    const ACCENT: egui::Color32 = egui::Color32::from_rgb(0x1f, 0x5f, 0xb0);
+    ui.add(
+        egui::Button::new(
+            egui::RichText::new(text)
+                .color(egui::Color32::WHITE)
+                .strong(),
+        )
+        .fill(ACCENT)
+        .min_size(egui::vec2(120.0, 30.0)),
+    )
 }
 
 fn schema_ui(ui: &mut egui::Ui, schema: &ResultSchema) {

@@ -316,6 +316,22 @@ pub enum FormRequest {
     PackArchive(PathBuf),
 }
 
+/// The backend's look at the file paths of the New run form: for each path
+/// asked about, why it cannot be a run's input (`None`: a file is there, or
+/// an upload of the submission has that id or name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileChecks {
+    pub benchmark: String,
+    pub paths: HashMap<String, Option<String>>,
+}
+
+impl FileChecks {
+    /// Why `path` cannot be used, if the backend found it cannot.
+    pub fn problem(&self, path: &str) -> Option<String> {
+        self.paths.get(path).cloned().flatten()
+    }
+}
+
 /// What the Settings screen is told from outside.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingsRequest {
@@ -431,6 +447,8 @@ pub struct AppState {
     pub run_detail: Option<Arc<RunDetail>>,
     pub activity: Activity,
     pub preview: Option<Result<Preview, String>>,
+    /// What the backend found at the New run form's file paths.
+    pub file_checks: Option<FileChecks>,
     /// The folder the Template check watches, and its latest check.
     pub watching: Option<PathBuf>,
     pub template_check: Option<TemplateCheck>,
@@ -602,6 +620,13 @@ pub enum Action {
         count: usize,
     },
     Preview(RunRequest),
+    /// Look whether the New run form's file `paths` name files a run can use
+    /// (a local file, or an upload of `submission`).
+    CheckFiles {
+        benchmark: String,
+        submission: Option<String>,
+        paths: Vec<String>,
+    },
     CancelRun(String),
     DeleteRun(String),
     /// A new leaderboard order or mode: remember it and reload.

@@ -920,21 +920,28 @@ fn csv_plot_ui(ui: &mut egui::Ui, id: egui::Id, doc: &mut CsvDoc) {
     let mut y = doc.plot.y;
     let mut line = doc.plot.line;
     ui.horizontal_wrapped(|ui| {
-        egui::ComboBox::new(id.with("x"), "X column")
+        // Labels go before their drop-downs, as everywhere else.
+        let label = ui.label("X column");
+        egui::ComboBox::from_id_salt(id.with("x"))
             .selected_text(name(x))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut x, None, "Row number");
                 for &column in &numeric {
                     ui.selectable_value(&mut x, Some(column), &doc.headers[column]);
                 }
-            });
-        egui::ComboBox::new(id.with("y"), "Y column")
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Y column");
+        egui::ComboBox::from_id_salt(id.with("y"))
             .selected_text(y.map_or_else(|| "(none)".to_owned(), |c| doc.headers[c].clone()))
             .show_ui(ui, |ui| {
                 for &column in &numeric {
                     ui.selectable_value(&mut y, Some(column), &doc.headers[column]);
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
         ui.radio_value(&mut line, true, "Line");
         ui.radio_value(&mut line, false, "Scatter");
     });
@@ -1032,6 +1039,7 @@ fn image_ui(ui: &mut egui::Ui, id: egui::Id, name: &str, doc: &mut ImageDoc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use egui::accesskit::Role;
     use egui_kittest::kittest::Queryable as _;
     use egui_kittest::Harness;
     use serde_json::json;
@@ -1205,8 +1213,15 @@ mod tests {
         assert!(harness.query_by_label("run 3").is_some());
         // Rows far down are not laid out.
         assert!(harness.query_by_label("run 4999").is_none());
-        assert!(harness.query_by_label("X column").is_some());
-        assert!(harness.query_by_label("Y column").is_some());
+        // Each drop-down is named by the label before it.
+        for name in ["X column", "Y column"] {
+            let label = harness.get_by_role_and_label(Role::Label, name).rect();
+            let combo = harness.get_by_role_and_label(Role::ComboBox, name).rect();
+            assert!(
+                label.max.x <= combo.min.x,
+                "{name}: label {label:?} should be left of its drop-down {combo:?}"
+            );
+        }
         harness.get_by_label("Scatter").click();
         harness.run();
         assert!(!harness.state().is_loading());

@@ -2,7 +2,9 @@
 //! `index`, grouped by `parameterGroups`), validated as the user types with the
 //! same casting the engine uses. The New run tab and the coordinator's
 //! workbench show the same form, so a coordinator sees exactly what
-//! participants will.
+//! participants will. Each field shows its declaration's help under it, and
+//! a file field whose path the backend found no file at says so there (the
+//! form never looks at the disk itself; see [`form_ui_with_files`]).
 
 use crate::gui::dialogs::DialogPurpose;
 use crate::gui::state::Action;
@@ -230,9 +232,50 @@ pub fn arguments(parameters: &[Parameter], fields: &[(String, Field)]) -> Map<St
     arguments
 }
 
-/// The form: ungrouped parameters first, then one collapsible section per
-/// `parameterGroups` entry; returns how many fields are invalid. `file_dialog`
-/// says which dialog a file field's "Choose file…" opens.
+/// Why the file at a path cannot be used ("no file at …"), or `None` when it
+/// can or nobody looked yet: the backend's answer for the form's file paths.
+pub type FileProblem<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The paths the file fields name (in lists and records too), sorted and
+/// without repeats; empty paths (the template's default file) are left out.
+pub fn file_paths(fields: &[(String, Field)]) -> Vec<String> {
+    fn collect(field: &Field, paths: &mut Vec<String>) {
+        match field {
+            Field::File { path, .. } if !path.trim().is_empty() => paths.push(path.clone()),
+            Field::List(items) => items.iter().for_each(|f| collect(f, paths)),
+            Field::Record(fields) => fields.iter().for_each(|(_, f)| collect(f, paths)),
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    for (_, field) in fields {
+        collect(field, &mut paths);
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// The first file of `field` (itself, or an item or record field) that
+/// cannot be used, as `files` says.
+fn missing_file(field: &Field, files: FileProblem<'_>) -> Option<String> {
+    match field {
+        Field::File { path, .. } if !path.trim().is_empty() => files(path),
+        Field::List(items) => items.iter().find_map(|f| missing_file(f, files)),
+        Field::Record(fields) => fields.iter().find_map(|(_, f)| missing_file(f, files)),
+        _ => None,
+    }
+}
+
+/// The problem of a field: its value does not cast, or a file it names is
+/// not there.
+fn problem(field: &Field, parameter: &Parameter, files: FileProblem<'_>) -> Option<String> {
+    field
+        .error(parameter)
+        .or_else(|| missing_file(field, files))
+}
+
+/// [`form_ui_with_files`] for a form whose file paths nobody checks.
 pub fn form_ui(
     ui: &mut egui::Ui,
     salt: &str,
@@ -240,6 +283,33 @@ pub fn form_ui(
     groups: &[ParameterGroup],
     fields: &mut [(String, Field)],
     file_dialog: &dyn Fn(String) -> DialogPurpose,
+    actions: &mut Vec<Action>,
+) -> usize {
+    form_ui_with_files(
+        ui,
+        salt,
+        parameters,
+        groups,
+        fields,
+        file_dialog,
+        &|_| None,
+        actions,
+    )
+}
+
+/// The form: ungrouped parameters first, then one collapsible section per
+/// `parameterGroups` entry; returns how many fields are invalid (a file
+/// `files` says is missing counts). `file_dialog` says which dialog a file
+/// field's "Choose file…" opens.
+#[allow(clippy::too_many_arguments)]
+pub fn form_ui_with_files(
+    ui: &mut egui::Ui,
+    salt: &str,
+    parameters: &[Parameter],
+    groups: &[ParameterGroup],
+    fields: &mut [(String, Field)],
+    file_dialog: &dyn Fn(String) -> DialogPurpose,
+    files: FileProblem<'_>,
     actions: &mut Vec<Action>,
 ) -> usize {
     let mut errors = 0;
@@ -265,7 +335,8 @@ pub fn form_ui(
                         if let Some((_, field)) =
                             fields.iter_mut().find(|(n, _)| n == &parameter.name)
                         {
-                            if !parameter_row_ui(ui, parameter, field, file_dialog, actions) {
+                            if !parameter_row_ui(ui, parameter, field, file_dialog, files, actions)
+                            {
                                 errors += 1;
                             }
                             ui.end_row();
@@ -286,30 +357,44 @@ pub fn form_ui(
     errors
 }
 
-/// One parameter's label, field and error or hint; false when it is invalid.
+/// One parameter's label; its field with the error (if any) and the help
+/// under it; and the type hint. False when it is invalid.
 fn parameter_row_ui(
     ui: &mut egui::Ui,
     parameter: &Parameter,
     field: &mut Field,
     file_dialog: &dyn Fn(String) -> DialogPurpose,
+    files: FileProblem<'_>,
     actions: &mut Vec<Action>,
 ) -> bool {
     let label = ui.label(&parameter.label);
     if let Some(help) = &parameter.help {
         label.clone().on_hover_text(help);
     }
-    field_ui(ui, parameter, field, label.id, file_dialog, actions);
-    match field.error(parameter) {
-        Some(error) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-            false
+    let mut valid = true;
+    ui.vertical(|ui| {
+        field_ui(ui, parameter, field, label.id, file_dialog, files, actions);
+        // The texts under the field wrap at its width (or a readable minimum),
+        // so a long help text never widens the form past the window.
+        let width = ui.min_rect().width().max(UNDER_FIELD_WIDTH);
+        ui.set_max_width(width);
+        if let Some(error) = problem(field, parameter, files) {
+            valid = false;
+            ui.add(
+                egui::Label::new(egui::RichText::new(error).color(ui.visuals().error_fg_color))
+                    .wrap(),
+            );
         }
-        None => {
-            ui.label(egui::RichText::new(hint(parameter)).weak());
-            true
+        if let Some(help) = &parameter.help {
+            ui.add(egui::Label::new(egui::RichText::new(help).small().weak()).wrap());
         }
-    }
+    });
+    ui.label(egui::RichText::new(hint(parameter)).weak());
+    valid
 }
+
+/// The narrowest the error and help under a field wrap at.
+const UNDER_FIELD_WIDTH: f32 = 260.0;
 
 fn hint(parameter: &Parameter) -> String {
     let mut parts = vec![parameter.dtype.name().to_string()];
@@ -329,6 +414,7 @@ fn field_ui(
     field: &mut Field,
     label: egui::Id,
     file_dialog: &dyn Fn(String) -> DialogPurpose,
+    files: FileProblem<'_>,
     actions: &mut Vec<Action>,
 ) {
     match (&parameter.dtype, field) {
@@ -376,8 +462,8 @@ fn field_ui(
                 for (i, item) in items.iter_mut().enumerate() {
                     ui.horizontal(|ui| {
                         let l = ui.label(format!("{} {}", para.label, i + 1));
-                        field_ui(ui, para, item, l.id, file_dialog, actions);
-                        if let Some(error) = item.error(para) {
+                        field_ui(ui, para, item, l.id, file_dialog, files, actions);
+                        if let Some(error) = problem(item, para, files) {
                             ui.colored_label(ui.visuals().error_fg_color, error);
                         }
                         if ui.small_button("Remove").clicked() {
@@ -399,8 +485,8 @@ fn field_ui(
                     if let Some(p) = declared.iter().find(|p| &p.name == name) {
                         ui.horizontal(|ui| {
                             let l = ui.label(&p.label);
-                            field_ui(ui, p, value, l.id, file_dialog, actions);
-                            if let Some(error) = value.error(p) {
+                            field_ui(ui, p, value, l.id, file_dialog, files, actions);
+                            if let Some(error) = problem(value, p, files) {
                                 ui.colored_label(ui.visuals().error_fg_color, error);
                             }
                         });
@@ -443,5 +529,41 @@ fn field_ui(
             // The field does not match its declaration (template changed): reset it.
             *other = Field::initial(parameter);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> Field {
+        Field::File {
+            path: path.into(),
+            target: "data/in.txt".into(),
+        }
+    }
+
+    #[test]
+    fn file_paths_are_collected_from_lists_and_records_once_each() {
+        let fields = vec![
+            ("a".to_string(), file("/x/b.csv")),
+            ("default".to_string(), file("  ")),
+            ("n".to_string(), Field::Text("3".into())),
+            (
+                "list".to_string(),
+                Field::List(vec![file("/x/a.csv"), file("/x/b.csv")]),
+            ),
+            (
+                "record".to_string(),
+                Field::Record(vec![("f".to_string(), file("rel/c.csv"))]),
+            ),
+        ];
+        assert_eq!(file_paths(&fields), ["/x/a.csv", "/x/b.csv", "rel/c.csv"]);
+        let missing = |path: &str| (path == "/x/b.csv").then(|| format!("no file at {path}"));
+        assert_eq!(
+            missing_file(&fields[3].1, &missing).as_deref(),
+            Some("no file at /x/b.csv")
+        );
+        assert_eq!(missing_file(&fields[1].1, &missing), None);
     }
 }
