@@ -57,6 +57,8 @@ pub struct FlowdeskApp {
     /// `FLOWDESK_EXIT_AFTER_FIRST_FRAME`: close after the first frame that shows
     /// the benchmarks, so `time flowdesk` measures the cold start.
     exit_after_first_frame: bool,
+    /// The window was checked against the screen it opened on.
+    fitted: bool,
 }
 
 const PERSIST_KEY: &str = "flowdesk";
@@ -144,6 +146,7 @@ impl FlowdeskApp {
             title: String::new(),
             refresh_runs_at: None,
             exit_after_first_frame: std::env::var_os("FLOWDESK_EXIT_AFTER_FIRST_FRAME").is_some(),
+            fitted: false,
         };
         app.request(Request::Benchmarks);
         app
@@ -1284,6 +1287,37 @@ fn theme(dark: bool) -> egui::Theme {
     }
 }
 
+impl FlowdeskApp {
+    /// The window opens at 1280×800, or at the size it had (app.ron): on a
+    /// smaller screen (1024×700, a projector) that is partly off-screen. Once
+    /// the screen's size is known, shrink and centre the window to fit.
+    fn fit_to_screen(&mut self, ctx: &egui::Context) {
+        if self.fitted {
+            return;
+        }
+        let (monitor, inner) = ctx.input(|i| (i.viewport().monitor_size, i.viewport().inner_rect));
+        let (Some(monitor), Some(inner)) = (monitor, inner) else {
+            return;
+        };
+        self.fitted = true;
+        if let Some(size) = fitted_size(inner.size(), monitor) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            let corner = ((monitor - size) / 2.0).max(egui::Vec2::ZERO);
+            ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(corner.to_pos2()));
+        }
+    }
+}
+
+/// The window size that fits a screen of `monitor` points, if `window` does
+/// not: room is left for panels and title bars.
+fn fitted_size(window: egui::Vec2, monitor: egui::Vec2) -> Option<egui::Vec2> {
+    let room = egui::vec2(monitor.x * 0.96, monitor.y * 0.92);
+    if window.x <= room.x && window.y <= room.y {
+        return None;
+    }
+    Some(window.min(room))
+}
+
 impl eframe::App for FlowdeskApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let start = Instant::now();
@@ -1310,6 +1344,7 @@ impl eframe::App for FlowdeskApp {
                 ctx.request_repaint_after(at - now);
             }
         }
+        self.fit_to_screen(ctx);
         self.poll_dialogs();
         self.dropped_bundles(ctx);
         for action in std::mem::take(&mut self.actions) {
@@ -1469,5 +1504,24 @@ fn template_clash_ui(ctx: &egui::Context, state: &AppState, actions: &mut Vec<Ac
     });
     if modal.should_close() {
         actions.push(Action::DismissTemplateClash);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitted_size;
+    use egui::vec2;
+
+    #[test]
+    fn a_window_larger_than_the_screen_is_shrunk_to_fit_it() {
+        // The default 1280×800 on a 1024×768 screen.
+        let fitted = fitted_size(vec2(1280.0, 800.0), vec2(1024.0, 768.0)).unwrap();
+        assert!(fitted.x <= 1024.0 && fitted.y <= 768.0 * 0.92, "{fitted:?}");
+        // Only the side that does not fit changes.
+        let fitted = fitted_size(vec2(900.0, 1000.0), vec2(1920.0, 1080.0)).unwrap();
+        assert_eq!(fitted.x, 900.0);
+        assert!(fitted.y < 1000.0);
+        // A window that fits stays as it is.
+        assert_eq!(fitted_size(vec2(1280.0, 800.0), vec2(1920.0, 1080.0)), None);
     }
 }

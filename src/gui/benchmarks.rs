@@ -5,6 +5,9 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, Loading, Screen};
+use super::widgets::buttons::{
+    icon_button, ICON_CLOUD_DOWNLOAD, ICON_DELETE, ICON_FOLDER_OPEN, ICON_PACKAGE_2, ICON_UNARCHIVE,
+};
 use crate::client::{InstallSource, Operation};
 
 #[derive(Default)]
@@ -33,8 +36,7 @@ impl Screen for BenchmarksPanel {
         if state.supports(Operation::Bundles) {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
-                if ui
-                    .button("Import bundle…")
+                if icon_button(ui, ICON_PACKAGE_2, "Import bundle…")
                     .on_hover_text(
                         "Import a run bundle (.tar.gz) made by `flowdesk bundle` or Export bundle; dropping one onto the window does the same",
                     )
@@ -103,13 +105,13 @@ impl BenchmarksPanel {
     fn install_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.label(egui::RichText::new("Install").strong());
         ui.horizontal_wrapped(|ui| {
-            if ui.button("From folder…").clicked() {
+            if icon_button(ui, ICON_FOLDER_OPEN, "From folder…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::InstallFolder));
             }
-            if ui.button("From archive…").clicked() {
+            if icon_button(ui, ICON_UNARCHIVE, "From archive…").clicked() {
                 actions.push(Action::OpenDialog(DialogPurpose::InstallArchive));
             }
-            if ui.button("From git URL…").clicked() {
+            if icon_button(ui, ICON_CLOUD_DOWNLOAD, "From git URL…").clicked() {
                 self.show_git = !self.show_git;
             }
         });
@@ -146,7 +148,7 @@ impl BenchmarksPanel {
     fn uninstall_ui(&mut self, ui: &mut egui::Ui, state: &AppState, actions: &mut Vec<Action>) {
         if let Some(benchmark) = state.selected_benchmark() {
             ui.add_space(4.0);
-            if ui.button("Uninstall…").clicked() {
+            if icon_button(ui, ICON_DELETE, "Uninstall…").clicked() {
                 self.confirm_uninstall = Some((benchmark.id.clone(), benchmark.name.clone()));
             }
         }

@@ -10,6 +10,9 @@
 
 use super::dialogs::DialogPurpose;
 use super::state::{Action, AppState, FormRequest, Loading, Screen};
+use super::widgets::buttons::{
+    icon_button, primary_button_widget, ICON_PLAY_ARROW, ICON_VISIBILITY,
+};
 use super::widgets::parameter_form::{self, Field};
 use super::widgets::preview::preview_ui;
 use crate::client::{BenchmarkDetail, RunRequest};
@@ -412,7 +415,7 @@ impl NewRunScreen {
             ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
         ui.horizontal(|ui| {
             let run = ui
-                .add_enabled(can_run, egui::Button::new("Run"))
+                .add_enabled(can_run, primary_button_widget(ICON_PLAY_ARROW, "Run"))
                 .on_hover_text("Start the run (Ctrl+Enter)")
                 .on_disabled_hover_text("Fix the fields marked in red first");
             if can_run && (run.clicked() || ctrl_enter) {
@@ -431,8 +434,7 @@ impl NewRunScreen {
             if let Some(reason) = no_preview {
                 ui.add_enabled(false, egui::Button::new("Preview"))
                     .on_disabled_hover_text(reason);
-            } else if ui
-                .button("Preview")
+            } else if icon_button(ui, ICON_VISIBILITY, "Preview")
                 .on_hover_text("Show the steps these arguments expand to")
                 .clicked()
             {

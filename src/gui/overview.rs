@@ -4,6 +4,7 @@
 //! runs yet offers New run as the thing to do first.
 
 use super::state::{Action, AppState, Screen, Tab};
+use super::widgets::buttons::{primary_button, ICON_PLAY_ARROW};
 use super::widgets::markdown::Markdown;
 use super::widgets::parameter_table::parameter_table;
 use crate::client::{order_text, BenchmarkDetail, EnvironmentStatus};
@@ -90,27 +91,11 @@ fn first_run_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
             ui.add_space(6.0);
             // Not just "New run": that names the tab, and a person (or a
             // test) looking for the tab should find one thing.
-            if primary_button(ui, "New run…").clicked() {
+            if primary_button(ui, true, ICON_PLAY_ARROW, "New run…").clicked() {
                 actions.push(Action::ShowTab(Tab::NewRun));
             }
         });
     ui.add_space(8.0);
-}
-
-/// A screen's main action: a filled accent button with white text. (Local
-/// until the shared `widgets::buttons` takes it over.)
-fn primary_button(ui: &mut egui::Ui, text: &str) -> egui::Response {
-    // Dark enough for white text in both themes (contrast about 6:1).
-    const ACCENT: egui::Color32 = egui::Color32::from_rgb(0x1f, 0x5f, 0xb0);
-    ui.add(
-        egui::Button::new(
-            egui::RichText::new(text)
-                .color(egui::Color32::WHITE)
-                .strong(),
-        )
-        .fill(ACCENT)
-        .min_size(egui::vec2(120.0, 30.0)),
-    )
 }
 
 fn schema_ui(ui: &mut egui::Ui, schema: &ResultSchema) {

@@ -130,8 +130,13 @@ impl RunDetailScreen {
             .striped(true)
             .num_columns(2)
             .show(ui, |ui| {
+                // By their labels, as the form shows them; the name on hover.
+                let parameters = state.detail.as_ref().map(|d| &d.parameters[..]);
                 for (name, value) in &run.arguments {
-                    ui.label(name);
+                    let label = parameters
+                        .and_then(|ps| ps.iter().find(|p| p.name == *name))
+                        .map_or(name.as_str(), |p| p.label.as_str());
+                    ui.label(label).on_hover_text(name);
                     ui.add(egui::Label::new(display_value(value)).wrap());
                     ui.end_row();
                 }
@@ -144,7 +149,7 @@ impl RunDetailScreen {
                 .num_columns(2)
                 .show(ui, |ui| {
                     for (column, value) in run.results() {
-                        ui.label(&column.name);
+                        ui.label(&column.label).on_hover_text(&column.name);
                         ui.label(value_text(value));
                         ui.end_row();
                     }
