@@ -11,6 +11,8 @@ const TOAST_TIME: Duration = Duration::from_secs(6);
 const FADE_TIME: Duration = Duration::from_millis(600);
 /// Frames per second while one fades: enough to look smooth, cheap to draw.
 const FADE_STEP: Duration = Duration::from_millis(100);
+/// How wide a notification is.
+const TOAST_WIDTH: f32 = 360.0;
 /// More than this many and the oldest goes.
 const MAX_SHOWN: usize = 3;
 
@@ -92,11 +94,20 @@ impl Toasts {
             .filter(|id| egui::TextEdit::load_state(ctx, *id).is_some())
             .and_then(|id| ctx.read_response(id))
             .map(|r| r.rect);
-        self.at_top = place_at_top(self.last_rect, focused, self.at_top);
+        // Never while the pointer is on the stack: a press on its "Open"
+        // takes the focus from the field, and a stack that jumped away then
+        // would let the release land elsewhere, losing the click.
+        let pointer_on_stack = ctx
+            .pointer_latest_pos()
+            .zip(self.last_rect)
+            .is_some_and(|(pointer, stack)| stack.contains(pointer));
+        if !pointer_on_stack {
+            self.at_top = place_at_top(self.last_rect, focused, self.at_top);
+        }
         let (align, offset) = if self.at_top {
             (egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 64.0))
         } else {
-            (egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
+            (egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -48.0))
         };
         let mut dismiss = None;
         let mut open = None;
@@ -108,12 +119,21 @@ impl Toasts {
                     ui.push_id(i, |ui| {
                         ui.set_opacity(opacity(toast));
                         egui::Frame::popup(ui.style()).show(ui, |ui| {
-                            ui.set_max_width(380.0);
+                            // One width from the first frame: a stack that grew
+                            // as its text wrapped would slide left under the
+                            // pointer (it is anchored at the right).
+                            ui.set_width(TOAST_WIDTH);
                             toast_ui(ui, toast, || dismiss = Some(i), &mut open);
                         })
                     });
                 }
             });
+        // The area is placed by the size it had last frame: when a toast came
+        // or went, lay the frame out again so no toast is ever shown (or
+        // clicked) where it does not stay.
+        if self.last_rect.map(|r| r.size()) != Some(area.response.rect.size()) {
+            ctx.request_discard("the notification stack changed size");
+        }
         self.last_rect = Some(area.response.rect);
         if let Some(i) = dismiss {
             self.toasts.remove(i);
