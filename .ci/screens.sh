@@ -41,7 +41,6 @@ for size in 1024x700 1920x1080; do
   pids+=($!)
   export DISPLAY=$display
   window=$(xdotool search --sync --name flowdesk | head -1)
-  xdotool windowsize "$window" "${size%x*}" "${size#*x}" || true
   shot() {
     sleep 1.5
     xwd -root -silent | convert xwd:- "$out/$size-$1.png"
@@ -52,6 +51,11 @@ for size in 1024x700 1920x1080; do
     xdotool windowfocus "$window" 2>/dev/null || true
     xdotool key "$@" 2>/dev/null
   }
+  # First as it opened: on a screen smaller than its 1280×800 it fits itself.
+  shot 00-as-opened
+  # Then filling the screen, as a person would make it.
+  xdotool windowsize "$window" "${size%x*}" "${size#*x}" || true
+  xdotool windowmove "$window" 0 0 || true
   shot 01-overview
   key ctrl+2; shot 02-new-run
   key ctrl+3; shot 03-runs
@@ -65,7 +69,18 @@ for size in 1024x700 1920x1080; do
   key ctrl+5; shot 07-leaderboard-run-set
   key ctrl+3; shot 08-runs-noisy
   key ctrl+comma; shot 09-settings
-  xdotool mousemove 155 12 click 1; shot 10-template-check
+  xdotool mousemove 165 12 click 1; shot 10-template-check
+  # A template being written: the bundled Hello World, typed into Folder.
+  xdotool mousemove 500 101 click 1
+  xdotool type --delay 5 "$FLOWDESK_SAMPLES/helloworld"
+  key Return; shot 11-template-check-hello
+  # The light theme, from Settings, on the busiest screens.
+  key ctrl+comma; sleep 0.5
+  xdotool mousemove 417 232 click 1
+  xdotool mousemove 84 172 click 1
+  key ctrl+3; shot 12-light-runs
+  key ctrl+5; shot 13-light-leaderboard
+  key ctrl+2; shot 14-light-new-run
   kill "${pids[-1]}" 2>/dev/null || true
   kill "${pids[-2]}" 2>/dev/null || true
   wait 2>/dev/null || true

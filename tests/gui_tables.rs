@@ -134,3 +134,22 @@ fn a_label_that_names_its_unit_is_not_repeated_in_the_template_check() {
     });
     assert!(!has_label(&harness, "Duration (seconds) (seconds)"));
 }
+
+#[test]
+fn the_light_theme_outlines_text_fields() {
+    let (_dir, config) = fresh_home();
+    let harness = app(config, None);
+    let light = harness.ctx.style_of(egui::Theme::Light);
+    let visuals = &light.visuals;
+    let stroke = visuals.widgets.inactive.bg_stroke;
+    assert!(stroke.width >= 1.0, "{stroke:?}");
+    // The outline stands out from the panel the form is on.
+    let panel = visuals.panel_fill;
+    let gap = |a: u8, b: u8| (i16::from(a) - i16::from(b)).abs();
+    assert!(
+        gap(stroke.color.r(), panel.r()) >= 40,
+        "outline {:?} on panel {panel:?}",
+        stroke.color
+    );
+    assert_ne!(visuals.text_edit_bg_color(), panel);
+}

@@ -100,6 +100,7 @@ impl FlowdeskApp {
         if let Some(name) = &config_theme {
             app.state.persisted.dark_mode = name != theme_name(false);
         }
+        outline_light_fields(&cc.egui_ctx);
         cc.egui_ctx.set_theme(theme(app.state.persisted.dark_mode));
         if let Some(folder) = open {
             app.actions.push(Action::CheckTemplate(folder));
@@ -1268,6 +1269,17 @@ fn run_ended_text(
         _ => format!("{who} failed: {first}"),
     };
     (text, detail, run_link)
+}
+
+/// egui's light theme draws text fields and buttons without an outline, white
+/// on an almost white panel: the fields of a form cannot be seen. Outline them
+/// (buttons too, as desktop toolkits do) and keep fields white.
+fn outline_light_fields(ctx: &egui::Context) {
+    ctx.style_mut_of(egui::Theme::Light, |style| {
+        style.visuals.widgets.inactive.bg_stroke =
+            egui::Stroke::new(1.0, egui::Color32::from_gray(185));
+        style.visuals.text_edit_bg_color = Some(egui::Color32::WHITE);
+    });
 }
 
 /// The theme's name in settings.json.
