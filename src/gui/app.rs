@@ -62,6 +62,8 @@ pub struct FlowdeskApp {
 }
 
 const PERSIST_KEY: &str = "flowdesk";
+/// See `FlowdeskApp::new`.
+const WAKE_COALESCE: Duration = Duration::from_millis(40);
 /// How often the server line asks how the server is doing (from memory; the
 /// poller is what talks to the server).
 const CONNECTION_REFRESH: Duration = Duration::from_secs(1);
@@ -92,7 +94,11 @@ impl FlowdeskApp {
         let config_theme = config.settings.theme.clone();
         let ctx = cc.egui_ctx.clone();
         let mut app = FlowdeskApp::with_backend(
-            Backend::start(config, move || ctx.request_repaint()),
+            // Answers and run events come in bursts (a run starting brings
+            // its state, progress, first log lines and a new runs list at
+            // once): one frame for a burst, at most 40 ms after its first
+            // answer, rather than a frame for each.
+            Backend::start(config, move || ctx.request_repaint_after(WAKE_COALESCE)),
             persisted,
         );
         // settings.json is written when the theme changes; app.ron only on
