@@ -153,3 +153,44 @@ fn the_light_theme_outlines_text_fields() {
     );
     assert_ne!(visuals.text_edit_bg_color(), panel);
 }
+
+#[test]
+fn the_run_detail_shows_arguments_by_label_and_a_file_by_its_name() {
+    let (dir, config) = fresh_home();
+    let names = dir.path().join("my names.txt");
+    std::fs::write(&names, "Ana\nBo\n").unwrap();
+    let run = {
+        let client = LocalClient::open(config.clone()).unwrap();
+        let mut arguments = serde_json::Map::new();
+        arguments.insert("sleeptime".into(), 0.into());
+        arguments.insert(
+            "names".into(),
+            serde_json::json!({"value": names.to_string_lossy(), "as": "data/names.txt"}),
+        );
+        let run = client
+            .start_run(&RunRequest {
+                benchmark: "hello_world_sample".into(),
+                arguments,
+                ..Default::default()
+            })
+            .unwrap();
+        let done = client.wait(&run.id).unwrap();
+        assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
+        run.id
+    };
+    let mut harness = app(config, None);
+    select_benchmark(&mut harness, HELLO);
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, "the run", |h| has_label(h, &run));
+    harness.run();
+    harness.step();
+    harness.get_by_label(&run).click();
+    harness.step();
+    click_button(&mut harness, "Open selected run");
+    step_until(&mut harness, "the run detail", |h| {
+        has_label(h, "my names.txt as data/names.txt")
+    });
+    assert!(has_label(&harness, "Input file"), "the parameter's label");
+    assert!(has_label(&harness, "Sleep period"));
+    assert!(!has_label(&harness, "sleeptime"), "not its name");
+}

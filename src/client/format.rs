@@ -51,6 +51,22 @@ pub fn float_text(value: f64) -> String {
     }
 }
 
+/// An argument of a run for people: a file argument (`{"value": path-or-id,
+/// "as": target}`) as its file name and where it goes, not as JSON; anything
+/// else as the template language shows values.
+pub fn argument_text(value: &Value) -> String {
+    if let Some(file) = value.get("value").and_then(Value::as_str) {
+        let name = std::path::Path::new(file)
+            .file_name()
+            .map_or_else(|| file.to_string(), |n| n.to_string_lossy().into_owned());
+        return match value.get("as").and_then(Value::as_str) {
+            Some(target) if !target.is_empty() && target != name => format!("{name} as {target}"),
+            _ => name,
+        };
+    }
+    crate::template::spec::display_value(value)
+}
+
 /// How many decimals a table column of these values needs so that every
 /// value keeps what [`float_text`] would show of it (at most four), and all of
 /// them line up at the decimal point when right-aligned. Values shown in
@@ -192,6 +208,20 @@ pub fn value_csv(value: Option<&ResultValue>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_argument_shows_as_its_file_name() {
+        let file =
+            serde_json::json!({"value": "/home/ana/data/my names.txt", "as": "data/names.txt"});
+        assert_eq!(argument_text(&file), "my names.txt as data/names.txt");
+        let same = serde_json::json!({"value": "/tmp/names.txt", "as": "names.txt"});
+        assert_eq!(argument_text(&same), "names.txt");
+        assert_eq!(
+            argument_text(&serde_json::json!("data/names.txt")),
+            "data/names.txt"
+        );
+        assert_eq!(argument_text(&serde_json::json!(3)), "3");
+    }
 
     #[test]
     fn a_column_shows_the_decimals_its_values_need_and_lines_them_up() {

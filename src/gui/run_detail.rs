@@ -15,7 +15,7 @@ use super::widgets::log_view::LogView;
 use super::widgets::provenance::provenance_ui;
 use super::widgets::repro_badge::outcome_badge;
 use super::widgets::state_badge::state_badge;
-use crate::client::format::{optional_duration, value_text};
+use crate::client::format::{argument_text, optional_duration, value_text};
 use crate::client::{Operation, Reproduction, RunDetail, RunFileView};
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -137,7 +137,8 @@ impl RunDetailScreen {
                         .and_then(|ps| ps.iter().find(|p| p.name == *name))
                         .map_or(name.as_str(), |p| p.label.as_str());
                     ui.label(label).on_hover_text(name);
-                    ui.add(egui::Label::new(display_value(value)).wrap());
+                    ui.add(egui::Label::new(argument_text(value)).wrap())
+                        .on_hover_text(display_value(value));
                     ui.end_row();
                 }
             });

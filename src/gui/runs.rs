@@ -11,11 +11,11 @@ use super::widgets::buttons::{
 use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::state_badge::state_badge;
 use crate::client::format::{
-    column_decimals, optional_duration, ordinal, time_text, value_text, value_text_in_column,
+    argument_text, column_decimals, optional_duration, ordinal, time_text, value_text,
+    value_text_in_column,
 };
 use crate::client::{LeaderboardView, RunRow, RunSetLine};
 use crate::model::RunState;
-use crate::template::spec::display_value;
 use crate::template::{ColumnType, ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::cmp::Ordering;
@@ -1009,8 +1009,8 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSe
                 line(
                     ui,
                     &format!("argument {name}"),
-                    a.arguments.get(name).map(display_value).unwrap_or_default(),
-                    b.arguments.get(name).map(display_value).unwrap_or_default(),
+                    a.arguments.get(name).map(argument_text).unwrap_or_default(),
+                    b.arguments.get(name).map(argument_text).unwrap_or_default(),
                 );
             }
             let (set_a, set_b) = match sets {

@@ -6,7 +6,6 @@
 
 use crate::client::format::{duration_text, short_hash, size_text, NO_VALUE};
 use crate::client::Provenance;
-use crate::template::spec::display_value;
 
 /// Draw the section, closed until the user opens it.
 pub fn provenance_ui(ui: &mut egui::Ui, provenance: &Provenance) {
@@ -80,7 +79,7 @@ fn body_ui(ui: &mut egui::Ui, provenance: &Provenance) {
         .show(ui, |ui| {
             for (name, value) in &provenance.arguments {
                 ui.label(name);
-                ui.add(egui::Label::new(display_value(value)).wrap());
+                ui.add(egui::Label::new(crate::client::format::argument_text(value)).wrap());
                 ui.end_row();
             }
         });
