@@ -12,8 +12,8 @@ use flowdesk::client::{Client, InstallRequest, InstallSource, LocalClient, RunRe
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use gui_support::{
-    finished_hello_runs, font_for, has_label, has_label_containing, select_benchmark, set_text,
-    step_until,
+    finished_hello_runs, finished_run, font_for, has_label, has_label_containing, select_benchmark,
+    set_text, step_until,
 };
 use std::path::{Path, PathBuf};
 
@@ -121,20 +121,12 @@ fn a_run_opened_in_one_benchmark_never_shows_in_another() {
 fn sorts_stay_with_their_benchmark() {
     let (_dir, config) = home();
     let run = first_hello_run(&config);
-    {
-        // The other benchmark needs a run for a table of its own.
-        let client = LocalClient::open(config.clone()).unwrap();
-        let mut arguments = serde_json::Map::new();
-        arguments.insert("samples".into(), 100.into());
-        let noisy = client
-            .start_run(&RunRequest {
-                benchmark: "noisy_estimate_sample".into(),
-                arguments,
-                ..Default::default()
-            })
-            .unwrap();
-        client.wait(&noisy.id).unwrap();
-    }
+    // The other benchmark needs a run for a table of its own.
+    finished_run(
+        &config,
+        "noisy_estimate_sample",
+        serde_json::json!({"samples": 100}),
+    );
     let mut harness = app(config);
     select_benchmark(&mut harness, HELLO);
 
@@ -341,6 +333,8 @@ fn settings_are_saved_and_applied_as_they_change() {
     step_until(&mut harness, "the theme saved", |_| {
         saved()["theme"] == other.to_lowercase()
     });
+    // Saving the theme keeps what was saved before it.
+    assert_eq!(saved()["python"], "/opt/elsewhere/bin/python3");
     drop(harness);
     std::fs::remove_file(dir.path().join("app.ron")).ok();
     let mut config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();

@@ -222,6 +222,8 @@ pub(crate) struct LiveSettings {
     pub python: String,
     pub repository: Option<PathBuf>,
     pub worker_config: Option<PathBuf>,
+    /// The settings file as last saved.
+    pub settings: crate::config::Settings,
     /// Why the configured worker configuration file cannot be used (file,
     /// message); runs are refused while it is set.
     pub worker_config_error: Option<(String, String)>,
@@ -339,6 +341,7 @@ impl Service {
             python: config.python.clone(),
             repository: config.repository.clone(),
             worker_config: config.worker_config.clone(),
+            settings: config.settings.clone(),
             worker_config_error,
         };
         let shared = Arc::new(Shared {
@@ -434,6 +437,7 @@ impl Service {
         live.python = config.python.clone();
         live.repository = config.repository.clone();
         live.worker_config = config.worker_config.clone();
+        live.settings = config.settings.clone();
         live.worker_config_error = worker_config_error;
         Ok(())
     }
@@ -446,6 +450,7 @@ impl Service {
             config.python = live.python.clone();
             config.repository = live.repository.clone();
             config.worker_config = live.worker_config.clone();
+            config.settings = live.settings.clone();
         }
         config.max_parallel = self.engine.max_parallel();
         config
