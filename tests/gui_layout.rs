@@ -11,11 +11,11 @@ use egui::accesskit::Role;
 use egui::Modifiers;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use flowdesk::client::{Client, LocalClient, RunRequest};
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
 use gui_support::{
-    has_label, has_label_containing, home_with_runs, select_benchmark, set_text, step_until,
+    finished_run, has_label, has_label_containing, home_with_runs, select_benchmark, set_text,
+    step_until,
 };
 
 const HELLO: &str = "Hello World (sample)";
@@ -122,20 +122,12 @@ fn the_runs_table_scrolls_sideways_to_its_last_column() {
 #[test]
 fn hidden_columns_stay_hidden_for_their_benchmark_only() {
     let (_dir, config, ids) = home_with_runs(1);
-    {
-        // A run of another benchmark, for a table of its own.
-        let client = LocalClient::open(config.clone()).unwrap();
-        let mut arguments = serde_json::Map::new();
-        arguments.insert("samples".into(), 100.into());
-        let run = client
-            .start_run(&RunRequest {
-                benchmark: "noisy_estimate_sample".into(),
-                arguments,
-                ..Default::default()
-            })
-            .unwrap();
-        client.wait(&run.id).unwrap();
-    }
+    // A run of another benchmark, for a table of its own.
+    finished_run(
+        &config,
+        "noisy_estimate_sample",
+        serde_json::json!({"samples": 100}),
+    );
     let mut harness = app(config);
     runs_table(&mut harness, &ids);
     assert!(header_rect(&harness, "Created (desc)").is_some());

@@ -8,11 +8,10 @@ mod gui_support;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use flowdesk::client::{Client, LocalClient, RunRequest};
+use flowdesk::client::LocalClient;
 use flowdesk::config::Config;
 use flowdesk::gui::FlowdeskApp;
-use flowdesk::model::RunState;
-use gui_support::{click_button, has_label, select_benchmark, step_until};
+use gui_support::{click_button, finished_run, has_label, select_benchmark, step_until};
 use std::path::Path;
 
 const HELLO: &str = "Hello World (sample)";
@@ -73,23 +72,13 @@ fn decimal_cells(harness: &Harness<'_, FlowdeskApp>) -> Vec<(String, egui::Rect)
 #[test]
 fn numbers_are_right_aligned_with_the_decimals_their_column_needs() {
     let (_dir, config) = fresh_home();
-    {
-        // Greetings of different lengths give averages with different decimals.
-        let client = LocalClient::open(config.clone()).unwrap();
-        for greeting in ["Hi", "Good morning"] {
-            let mut arguments = serde_json::Map::new();
-            arguments.insert("sleeptime".into(), 0.into());
-            arguments.insert("greeting".into(), greeting.into());
-            let run = client
-                .start_run(&RunRequest {
-                    benchmark: "hello_world_sample".into(),
-                    arguments,
-                    ..Default::default()
-                })
-                .unwrap();
-            let done = client.wait(&run.id).unwrap();
-            assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
-        }
+    // Greetings of different lengths give averages with different decimals.
+    for greeting in ["Hi", "Good morning"] {
+        finished_run(
+            &config,
+            "hello_world_sample",
+            serde_json::json!({"sleeptime": 0, "greeting": greeting}),
+        );
     }
     let mut harness = app(config, None);
     select_benchmark(&mut harness, HELLO);
@@ -159,25 +148,14 @@ fn the_run_detail_shows_arguments_by_label_and_a_file_by_its_name() {
     let (dir, config) = fresh_home();
     let names = dir.path().join("my names.txt");
     std::fs::write(&names, "Ana\nBo\n").unwrap();
-    let run = {
-        let client = LocalClient::open(config.clone()).unwrap();
-        let mut arguments = serde_json::Map::new();
-        arguments.insert("sleeptime".into(), 0.into());
-        arguments.insert(
-            "names".into(),
-            serde_json::json!({"value": names.to_string_lossy(), "as": "data/names.txt"}),
-        );
-        let run = client
-            .start_run(&RunRequest {
-                benchmark: "hello_world_sample".into(),
-                arguments,
-                ..Default::default()
-            })
-            .unwrap();
-        let done = client.wait(&run.id).unwrap();
-        assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
-        run.id
-    };
+    let run = finished_run(
+        &config,
+        "hello_world_sample",
+        serde_json::json!({
+            "sleeptime": 0,
+            "names": {"value": names.to_string_lossy(), "as": "data/names.txt"},
+        }),
+    );
     let mut harness = app(config, None);
     select_benchmark(&mut harness, HELLO);
     harness.get_by_label("Runs").click();

@@ -6,13 +6,13 @@
 //! reproduction went, and a filter keeps only reproduced runs.
 
 use super::dialogs::DialogPurpose;
-use super::runs::number_cell;
 use super::state::{Action, AppState, HiddenColumns, LeaderboardSort, Loading, Screen, Tab};
 use super::widgets::buttons::{icon_button, primary_button, ICON_DOWNLOAD, ICON_PLAY_ARROW};
 use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::file_view::FileView;
 use super::widgets::plot::ColumnChart;
 use super::widgets::repro_badge::badges_ui;
+use super::widgets::table_cells::{header_width, number_cell};
 use crate::client::format::{column_decimals, duration_text, value_text, value_text_in_column};
 use crate::client::{order_text, LeaderboardView, Operation, PostprocView};
 use crate::template::{ColumnType, ResultColumn, ResultValue};
@@ -285,7 +285,7 @@ impl LeaderboardScreen {
                     // Widths are kept per set of shown columns.
                     let widths: Vec<f32> = shown
                         .iter()
-                        .map(|c| super::runs::header_width(ui, c.label(columns)))
+                        .map(|c| header_width(ui, c.label(columns)))
                         .collect();
                     let mut table = TableBuilder::new(ui)
                         .id_salt(("leaderboard_table", &keys))

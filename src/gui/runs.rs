@@ -10,6 +10,7 @@ use super::widgets::buttons::{
 };
 use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::state_badge::state_badge;
+use super::widgets::table_cells::{header_width, number_cell};
 use crate::client::format::{
     argument_text, column_decimals, optional_duration, ordinal, time_text, value_text,
     value_text_in_column,
@@ -900,27 +901,6 @@ fn row_cells(
         }
     }
     row.col(|_| {});
-}
-
-/// A cell of a number, right-aligned so that the column's values line up.
-pub(super) fn number_cell(row: &mut egui_extras::TableRow<'_, '_>, text: String) {
-    row.col(|ui| {
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.add(egui::Label::new(text).selectable(false));
-        });
-    });
-}
-
-/// How wide the header button of a column labelled `label` is, with room for
-/// a sort arrow.
-pub(super) fn header_width(ui: &egui::Ui, label: &str) -> f32 {
-    let font = egui::TextStyle::Button.resolve(ui.style());
-    let text = ui.fonts_mut(|f| {
-        f.layout_no_wrap(format!("{label} (desc)"), font, egui::Color32::PLACEHOLDER)
-            .size()
-            .x
-    });
-    text + 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x
 }
 
 fn progress_text(r: &RunRow) -> String {

@@ -107,24 +107,35 @@ pub fn font_for(c: char, test: &str) -> bool {
     found
 }
 
+/// A successful run of `benchmark` with `arguments` (a JSON object) in the
+/// home of `config`, made before the window opens; its id.
+pub fn finished_run(config: &Config, benchmark: &str, arguments: serde_json::Value) -> String {
+    let client = LocalClient::open(config.clone()).unwrap();
+    let serde_json::Value::Object(arguments) = arguments else {
+        panic!("arguments are a JSON object: {arguments}");
+    };
+    let run = client
+        .start_run(&RunRequest {
+            benchmark: benchmark.into(),
+            arguments,
+            ..Default::default()
+        })
+        .unwrap();
+    let done = client.wait(&run.id).unwrap();
+    assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
+    run.id
+}
+
 /// `n` successful runs of the Hello World sample (no sleeping) in the home of
 /// `config`, oldest first.
 pub fn finished_hello_runs(config: &Config, n: usize) -> Vec<String> {
-    let client = LocalClient::open(config.clone()).unwrap();
     (0..n)
         .map(|_| {
-            let mut arguments = serde_json::Map::new();
-            arguments.insert("sleeptime".into(), 0.into());
-            let run = client
-                .start_run(&RunRequest {
-                    benchmark: "hello_world_sample".into(),
-                    arguments,
-                    ..Default::default()
-                })
-                .unwrap();
-            let done = client.wait(&run.id).unwrap();
-            assert_eq!(done.run.state, RunState::Success, "{:?}", done.run.messages);
-            run.id
+            finished_run(
+                config,
+                "hello_world_sample",
+                serde_json::json!({"sleeptime": 0}),
+            )
         })
         .collect()
 }

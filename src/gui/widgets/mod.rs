@@ -13,4 +13,5 @@ pub mod provenance;
 pub mod repro_badge;
 pub mod spinner;
 pub mod state_badge;
+pub mod table_cells;
 pub mod toasts;
