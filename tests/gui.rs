@@ -235,9 +235,14 @@ fn participant_runs_a_benchmark_and_sees_it_ranked() {
     harness
         .get_by_role_and_label(Role::Button, "Compare")
         .click();
+    // Arguments by their labels, in form order.
     step_until(&mut harness, "the comparison", |h| {
-        has_label(h, "argument greeting")
+        has_label(h, "Differences are highlighted.")
     });
+    let top = |label: &str| harness.get_by_label(label).rect().top();
+    assert!(top("Input file") < top("Sleep period"));
+    assert!(top("Sleep period") < top("Greeting"));
+    assert!(!has_label_containing(&harness, "argument "));
     assert!(has_label(&harness, "Hi"));
     assert!(has_label(&harness, "Differences are highlighted."));
 }

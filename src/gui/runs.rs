@@ -17,7 +17,7 @@ use crate::client::format::{
 };
 use crate::client::{LeaderboardView, RunRow, RunSetLine};
 use crate::model::RunState;
-use crate::template::{ColumnType, ResultColumn, ResultValue};
+use crate::template::{ColumnType, Parameter, ResultColumn, ResultValue};
 use egui_extras::{Column, TableBuilder};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -770,12 +770,18 @@ impl RunsScreen {
             self.compare_sets = Some(CompareSets { key, sets, columns });
         }
         let sets = self.compare_sets.as_ref();
+        let parameters = state
+            .detail
+            .as_ref()
+            .filter(|d| d.benchmark.id == a.benchmark_id)
+            .map(|d| &d.parameters[..])
+            .unwrap_or_default();
         let mut open = true;
         egui::Window::new("Compare runs")
             .open(&mut open)
             .default_width(560.0)
             .show(ctx, |ui| {
-                compare_ui(ui, a, b, sets);
+                compare_ui(ui, a, b, parameters, sets);
                 ui.label(egui::RichText::new("Differences are highlighted.").weak());
             });
         if !open {
@@ -948,7 +954,15 @@ fn value_with_spread(
     }
 }
 
-fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSets>) {
+/// Two runs side by side; arguments by their labels in form order (the name
+/// on hover), then any the benchmark no longer declares, by name.
+fn compare_ui(
+    ui: &mut egui::Ui,
+    a: &RunRow,
+    b: &RunRow,
+    parameters: &[Parameter],
+    sets: Option<&CompareSets>,
+) {
     let highlight = ui.visuals().warn_fg_color;
     egui::Grid::new("compare")
         .striped(true)
@@ -958,8 +972,10 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSe
             ui.strong(format!("Run {}", a.id));
             ui.strong(format!("Run {}", b.id));
             ui.end_row();
+            // A line of two values, highlighted where they differ; the row's
+            // name returned so a caller can add a hover text.
             let line = |ui: &mut egui::Ui, name: &str, x: String, y: String| {
-                ui.label(name);
+                let label = ui.label(name);
                 if x != y {
                     ui.colored_label(highlight, &x);
                     ui.colored_label(highlight, &y);
@@ -968,6 +984,7 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSe
                     ui.label(&y);
                 }
                 ui.end_row();
+                label
             };
             line(
                 ui,
@@ -982,16 +999,14 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSe
                 optional_duration(a.duration()),
                 optional_duration(b.duration()),
             );
-            let mut names: Vec<&String> = a.arguments.keys().chain(b.arguments.keys()).collect();
-            names.sort();
-            names.dedup();
-            for name in names {
+            for (name, label) in argument_lines(a, b, parameters) {
                 line(
                     ui,
-                    &format!("argument {name}"),
+                    label,
                     a.arguments.get(name).map(argument_text).unwrap_or_default(),
                     b.arguments.get(name).map(argument_text).unwrap_or_default(),
-                );
+                )
+                .on_hover_text(name);
             }
             let (set_a, set_b) = match sets {
                 Some(c) => (c.sets[0].as_ref(), c.sets[1].as_ref()),
@@ -1014,6 +1029,32 @@ fn compare_ui(ui: &mut egui::Ui, a: &RunRow, b: &RunRow, sets: Option<&CompareSe
                 line(ui, "Run set", size(set_a), size(set_b));
             }
         });
+}
+
+/// The arguments of either run as (name, label): declared ones in form order,
+/// then the rest by name with their name as label.
+fn argument_lines<'a>(
+    a: &'a RunRow,
+    b: &'a RunRow,
+    parameters: &'a [Parameter],
+) -> Vec<(&'a str, &'a str)> {
+    let given = |name: &str| a.arguments.contains_key(name) || b.arguments.contains_key(name);
+    let mut lines: Vec<(&str, &str)> = parameters
+        .iter()
+        .filter(|p| given(&p.name))
+        .map(|p| (p.name.as_str(), p.label.as_str()))
+        .collect();
+    let mut rest: Vec<&str> = a
+        .arguments
+        .keys()
+        .chain(b.arguments.keys())
+        .map(String::as_str)
+        .filter(|name| !parameters.iter().any(|p| p.name == *name))
+        .collect();
+    rest.sort_unstable();
+    rest.dedup();
+    lines.extend(rest.into_iter().map(|name| (name, name)));
+    lines
 }
 
 fn compare_values(a: Option<&ResultValue>, b: Option<&ResultValue>) -> Ordering {
