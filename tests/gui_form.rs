@@ -2,14 +2,15 @@
 //! egui_kittest by widget labels: help texts under their fields, a file path
 //! with no file flagged before Run (and the flag gone once the file is
 //! there), the Submission label before its drop-down, New run offered on the
-//! Overview of a benchmark nobody ran yet, and a benchmark filter that
-//! matches nothing saying so. Real sample templates in a temporary home.
+//! Overview of a benchmark nobody ran yet, a benchmark filter that matches
+//! nothing saying so, and an empty home saying how to install something. Real sample templates in a temporary home.
 
 mod gui_support;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use flowdesk::client::{Client as _, LocalClient};
 use flowdesk::config::Config;
 use flowdesk::gui::state::Tab;
 use flowdesk::gui::FlowdeskApp;
@@ -234,4 +235,30 @@ fn a_filter_that_matches_nothing_says_so() {
         h.query_by_role_and_label(Role::Button, HELLO).is_some()
     });
     assert!(!has_label_containing(&harness, "No benchmark matches"));
+}
+
+#[test]
+fn with_nothing_installed_the_list_says_how_to_install_one() {
+    let (_dir, config) = fresh_home();
+    {
+        // The samples are installed once; uninstalled, they stay away.
+        let client = LocalClient::open(config.clone()).unwrap();
+        for benchmark in client.benchmarks().unwrap() {
+            client.uninstall(&benchmark.id).unwrap();
+        }
+    }
+    let mut harness = app(config);
+    step_until(&mut harness, "the empty list", |h| {
+        has_label_containing(h, "No benchmarks installed yet")
+    });
+    assert!(!has_label_containing(&harness, "No benchmark matches"));
+    // The way out is on screen.
+    for button in ["From folder…", "From archive…", "From git URL…"] {
+        assert!(
+            harness
+                .query_by_role_and_label(Role::Button, button)
+                .is_some(),
+            "{button} should be offered"
+        );
+    }
 }
