@@ -4,7 +4,7 @@
 //! and the app never writes into a screen: everything a screen learns comes
 //! through the state.
 
-use super::backend::{Backend, Password, Request, Response};
+use super::backend::{Backend, Password, Refresh, Request, Response};
 use super::dialogs::{Dialog, DialogPurpose, PathPrompt};
 use super::state::{
     Action, AppState, BenchmarkUi, ExpandedView, FileChecks, FormRequest, Loading, NameClash,
@@ -54,6 +54,8 @@ pub struct FlowdeskApp {
     title: String,
     /// A run list refresh is due.
     refresh_runs_at: Option<Instant>,
+    /// What the store watch was last told the window shows.
+    shown_locally: Option<Refresh>,
     /// `FLOWDESK_EXIT_AFTER_FIRST_FRAME`: close after the first frame that shows
     /// the benchmarks, so `time flowdesk` measures the cold start.
     exit_after_first_frame: bool,
@@ -152,6 +154,7 @@ impl FlowdeskApp {
             server_mode: Default::default(),
             title: String::new(),
             refresh_runs_at: None,
+            shown_locally: None,
             exit_after_first_frame: std::env::var_os("FLOWDESK_EXIT_AFTER_FIRST_FRAME").is_some(),
             fitted: false,
         };
@@ -280,14 +283,19 @@ impl FlowdeskApp {
     }
 
     fn request_leaderboard(&mut self, benchmark: &str) {
+        let query = self.leaderboard_query(benchmark);
+        self.request(Request::Leaderboard(query));
+    }
+
+    /// The leaderboard of `benchmark` as the Leaderboard screen sorts it.
+    fn leaderboard_query(&self, benchmark: &str) -> LeaderboardQuery {
         let sort = &self.state.persisted.leaderboard;
-        let query = LeaderboardQuery {
+        LeaderboardQuery {
             benchmark: benchmark.to_string(),
             order: sort.order(),
             all_runs: sort.all_runs,
             reproduced_only: sort.reproduced_only,
-        };
-        self.request(Request::Leaderboard(query));
+        }
     }
 
     // ----- answers and events ---------------------------------------------------
@@ -453,25 +461,6 @@ impl FlowdeskApp {
             Response::FilesChecked { benchmark, paths } => {
                 if self.is_selected(&benchmark) {
                     self.state.file_checks = Some(FileChecks { benchmark, paths });
-                }
-            }
-            Response::StoreChanged => {
-                // Only this computer's database is watched.
-                if self.state.backend.is_none() {
-                    self.schedule_runs_refresh();
-                    self.request(Request::Benchmarks);
-                    if let Some(id) = self.selected() {
-                        self.request_leaderboard(&id);
-                    }
-                    let open_run = self
-                        .state
-                        .run_detail
-                        .as_ref()
-                        .filter(|d| !d.run.state.is_finished())
-                        .map(|d| d.run.id.clone());
-                    if let Some(run) = open_run {
-                        self.request(Request::Run(run));
-                    }
                 }
             }
             Response::Workbench(response) => {
@@ -920,8 +909,32 @@ impl FlowdeskApp {
         }
     }
 
-    /// Tell a server what is on screen and whether the window is visible, so
-    /// that it polls that; refresh the server line.
+    /// What the window shows of this computer's database, for the store
+    /// watch to read again after an outside change (a CLI run, another
+    /// window); nothing while a server is shown.
+    fn shown_locally(&self) -> Option<Refresh> {
+        if self.state.backend.is_some() {
+            return None;
+        }
+        let selected = self.selected();
+        let run = self
+            .state
+            .run_detail
+            .as_ref()
+            .filter(|d| !d.run.state.is_finished())
+            .map(|d| d.run.id.clone());
+        Some(Refresh {
+            activity: true,
+            benchmarks: true,
+            leaderboard: selected.as_deref().map(|id| self.leaderboard_query(id)),
+            runs: selected,
+            run,
+        })
+    }
+
+    /// Tell the store watch, or a server, what is on screen and whether the
+    /// window is visible, so that it watches or polls that; refresh the
+    /// server line.
     fn server_logic(&mut self, ctx: &egui::Context) {
         let visible = ctx.input(|i| !i.viewport().minimized.unwrap_or(false));
         if self.server_mode.visible != Some(visible) {
@@ -930,6 +943,11 @@ impl FlowdeskApp {
             // both rest while the window is minimized.
             self.backend.set_visible(visible);
             self.request(Request::Visible(visible));
+        }
+        let shown = self.shown_locally();
+        if self.shown_locally != shown {
+            self.backend.show(shown.clone());
+            self.shown_locally = shown;
         }
         if self.state.backend.is_none() {
             return;

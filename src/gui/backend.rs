@@ -37,6 +37,10 @@ pub enum Request {
     Runs(String),
     Leaderboard(LeaderboardQuery),
     Run(String),
+    /// Another process changed the database: read again what is on screen,
+    /// and answer in one burst (one frame) rather than one frame per answer.
+    /// The store watch sends it itself, with what [`Backend::show`] said.
+    Refresh(Refresh),
     /// A run ended: load it once more to say what ended and how.
     RunEnded {
         run_id: String,
@@ -138,6 +142,19 @@ impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Password(…)")
     }
+}
+
+/// What a [`Request::Refresh`] reads again: what the window shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Refresh {
+    /// The run counts of the status bar.
+    pub activity: bool,
+    pub benchmarks: bool,
+    /// The runs of this benchmark.
+    pub runs: Option<String>,
+    pub leaderboard: Option<LeaderboardQuery>,
+    /// An open run that has not finished.
+    pub run: Option<String>,
 }
 
 /// A password on its way to the server, never printed.
@@ -246,8 +263,6 @@ pub enum Response {
         result: Result<TemplateReport, String>,
     },
     Workbench(WorkbenchResponse),
-    /// The database changed (maybe from another process): refresh what is shown.
-    StoreChanged,
     RunFile {
         run: String,
         file: String,
@@ -332,6 +347,7 @@ impl Backend {
         let lane_try_runner = Arc::clone(&try_runner);
         let watch = Arc::new(StoreWatch::default());
         let lane_watch = Arc::clone(&watch);
+        let watch_tx = quick.clone();
         let spawned = std::thread::Builder::new()
             .name("flowdesk-backend".into())
             .spawn(move || {
@@ -344,12 +360,7 @@ impl Backend {
                     }
                 };
                 client.subscribe(subscriber.clone());
-                watch_store(
-                    Arc::clone(&client),
-                    out.clone(),
-                    Arc::clone(&wake),
-                    Arc::clone(&lane_watch),
-                );
+                watch_store(Arc::clone(&client), watch_tx, Arc::clone(&lane_watch));
                 let servers = Servers::new(&client.config().home);
                 let current: Arc<dyn Client> = client.clone();
                 let ctx = Context {
@@ -366,6 +377,7 @@ impl Backend {
                     watcher: None,
                     slow: slow_tx,
                     try_runner: Arc::clone(&lane_try_runner),
+                    batching: false,
                 };
                 ctx.send(Response::Ready {
                     config: Box::new(ctx.local.current_config()),
@@ -383,6 +395,7 @@ impl Backend {
                     watcher: None,
                     slow: ctx.slow.clone(),
                     try_runner: Arc::clone(&ctx.try_runner),
+                    batching: false,
                 };
                 let lane = std::thread::Builder::new()
                     .name("flowdesk-backend-slow".into())
@@ -415,6 +428,14 @@ impl Backend {
         self.watch.hidden.store(!visible, Ordering::SeqCst);
     }
 
+    /// What the window shows of this computer's database, read again when
+    /// another process changes it; `None` while a server is shown.
+    pub fn show(&self, shown: Option<Refresh>) {
+        if let Ok(mut current) = self.watch.shown.lock() {
+            *current = shown;
+        }
+    }
+
     pub fn send(&self, request: Request) {
         let lane = if request.is_slow() {
             &self.slow
@@ -442,17 +463,14 @@ const STORE_WATCH: Duration = Duration::from_secs(1);
 struct StoreWatch {
     hidden: AtomicBool,
     stop: AtomicBool,
+    shown: Mutex<Option<Refresh>>,
 }
 
 /// Once a second while the window is visible, read the database's change
-/// counter (one cheap pragma); when it moved, send the fresh run counts and
-/// tell the app to refresh what it shows.
-fn watch_store(
-    client: Arc<LocalClient>,
-    out: Sender<Response>,
-    wake: Wake,
-    watch: Arc<StoreWatch>,
-) {
+/// counter (one cheap pragma); when it moved, ask the quick lane to read
+/// again what the window shows. The lane answers in one burst, so an outside
+/// change costs the window one frame.
+fn watch_store(client: Arc<LocalClient>, requests: Sender<Request>, watch: Arc<StoreWatch>) {
     let spawned = std::thread::Builder::new()
         .name("flowdesk-store-watch".into())
         .spawn(move || {
@@ -467,13 +485,12 @@ fn watch_store(
                     continue;
                 }
                 last = now;
-                if let Ok(activity) = client.activity() {
-                    let _ = out.send(Response::Activity(activity));
+                let shown = watch.shown.lock().ok().and_then(|shown| shown.clone());
+                if let Some(refresh) = shown {
+                    if requests.send(Request::Refresh(refresh)).is_err() {
+                        return;
+                    }
                 }
-                if out.send(Response::StoreChanged).is_err() {
-                    return;
-                }
-                wake();
             }
         });
     // Without the watch the app still works; it only misses outside changes.
@@ -503,12 +520,17 @@ struct Context {
     /// The workbench's try area (shared with the app's handle, which closes
     /// it on exit).
     try_runner: Arc<TryRunner>,
+    /// While answers are batched, the GUI is woken once at the end of the
+    /// batch instead of at each answer.
+    batching: bool,
 }
 
 impl Context {
     fn send(&self, response: Response) {
         let _ = self.out.send(response);
-        (self.wake)();
+        if !self.batching {
+            (self.wake)();
+        }
     }
 
     fn fail(&self, action: &'static str, loading: Option<Loading>, error: impl std::fmt::Display) {
@@ -617,6 +639,24 @@ fn handle(ctx: &mut Context, request: Request) {
             }
             Err(e) => ctx.fail("Loading the run", loading, e),
         },
+        Request::Refresh(refresh) => {
+            ctx.batching = true;
+            // The runs' answer brings the counts along.
+            if refresh.activity && refresh.runs.is_none() {
+                ctx.activity();
+            }
+            let requests = [
+                refresh.benchmarks.then_some(Request::Benchmarks),
+                refresh.runs.map(Request::Runs),
+                refresh.leaderboard.map(Request::Leaderboard),
+                refresh.run.map(Request::Run),
+            ];
+            for request in requests.into_iter().flatten() {
+                handle(ctx, request);
+            }
+            ctx.batching = false;
+            (ctx.wake)();
+        }
         Request::RunEnded { run_id, state } => {
             let row = client.run(&run_id).ok().map(|detail| Box::new(detail.run));
             ctx.send(Response::RunEnded { run_id, state, row });
@@ -1116,4 +1156,124 @@ fn check_template(ctx: &Context, path: PathBuf) {
     let result =
         templates::check(&path, &CheckOptions::default()).map_err(|e: ClientError| e.to_string());
     ctx.send(Response::TemplateChecked { path, result });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::InstallSource;
+    use std::sync::atomic::AtomicUsize;
+
+    /// An outside change is read again in one burst: every answer is in the
+    /// channel before the window is woken, and it is woken once (one frame).
+    #[test]
+    fn a_refresh_answers_everything_with_one_wake() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+        let local = Arc::new(LocalClient::open(config).unwrap());
+        let folder =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-templates/features/slow");
+        let benchmark = local
+            .install(&InstallRequest {
+                source: Some(InstallSource::Folder(folder)),
+                ..Default::default()
+            })
+            .unwrap()
+            .id;
+        let installed = benchmark.clone();
+        let (out, responses) = mpsc::channel();
+        let (slow, _slow_requests) = mpsc::channel();
+        let (subscriber, _events) = Subscriber::channel();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&wakes);
+        let current: Arc<dyn Client> = local.clone();
+        let mut ctx = Context {
+            shared: Arc::new(Mutex::new(Shared {
+                backend: None,
+                current,
+                remotes: HashMap::new(),
+            })),
+            servers: Servers::new(&local.config().home),
+            local,
+            subscriber,
+            out,
+            wake: Arc::new(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }),
+            watcher: None,
+            slow,
+            try_runner: Arc::new(TryRunner::default()),
+            batching: false,
+        };
+        handle(
+            &mut ctx,
+            Request::Refresh(Refresh {
+                activity: true,
+                benchmarks: true,
+                runs: Some(benchmark.clone()),
+                leaderboard: Some(LeaderboardQuery {
+                    benchmark,
+                    ..Default::default()
+                }),
+                run: None,
+            }),
+        );
+        let answers: Vec<Response> = responses.try_iter().collect();
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        assert!(
+            matches!(
+                answers.as_slice(),
+                [
+                    Response::Benchmarks(list),
+                    Response::Runs { .. },
+                    Response::Activity(_),
+                    Response::Leaderboard { .. },
+                ] if list.iter().any(|b| b.id == installed)
+            ),
+            "{} answers",
+            answers.len()
+        );
+        // Outside a refresh each answer wakes the window at once.
+        handle(&mut ctx, Request::Benchmarks);
+        assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    }
+
+    /// A path the New run form flags: a local file and an upload of the
+    /// chosen submission (by id or by name) are files; anything else is not.
+    #[test]
+    fn an_upload_of_the_submission_counts_as_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve(Some(dir.path().to_path_buf())).unwrap();
+        let client = LocalClient::open(config).unwrap();
+        let benchmark = client.benchmarks().unwrap().remove(0).id;
+        let submission = client.create_submission(&benchmark, "team").unwrap().id;
+        let local = dir.path().join("names.txt");
+        std::fs::write(&local, "Alice\n").unwrap();
+        let upload = client.upload(&submission, &local).unwrap();
+        let local = local.display().to_string();
+        let folder = dir.path().display().to_string();
+        let missing = dir.path().join("nothing.txt").display().to_string();
+        let paths = vec![
+            local.clone(),
+            upload.id.clone(),
+            upload.name.clone(),
+            folder.clone(),
+            missing.clone(),
+        ];
+        let checks = check_files(&client, Some(&submission), paths.clone());
+        assert_eq!(checks[&local], None);
+        assert_eq!(checks[&upload.id], None);
+        assert_eq!(checks[&upload.name], None);
+        assert_eq!(
+            checks[&folder],
+            Some(format!("{folder} is a folder, not a file"))
+        );
+        assert_eq!(checks[&missing], Some(format!("no file at {missing}")));
+        // Without a submission an upload id is not a file.
+        let checks = check_files(&client, None, paths);
+        assert_eq!(
+            checks[&upload.id],
+            Some(format!("no file at {}", upload.id))
+        );
+    }
 }
