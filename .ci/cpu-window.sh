@@ -9,10 +9,13 @@
 # run ended. A script, not a test: the figures depend on the machine.
 #
 # Usage: .ci/cpu-window.sh [SCREEN]   SCREEN: 1 Overview … 3 Runs (default)
+#        CPU_WINDOW_SIZE=1920x1080 for another screen size (the window
+#        fits itself to it).
 # Needs: Xvfb, xdotool; FLOWDESK_BIN (default target/release/flowdesk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 screen=${1:-3}
+size=${CPU_WINDOW_SIZE:-1024x700}
 bin=${FLOWDESK_BIN:-target/release/flowdesk}
 export FLOWDESK_SAMPLES=${FLOWDESK_SAMPLES:-$PWD/sample-templates}
 for tool in Xvfb xdotool; do
@@ -30,9 +33,9 @@ cleanup() {
 trap cleanup EXIT
 
 display=":$((70 + RANDOM % 20))"
-Xvfb "$display" -screen 0 1024x700x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 "${size}x24" -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
-"$bin" --home "$home" run hello_world_sample --arg sleeptime=0 --wait >/dev/null
+"$bin" --home "$home" run hello_world_sample --arg sleeptime=0 --wait >/dev/null 2>&1
 DISPLAY=$display "$bin" --home "$home" >/dev/null 2>&1 &
 app=$!
 pids+=("$app")
