@@ -289,7 +289,7 @@ fn flowserv_hello_world_layout_runs_with_flowdesks_helper_modules() {
     };
     hello_world_runs_with(
         &python,
-        &format!("flowdesk: `{python}` cannot import flowserv: flowdesk's implementation of flowServ's helper modules (flowserv.service.postproc.client, flowserv.util) is on PYTHONPATH"),
+        &format!("flowdesk: `{python}` has no flowServ package, so steps that import flowserv use flowdesk's own helper modules (flowserv.service.postproc.client, flowserv.util) from"),
     );
 }
 

@@ -63,7 +63,7 @@ pub(crate) async fn resolve(
     match crate::config::helpers_dir() {
         Some(dir) => Helpers {
             note: Some(format!(
-                "`{python}` cannot import flowserv: flowdesk's implementation of flowServ's helper modules (flowserv.service.postproc.client, flowserv.util) is on PYTHONPATH from `{}`",
+                "`{python}` has no flowServ package, so steps that import flowserv use flowdesk's own helper modules (flowserv.service.postproc.client, flowserv.util) from `{}`",
                 dir.display()
             )),
             path: Some(dir),
