@@ -171,4 +171,10 @@ fn the_run_detail_shows_arguments_by_label_and_a_file_by_its_name() {
     assert!(has_label(&harness, "Input file"), "the parameter's label");
     assert!(has_label(&harness, "Sleep period"));
     assert!(!has_label(&harness, "sleeptime"), "not its name");
+    // In the form's order: names, then the sleep period (the run's arguments
+    // came the other way round).
+    // A grid sizes its rows from the frame before: let the layout settle.
+    harness.run();
+    let top = |label: &str| harness.get_by_label(label).rect().top();
+    assert!(top("Input file") < top("Sleep period"));
 }

@@ -4,7 +4,7 @@
 //! full-precision forms that exports write (CSV cells, JSON numbers; the files
 //! themselves are written in `export.rs`).
 
-use crate::template::{python_float, ResultValue};
+use crate::template::{python_float, Parameter, ResultValue};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -49,6 +49,30 @@ pub fn float_text(value: f64) -> String {
     } else {
         trimmed.to_string()
     }
+}
+
+/// Argument names as (name, label), in the order of the form: the declared
+/// parameters first, then any names the template does not declare (any
+/// more), sorted, labelled by their name.
+pub fn argument_labels<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    parameters: &'a [Parameter],
+) -> Vec<(&'a str, &'a str)> {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut lines: Vec<(&str, &str)> = parameters
+        .iter()
+        .filter(|p| names.binary_search(&p.name.as_str()).is_ok())
+        .map(|p| (p.name.as_str(), p.label.as_str()))
+        .collect();
+    lines.extend(
+        names
+            .into_iter()
+            .filter(|name| !parameters.iter().any(|p| p.name == *name))
+            .map(|name| (name, name)),
+    );
+    lines
 }
 
 /// An argument of a run for people: a file argument (`{"value": path-or-id,

@@ -15,7 +15,7 @@ use super::widgets::log_view::LogView;
 use super::widgets::provenance::provenance_ui;
 use super::widgets::repro_badge::outcome_badge;
 use super::widgets::state_badge::state_badge;
-use crate::client::format::{argument_text, optional_duration, value_text};
+use crate::client::format::{argument_labels, argument_text, optional_duration, value_text};
 use crate::client::{Operation, Reproduction, RunDetail, RunFileView};
 use crate::model::RunState;
 use crate::template::spec::display_value;
@@ -131,11 +131,16 @@ impl RunDetailScreen {
             .num_columns(2)
             .show(ui, |ui| {
                 // By their labels, as the form shows them; the name on hover.
-                let parameters = state.detail.as_ref().map(|d| &d.parameters[..]);
-                for (name, value) in &run.arguments {
-                    let label = parameters
-                        .and_then(|ps| ps.iter().find(|p| p.name == *name))
-                        .map_or(name.as_str(), |p| p.label.as_str());
+                let parameters = state
+                    .detail
+                    .as_ref()
+                    .map(|d| &d.parameters[..])
+                    .unwrap_or_default();
+                let names = run.arguments.keys().map(String::as_str);
+                for (name, label) in argument_labels(names, parameters) {
+                    let Some(value) = run.arguments.get(name) else {
+                        continue;
+                    };
                     ui.label(label).on_hover_text(name);
                     ui.add(egui::Label::new(argument_text(value)).wrap())
                         .on_hover_text(display_value(value));

@@ -12,8 +12,8 @@ use super::widgets::column_chooser::{column_chooser, ChooserColumn};
 use super::widgets::state_badge::state_badge;
 use super::widgets::table_cells::{header_width, number_cell};
 use crate::client::format::{
-    argument_text, column_decimals, optional_duration, ordinal, time_text, value_text,
-    value_text_in_column,
+    argument_labels, argument_text, column_decimals, optional_duration, ordinal, time_text,
+    value_text, value_text_in_column,
 };
 use crate::client::{LeaderboardView, RunRow, RunSetLine};
 use crate::model::RunState;
@@ -999,7 +999,8 @@ fn compare_ui(
                 optional_duration(a.duration()),
                 optional_duration(b.duration()),
             );
-            for (name, label) in argument_lines(a, b, parameters) {
+            let names = a.arguments.keys().chain(b.arguments.keys());
+            for (name, label) in argument_labels(names.map(String::as_str), parameters) {
                 line(
                     ui,
                     label,
@@ -1029,32 +1030,6 @@ fn compare_ui(
                 line(ui, "Run set", size(set_a), size(set_b));
             }
         });
-}
-
-/// The arguments of either run as (name, label): declared ones in form order,
-/// then the rest by name with their name as label.
-fn argument_lines<'a>(
-    a: &'a RunRow,
-    b: &'a RunRow,
-    parameters: &'a [Parameter],
-) -> Vec<(&'a str, &'a str)> {
-    let given = |name: &str| a.arguments.contains_key(name) || b.arguments.contains_key(name);
-    let mut lines: Vec<(&str, &str)> = parameters
-        .iter()
-        .filter(|p| given(&p.name))
-        .map(|p| (p.name.as_str(), p.label.as_str()))
-        .collect();
-    let mut rest: Vec<&str> = a
-        .arguments
-        .keys()
-        .chain(b.arguments.keys())
-        .map(String::as_str)
-        .filter(|name| !parameters.iter().any(|p| p.name == *name))
-        .collect();
-    rest.sort_unstable();
-    rest.dedup();
-    lines.extend(rest.into_iter().map(|name| (name, name)));
-    lines
 }
 
 fn compare_values(a: Option<&ResultValue>, b: Option<&ResultValue>) -> Ordering {
