@@ -59,6 +59,16 @@ for size in 1024x700 1920x1080; do
   shot 01-overview
   key ctrl+2; shot 02-new-run
   key ctrl+3; shot 03-runs
+  if [ "$size" = 1024x700 ]; then
+    # The two Hello World runs compared: click one, Ctrl-click the other,
+    # then Compare (on the toolbar's second row at this width); Esc closes it.
+    xdotool mousemove 410 168 click 1
+    xdotool keydown ctrl mousemove 410 193 click 1 keyup ctrl
+    xdotool mousemove 590 99 click 1
+    shot 03-compare
+    key Escape
+    xdotool mousemove 410 168 click 1
+  fi
   # The newest run is the first row; open it.
   xdotool mousemove 410 168 click --repeat 2 --delay 80 1
   shot 04-run-detail
