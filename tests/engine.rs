@@ -306,7 +306,13 @@ fn the_queue_runs_at_most_max_parallel_in_fifo_order() {
     }
     let seen = running.lock().unwrap();
     assert_eq!(seen.1, 2, "at most two runs at once");
-    assert_eq!(seen.2, ["job0", "job1", "job2", "job3"]);
+    // The first two start together on the two slots (their Started events
+    // come from their own threads, in either order); the queue then hands
+    // out the rest first in, first out.
+    let mut first_two = seen.2[..2].to_vec();
+    first_two.sort();
+    assert_eq!(first_two, ["job0", "job1"]);
+    assert_eq!(seen.2[2..], ["job2", "job3"]);
 }
 
 #[test]
