@@ -234,6 +234,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn arguments_come_in_form_order_then_undeclared_ones_by_name() {
+        let parameters: Vec<Parameter> = [("names", "Input file"), ("sleeptime", "Sleep period")]
+            .iter()
+            .enumerate()
+            .map(|(i, (name, label))| {
+                let doc = serde_json::json!({"name": name, "label": label, "dtype": "string"});
+                Parameter::from_value(&doc, "parameters", i).unwrap()
+            })
+            .collect();
+        let names = ["zeta", "sleeptime", "names", "alpha", "sleeptime"];
+        assert_eq!(
+            argument_labels(names, &parameters),
+            [
+                ("names", "Input file"),
+                ("sleeptime", "Sleep period"),
+                ("alpha", "alpha"),
+                ("zeta", "zeta"),
+            ]
+        );
+    }
+
+    #[test]
     fn a_file_argument_shows_as_its_file_name() {
         let file =
             serde_json::json!({"value": "/home/ana/data/my names.txt", "as": "data/names.txt"});

@@ -924,8 +924,6 @@ impl FlowdeskApp {
             .filter(|d| !d.run.state.is_finished())
             .map(|d| d.run.id.clone());
         Some(Refresh {
-            activity: true,
-            benchmarks: true,
             leaderboard: selected.as_deref().map(|id| self.leaderboard_query(id)),
             runs: selected,
             run,

@@ -144,12 +144,10 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// What a [`Request::Refresh`] reads again: what the window shows.
+/// What a [`Request::Refresh`] reads again besides the benchmark list and
+/// the status bar's run counts, which it always reads: what the window shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Refresh {
-    /// The run counts of the status bar.
-    pub activity: bool,
-    pub benchmarks: bool,
     /// The runs of this benchmark.
     pub runs: Option<String>,
     pub leaderboard: Option<LeaderboardQuery>,
@@ -642,11 +640,11 @@ fn handle(ctx: &mut Context, request: Request) {
         Request::Refresh(refresh) => {
             ctx.batching = true;
             // The runs' answer brings the counts along.
-            if refresh.activity && refresh.runs.is_none() {
+            if refresh.runs.is_none() {
                 ctx.activity();
             }
             let requests = [
-                refresh.benchmarks.then_some(Request::Benchmarks),
+                Some(Request::Benchmarks),
                 refresh.runs.map(Request::Runs),
                 refresh.leaderboard.map(Request::Leaderboard),
                 refresh.run.map(Request::Run),
@@ -1208,8 +1206,6 @@ mod tests {
         handle(
             &mut ctx,
             Request::Refresh(Refresh {
-                activity: true,
-                benchmarks: true,
                 runs: Some(benchmark.clone()),
                 leaderboard: Some(LeaderboardQuery {
                     benchmark,
